@@ -1,0 +1,5 @@
+import sys
+
+from chatcli.cli import main
+
+sys.exit(main())

@@ -1,0 +1,347 @@
+"""ChatBot: the conversation (history + parameters) and the calls to chat.completions.create.
+
+No terminal I/O here: a `Turn` yields text deltas and ends with a `Reply`. The history only
+changes when a turn completes (or is interrupted with text shown), so a failed request never
+leaves a trace — unlike the tutorial's bot, which appended `None`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from chatcli.errors import ChatcliError, EmptyReply, MissingApiKey
+from chatcli.settings import DEFAULT_MODEL, GenerationParams, Settings
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+Message = dict[str, Any]
+Content = str | list[dict[str, Any]]
+MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
+NO_KEY_PLACEHOLDER = "sk-no-key-required"
+
+
+class MalformedResponse(ChatcliError):
+    pass
+
+
+@dataclass(frozen=True)
+class Delta:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class Reply:
+    """What one request produced; `text` is choice 1, the one that enters the history."""
+
+    choices: list[str]
+    finish_reasons: list[str | None]
+    usage: Usage | None = None
+    model: str | None = None
+    system_fingerprint: str | None = None
+    logprobs: list[TokenLogprob] = field(default_factory=list)
+    interrupted: bool = False
+    elapsed: float = 0.0
+    first_token_after: float | None = None
+
+    @property
+    def text(self) -> str:
+        return self.choices[0] if self.choices else ""
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.finish_reasons[0] if self.finish_reasons else None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if self.usage is None or self.first_token_after is None:
+            return None
+        generating = self.elapsed - self.first_token_after
+        return self.usage.completion_tokens / generating if generating > 0 else None
+
+
+class Turn:
+    """One request in flight. Iterate for deltas; afterwards `reply` holds the result.
+
+    State lives on the object, not in generator locals, so `interrupt()` can still build the
+    partial reply after a KeyboardInterrupt tore through the iteration.
+    """
+
+    def __init__(self, bot: ChatBot, content: Content) -> None:
+        self._bot = bot
+        self.user_message: Message = {"role": "user", "content": content}
+        self.reply: Reply | None = None
+        self._texts: list[list[str]] = [[]]
+        self._finish: list[str | None] = [None]
+        self._usage: Usage | None = None
+        self._model: str | None = None
+        self._fingerprint: str | None = None
+        self._logprobs: list[TokenLogprob] = []
+        self._started = 0.0
+        self._first_token: float | None = None
+        self._response: Any = None
+
+    @property
+    def partial_text(self) -> str:
+        return "".join(self._texts[0])
+
+    def __iter__(self) -> Iterator[Delta]:
+        bot = self._bot
+        kwargs = bot.request_kwargs(bot.request_messages(self.user_message))
+        self._started = time.monotonic()
+        try:
+            self._response = bot.client.chat.completions.create(**kwargs)
+            if bot.stream:
+                yield from self._read_stream()
+            else:
+                yield from self._read_whole()
+        except json.JSONDecodeError as exc:
+            raise MalformedResponse(str(exc)) from exc
+        texts = ["".join(parts) for parts in self._texts]
+        if not texts[0].strip():
+            raise EmptyReply(whitespace_only=bool(texts[0]))
+        self._finish_turn(interrupted=False)
+
+    def interrupt(self) -> Reply:
+        """Stop the reply now; keep what was received, flagged as interrupted."""
+        close = getattr(self._response, "close", None)
+        if close is not None:
+            close()
+        return self._finish_turn(interrupted=True)
+
+    def _slot(self, index: int) -> None:
+        while len(self._texts) <= index:
+            self._texts.append([])
+            self._finish.append(None)
+
+    def _note_text(self, index: int, text: str) -> Delta:
+        if self._first_token is None:
+            self._first_token = time.monotonic()
+        self._slot(index)
+        self._texts[index].append(text)
+        return Delta(index, text)
+
+    def _read_stream(self) -> Iterator[Delta]:
+        for chunk in self._response:
+            self._model = chunk.model or self._model
+            self._fingerprint = getattr(chunk, "system_fingerprint", None) or self._fingerprint
+            if getattr(chunk, "usage", None):
+                self._usage = _usage(chunk.usage)
+            for choice in chunk.choices or ():
+                self._slot(choice.index)
+                if choice.finish_reason:
+                    self._finish[choice.index] = choice.finish_reason
+                if choice.index == 0:
+                    self._logprobs.extend(_logprobs(choice.logprobs))
+                text = choice.delta.content if choice.delta else None
+                if text:
+                    yield self._note_text(choice.index, text)
+
+    def _read_whole(self) -> Iterator[Delta]:
+        response = self._response
+        self._model = response.model
+        self._fingerprint = response.system_fingerprint
+        self._usage = _usage(response.usage) if response.usage else None
+        for choice in response.choices or ():
+            self._slot(choice.index)
+            self._finish[choice.index] = choice.finish_reason
+            if choice.index == 0:
+                self._logprobs.extend(_logprobs(choice.logprobs))
+            if choice.message.content:
+                yield self._note_text(choice.index, choice.message.content)
+
+    def _finish_turn(self, *, interrupted: bool) -> Reply:
+        now = time.monotonic()
+        reply = Reply(
+            choices=["".join(parts) for parts in self._texts],
+            finish_reasons=list(self._finish),
+            usage=self._usage,
+            model=self._model,
+            system_fingerprint=self._fingerprint,
+            logprobs=self._logprobs,
+            interrupted=interrupted,
+            elapsed=now - self._started if self._started else 0.0,
+            first_token_after=(self._first_token - self._started) if self._first_token else None,
+        )
+        self.reply = reply
+        if reply.text:
+            self._bot.record(self.user_message, reply)
+        return reply
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    return Usage(
+        prompt_tokens=raw.prompt_tokens or 0,
+        completion_tokens=raw.completion_tokens or 0,
+        total_tokens=raw.total_tokens or 0,
+    )
+
+
+def _logprobs(raw: Any) -> list[TokenLogprob]:
+    content = getattr(raw, "content", None) or []
+    return [
+        TokenLogprob(
+            token=item.token,
+            logprob=item.logprob,
+            top=tuple((alt.token, alt.logprob) for alt in (item.top_logprobs or [])),
+        )
+        for item in content
+    ]
+
+
+class ChatBot:
+    """A conversation with a chat model; usable as a library: `ChatBot()("你好")` returns text."""
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        system: str | None = None,
+        *,
+        params: GenerationParams | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        stream: bool = True,
+        history_limit: int | None = None,
+        max_tokens_field: MaxTokensField | None = None,
+        client: OpenAI | None = None,
+    ) -> None:
+        self.model = model
+        self.system = system
+        self.params = params or GenerationParams()
+        self.api_key = api_key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.stream = stream
+        self.history_limit = history_limit
+        self.max_tokens_field: MaxTokensField = max_tokens_field or (
+            "max_completion_tokens"
+            if base_url is None or "api.openai.com" in base_url
+            else "max_tokens"
+        )
+        self.history: list[Message] = []
+        self.replies: list[Reply] = []
+        self._client = client
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatBot:
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        return cls(
+            model=settings.model,
+            system=settings.system,
+            params=settings.params,
+            api_key=key,
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
+            stream=settings.stream,
+            history_limit=settings.history_limit,
+        )
+
+    @property
+    def display_url(self) -> str:
+        return self.base_url or "https://api.openai.com/v1"
+
+    @property
+    def client(self) -> OpenAI:
+        if self._client is None:
+            if not self.api_key and self.base_url is None:
+                raise MissingApiKey()
+            from openai import OpenAI
+
+            self._client = OpenAI(
+                api_key=self.api_key or NO_KEY_PLACEHOLDER,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
+        return self._client
+
+    def request_messages(self, new: Message) -> list[Message]:
+        earlier = self.history
+        if self.history_limit is not None:
+            earlier = earlier[len(earlier) - self.history_limit :] if self.history_limit else []
+            while earlier and earlier[0]["role"] != "user":
+                earlier = earlier[1:]
+        system = [{"role": "system", "content": self.system}] if self.system else []
+        return [*system, *earlier, new]
+
+    def request_kwargs(self, messages: list[Message]) -> dict[str, Any]:
+        p = self.params
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages}
+        for name in (
+            "temperature",
+            "top_p",
+            "seed",
+            "frequency_penalty",
+            "presence_penalty",
+            "logit_bias",
+            "stop",
+        ):
+            value = getattr(p, name)
+            if value is not None:
+                kwargs[name] = value
+        if p.n != 1:
+            kwargs["n"] = p.n
+        if p.max_tokens is not None:
+            kwargs[self.max_tokens_field] = p.max_tokens
+        if p.logprobs or p.top_logprobs is not None:
+            kwargs["logprobs"] = True
+            if p.top_logprobs is not None:
+                kwargs["top_logprobs"] = p.top_logprobs
+        if p.json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
+        if self.stream:
+            kwargs["stream"] = True
+            kwargs["stream_options"] = {"include_usage": True}
+        return kwargs
+
+    def stream_turn(self, content: Content) -> Turn:
+        return Turn(self, content)
+
+    def record(self, user_message: Message, reply: Reply) -> None:
+        self.history.append(user_message)
+        self.history.append({"role": "assistant", "content": reply.text})
+        self.replies.append(reply)
+
+    def __call__(self, content: Content) -> str:
+        turn = self.stream_turn(content)
+        for _ in turn:
+            pass
+        assert turn.reply is not None
+        return turn.reply.text
+
+    def clear(self) -> None:
+        self.history.clear()
+        self.replies.clear()
+
+    def set_system(self, system: str | None) -> None:
+        """A new system prompt starts over: the old turns were written for the old one."""
+        self.system = system or None
+        self.clear()
+
+    def list_models(self) -> list[str]:
+        return sorted(model.id for model in self.client.models.list())

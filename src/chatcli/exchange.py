@@ -1,0 +1,126 @@
+"""One turn on screen: send through the bot, stream into a renderer, then the status line.
+
+Shared by the REPL and one-shot mode so both report, interrupt and fail the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import IO
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.text import Text
+
+from chatcli.bot import ChatBot, Content, Reply
+from chatcli.errors import describe, is_api_error
+from chatcli.i18n import t
+from chatcli.render import MarkdownStream, RawStream
+from chatcli.sanitize import neutralise
+
+
+@dataclass
+class Outcome:
+    reply: Reply | None
+    error: str | None = None
+    interrupted: bool = False
+
+
+class Presenter:
+    """Owns the consoles: `out` for the reply, `status` for everything about it."""
+
+    def __init__(self, out: Console, status: Console, *, raw: IO[str] | None = None) -> None:
+        self.out = out
+        self.status = status
+        self.raw = raw
+
+    def run(self, bot: ChatBot, content: Content) -> Outcome:
+        turn = bot.stream_turn(content)
+        renderer = RawStream(self.raw) if self.raw is not None else MarkdownStream(self.out)
+        many = bot.params.n > 1 and self.raw is None
+        outcome: Outcome
+        try:
+            with renderer:
+                if many:
+                    self.out.rule(t("choice", k=1), style="dim")
+                for delta in turn:
+                    if delta.index == 0:
+                        renderer.feed(delta.text)
+            assert turn.reply is not None
+            outcome = Outcome(turn.reply)
+        except KeyboardInterrupt:
+            renderer.close()
+            outcome = Outcome(turn.interrupt(), interrupted=True)
+        except Exception as exc:
+            if not is_api_error(exc):
+                raise
+            renderer.close()
+            message = describe(
+                exc,
+                base_url=bot.display_url,
+                model=bot.model,
+                timeout=bot.timeout,
+                retries=bot.max_retries,
+            )
+            self.error(message)
+            if turn.partial_text.strip():
+                self.status.print(Text(t("partial_not_saved"), style="dim"))
+            return Outcome(None, error=message)
+        if self.raw is not None and outcome.reply and not outcome.reply.text.endswith("\n"):
+            self.raw.write("\n")
+        if outcome.reply is not None:
+            self.after(bot, outcome.reply)
+        return outcome
+
+    def error(self, message: str) -> None:
+        self.status.print(Text(t("error", message=neutralise(message)), style="bold red"))
+
+    def after(self, bot: ChatBot, reply: Reply) -> None:
+        if self.raw is None:
+            for k, text in enumerate(reply.choices[1:], start=2):
+                self.out.rule(t("choice", k=k), style="dim")
+                self.out.print(Markdown(neutralise(text)))
+            if reply.logprobs:
+                self.status.print(logprob_text(reply))
+        if reply.interrupted:
+            self.status.print(Text(t("interrupted"), style="yellow"))
+        elif reply.finish_reason == "length":
+            self.status.print(Text(t("cut_by_length"), style="yellow"))
+        if self.raw is None:
+            self.status.print(status_line(bot, reply))
+
+
+def status_line(bot: ChatBot, reply: Reply) -> Text:
+    parts = [neutralise(reply.model or bot.model)]
+    if reply.usage is None:
+        parts.append(t("tokens_unknown"))
+    else:
+        parts.append(
+            t("tokens", prompt=reply.usage.prompt_tokens, completion=reply.usage.completion_tokens)
+        )
+    parts.append(f"{reply.elapsed:.1f} s")
+    if reply.tokens_per_second:
+        parts.append(f"{reply.tokens_per_second:.0f} tok/s")
+    if bot.params.seed is not None and reply.system_fingerprint:
+        parts.append(t("fingerprint", fp=neutralise(reply.system_fingerprint)))
+    return Text(" · ".join(parts), style="dim")
+
+
+def logprob_text(reply: Reply) -> Text:
+    """Each token with its probability, coloured from red (unlikely) to green (certain)."""
+    text = Text(t("logprobs_title") + "\n", style="dim")
+    for item in reply.logprobs:
+        p = math.exp(item.logprob)
+        colour = "green" if p >= 0.9 else "yellow" if p >= 0.5 else "red"
+        text.append(neutralise(item.token).replace("\n", "⏎"), style=f"underline {colour}")
+        text.append(f" {p:.0%}", style="dim")
+        if item.top:
+            alternatives = ", ".join(
+                f"{neutralise(token)!r} {math.exp(lp):.0%}" for token, lp in item.top
+            )
+            text.append(f" ({alternatives})", style="dim")
+            text.append("\n")
+        else:
+            text.append("  ")
+    return text

@@ -1,0 +1,123 @@
+"""Shared fixtures: an isolated home, the loopback server, and the installed chatcli in a PTY."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.fake_server import FakeOpenAI
+
+CHATCLI = str(Path(sys.executable).with_name("chatcli"))
+SCREEN_ROWS, SCREEN_COLS = 40, 120
+
+
+def clean_environ(home: Path) -> dict[str, str]:
+    """The outer environment minus anything that could carry a key, URL or config in."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "CHATCLI_", "XDG_", "DEEPSEEK_", "DASHSCOPE_"))
+        and not k.endswith("_API_KEY")
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        TERM="xterm-256color",
+        COLUMNS=str(SCREEN_COLS),
+        LINES=str(SCREEN_ROWS),
+    )
+    env.pop("NO_COLOR", None)
+    return env
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test: a fresh HOME and XDG dirs, no outer keys, and a cwd with no .env."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for key in list(os.environ):
+        if key.startswith(("OPENAI_", "CHATCLI_", "XDG_")) or key.endswith("_API_KEY"):
+            monkeypatch.delenv(key)
+    for key, value in clean_environ(home).items():
+        monkeypatch.setenv(key, value)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return home
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    _server.reset()
+    yield _server
+    _server.reset()
+
+
+@pytest.fixture
+def env(isolated: Path, server: FakeOpenAI) -> dict[str, str]:
+    """Environment for a chatcli child process pointed at the loopback server."""
+    environ = clean_environ(isolated)
+    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-test-key-123456")
+    return environ
+
+
+class Terminal:
+    """The installed chatcli in a real pseudo-terminal."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: str) -> None:
+        self.child = pexpect.spawn(
+            CHATCLI,
+            args,
+            env=env,
+            cwd=cwd,
+            encoding="utf-8",
+            dimensions=(SCREEN_ROWS, SCREEN_COLS),
+            timeout=15,
+        )
+
+    def expect(self, pattern: str) -> str:
+        self.child.expect(pattern)
+        return str(self.child.before) + str(self.child.after)
+
+    def prompt(self) -> None:
+        self.child.expect(r"> ")
+
+    def send(self, line: str) -> None:
+        self.child.send(line + "\r")
+
+    def exit_status(self) -> int | None:
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        return self.child.exitstatus
+
+
+@pytest.fixture
+def terminal(env: dict[str, str]) -> Iterator[Callable[..., Terminal]]:
+    started: list[Terminal] = []
+
+    def start(*args: str, extra_env: dict[str, str] | None = None) -> Terminal:
+        term = Terminal(list(args), {**env, **(extra_env or {})}, os.getcwd())
+        started.append(term)
+        return term
+
+    yield start
+    for term in started:
+        if term.child.isalive():
+            term.child.terminate(force=True)

@@ -1,0 +1,339 @@
+"""A real loopback OpenAI-compatible server for tests and benchmarks.
+
+It speaks HTTP/1.1 with chunked SSE like production servers, records every request, and plays
+scripted behaviours (faults, slow streams, cut connections) queued with `expect()`.
+Run it alone for manual trials: `python tests/fake_server.py --port 8765`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MODELS = ["gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus"]
+
+
+@dataclass
+class Behaviour:
+    """What the next request(s) get. Unset fields mean "a normal echo reply"."""
+
+    reply: str | None = None
+    chunks: list[str] | None = None
+    status: int = 200
+    error: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    first_delay: float = 0.0
+    drop_after: int | None = None
+    finish_reason: str = "stop"
+    raw_events: list[str] | None = None
+    usage: bool = True
+    times: int = 1
+
+
+@dataclass
+class Recorded:
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+def echo_reply(body: dict[str, Any]) -> str:
+    messages = body.get("messages") or []
+    last = messages[-1]["content"] if messages else ""
+    if isinstance(last, list):
+        last = " ".join(part.get("text", "[image]") for part in last if isinstance(part, dict))
+    return f"Echo: {last}"
+
+
+def split_tokens(text: str) -> list[str]:
+    """Word-ish pieces, like a tokenizer would produce (CJK one character each)."""
+    return re.findall(
+        r"\s*[\u3000-\u9fff\uff00-\uffef]|\s*[^\s\u3000-\u9fff\uff00-\uffef]+|\s+", text
+    )
+
+
+class FakeOpenAI:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.requests: list[Recorded] = []
+        self.script: list[Behaviour] = []
+        self.models = list(MODELS)
+        self.api_key: str | None = None
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeOpenAI:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def expect(self, *behaviours: Behaviour) -> None:
+        with self._lock:
+            self.script.extend(behaviours)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.script.clear()
+            self.requests.clear()
+            self.api_key = None
+
+    @property
+    def chat_requests(self) -> list[dict[str, Any]]:
+        return [r.body for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def next_behaviour(self) -> Behaviour:
+        with self._lock:
+            if not self.script:
+                return Behaviour()
+            current = self.script[0]
+            current.times -= 1
+            if current.times <= 0:
+                self.script.pop(0)
+            return current
+
+
+def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _authorised(self) -> bool:
+            if server.api_key is None:
+                return True
+            if self.headers.get("Authorization") == f"Bearer {server.api_key}":
+                return True
+            self._json(
+                401, {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}
+            )
+            return False
+
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            server.requests.append(Recorded(self.path, {}, dict(self.headers)))
+            if not self._authorised():
+                return
+            if self.path.rstrip("/").endswith("/models"):
+                data = [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                    for m in server.models
+                ]
+                self._json(200, {"object": "list", "data": data})
+            else:
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            server.requests.append(Recorded(self.path, body, dict(self.headers)))
+            if not self._authorised():
+                return
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            behaviour = server.next_behaviour()
+            if behaviour.first_delay:
+                time.sleep(behaviour.first_delay)
+            if behaviour.status != 200:
+                error = behaviour.error or {"message": f"injected status {behaviour.status}"}
+                self._json(behaviour.status, {"error": error}, behaviour.headers)
+                return
+            if body.get("stream"):
+                self._stream(body, behaviour)
+            else:
+                self._whole(body, behaviour)
+
+        def _pieces(self, body: dict[str, Any], behaviour: Behaviour) -> tuple[list[str], str]:
+            pieces = behaviour.chunks or split_tokens(
+                behaviour.reply if behaviour.reply is not None else echo_reply(body)
+            )
+            limit = body.get("max_tokens") or body.get("max_completion_tokens")
+            if limit and len(pieces) > limit:
+                return pieces[:limit], "length"
+            return pieces, behaviour.finish_reason
+
+        def _usage(self, body: dict[str, Any], completion: int) -> dict[str, int]:
+            prompt = sum(
+                len(json.dumps(m.get("content"), ensure_ascii=False)) // 4 + 1
+                for m in body["messages"]
+            )
+            n = body.get("n") or 1
+            return {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion * n,
+                "total_tokens": prompt + completion * n,
+            }
+
+        def _whole(self, body: dict[str, Any], behaviour: Behaviour) -> None:
+            pieces, finish = self._pieces(body, behaviour)
+            text = "".join(pieces)
+            choices = [
+                {
+                    "index": i,
+                    "finish_reason": finish,
+                    "message": {"role": "assistant", "content": _variant(text, i)},
+                    "logprobs": _logprob_block(pieces, body) if body.get("logprobs") else None,
+                }
+                for i in range(body.get("n") or 1)
+            ]
+            self._json(
+                200,
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model"),
+                    "system_fingerprint": "fp_test",
+                    "choices": choices,
+                    "usage": self._usage(body, len(pieces)),
+                },
+            )
+
+        def _write_chunk(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def _events(self, body: dict[str, Any], behaviour: Behaviour) -> Iterator[str]:
+            if behaviour.raw_events is not None:
+                yield from behaviour.raw_events
+                return
+            pieces, finish = self._pieces(body, behaviour)
+            n = body.get("n") or 1
+            base = {
+                "id": "chatcmpl-test",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": body.get("model"),
+                "system_fingerprint": "fp_test",
+            }
+            yield json.dumps(
+                {
+                    **base,
+                    "choices": [
+                        {
+                            "index": i,
+                            "delta": {"role": "assistant", "content": ""},
+                            "finish_reason": None,
+                        }
+                        for i in range(n)
+                    ],
+                }
+            )
+            for k, piece in enumerate(pieces):
+                for i in range(n):
+                    choice: dict[str, Any] = {
+                        "index": i,
+                        "delta": {"content": _variant(piece, i) if k == 0 else piece},
+                        "finish_reason": None,
+                    }
+                    if body.get("logprobs"):
+                        choice["logprobs"] = _logprob_block([piece], body)
+                    yield json.dumps({**base, "choices": [choice]}, ensure_ascii=False)
+            yield json.dumps(
+                {
+                    **base,
+                    "choices": [
+                        {"index": i, "delta": {}, "finish_reason": finish} for i in range(n)
+                    ],
+                }
+            )
+            if behaviour.usage and (body.get("stream_options") or {}).get("include_usage"):
+                yield json.dumps({**base, "choices": [], "usage": self._usage(body, len(pieces))})
+            yield "[DONE]"
+
+        def _stream(self, body: dict[str, Any], behaviour: Behaviour) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            try:
+                for count, event in enumerate(self._events(body, behaviour)):
+                    if behaviour.drop_after is not None and count >= behaviour.drop_after:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
+                    if behaviour.delay and count:
+                        time.sleep(behaviour.delay)
+                    line = (
+                        event
+                        if event.startswith((":", "data:", "event:")) or event == ""
+                        else f"data: {event}"
+                    )
+                    self._write_chunk((line + "\n\n").encode())
+                self._write_chunk(b"")
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+    return Handler
+
+
+def _variant(text: str, index: int) -> str:
+    return text if index == 0 else f"[{index + 1}] {text}"
+
+
+def _logprob_block(pieces: list[str], body: dict[str, Any]) -> dict[str, Any]:
+    k = body.get("top_logprobs") or 0
+    return {
+        "content": [
+            {
+                "token": p,
+                "logprob": -0.1 * (j + 1),
+                "bytes": None,
+                "top_logprobs": [{"token": p, "logprob": -0.1, "bytes": None}] * k,
+            }
+            for j, p in enumerate(pieces)
+        ]
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--delay", type=float, default=0.03, help="seconds between chunks")
+    parser.add_argument("--reply-file", help="reply with this file's text instead of echoing")
+    args = parser.parse_args()
+    server = FakeOpenAI(port=args.port)
+    reply = None
+    if args.reply_file:
+        with open(args.reply_file, encoding="utf-8") as f:
+            reply = f.read()
+    server.expect(Behaviour(reply=reply, delay=args.delay, times=10**9))
+    print(f"fake OpenAI server on {server.base_url}", flush=True)
+    server._httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
