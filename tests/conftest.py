@@ -35,6 +35,8 @@ def clean_environ(home: Path) -> dict[str, str]:
         TERM="xterm-256color",
         COLUMNS=str(SCREEN_COLS),
         LINES=str(SCREEN_ROWS),
+        # pexpect is a terminal that never answers cursor-position requests
+        PROMPT_TOOLKIT_NO_CPR="1",
     )
     env.pop("NO_COLOR", None)
     return env
@@ -97,7 +99,8 @@ class Terminal:
         return str(self.child.before) + str(self.child.after)
 
     def prompt(self) -> None:
-        self.child.expect(r"> ")
+        """The REPL prompt, 'MODEL> ' (prompt_toolkit may move the cursor instead of writing the space)."""
+        self.child.expect(r"[\w.\-/:]+>")
 
     def send(self, line: str) -> None:
         self.child.send(line + "\r")

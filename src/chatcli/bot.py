@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from chatcli.errors import ChatcliError, EmptyReply, MissingApiKey
+from chatcli.errors import EmptyReply, IncompleteReply, MalformedResponse, MissingApiKey
 from chatcli.settings import DEFAULT_MODEL, GenerationParams, Settings
 
 if TYPE_CHECKING:
@@ -23,10 +23,6 @@ Message = dict[str, Any]
 Content = str | list[dict[str, Any]]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
-
-
-class MalformedResponse(ChatcliError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -99,6 +95,7 @@ class Turn:
         self._started = 0.0
         self._first_token: float | None = None
         self._response: Any = None
+        self.receiving = False
 
     @property
     def partial_text(self) -> str:
@@ -110,15 +107,18 @@ class Turn:
         self._started = time.monotonic()
         try:
             self._response = bot.client.chat.completions.create(**kwargs)
+            self.receiving = True
             if bot.stream:
                 yield from self._read_stream()
             else:
                 yield from self._read_whole()
         except json.JSONDecodeError as exc:
             raise MalformedResponse(str(exc)) from exc
-        texts = ["".join(parts) for parts in self._texts]
-        if not texts[0].strip():
-            raise EmptyReply(whitespace_only=bool(texts[0]))
+        text = self.partial_text
+        if not text.strip():
+            raise EmptyReply(whitespace_only=bool(text))
+        if self._finish[0] is None:
+            raise IncompleteReply()
         self._finish_turn(interrupted=False)
 
     def interrupt(self) -> Reply:

@@ -21,6 +21,18 @@ class MissingApiKey(ChatcliError):
         super().__init__(t("err_no_key"))
 
 
+class MalformedResponse(ChatcliError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(t("err_malformed", detail=detail))
+
+
+class IncompleteReply(ChatcliError):
+    """The stream ended cleanly but no choice said it was finished: treat as a cut."""
+
+    def __init__(self) -> None:
+        super().__init__(t("err_incomplete"))
+
+
 class EmptyReply(ChatcliError):
     def __init__(self, whitespace_only: bool) -> None:
         super().__init__(t("err_whitespace_reply" if whitespace_only else "err_empty_reply"))
@@ -74,8 +86,20 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe(exc: BaseException, *, base_url: str, model: str, timeout: float, retries: int) -> str:
-    """The one- or two-line message for an API or network failure."""
+def describe(
+    exc: BaseException,
+    *,
+    base_url: str,
+    model: str,
+    timeout: float,
+    retries: int,
+    mid_stream: bool = False,
+) -> str:
+    """The one- or two-line message for an API or network failure.
+
+    `mid_stream`: the reply had started, so a timeout or connection error is a cut, not a
+    failure to connect.
+    """
     if isinstance(exc, ChatcliError):
         return str(exc)
     import openai
@@ -98,11 +122,19 @@ def describe(exc: BaseException, *, base_url: str, model: str, timeout: float, r
                 "err_5xx", status=exc.status_code, retries=retries, server=_server_message(exc)
             )
         return t("err_status", status=exc.status_code, server=_server_message(exc))
-    if isinstance(exc, openai.APITimeoutError):
-        return t("err_timeout", base_url=base_url, timeout=timeout)
     chain = _chain(exc)
-    if any(isinstance(e, httpx.ReadTimeout) for e in chain):
-        return t("err_read_timeout", base_url=base_url, timeout=timeout)
+    timed_out = isinstance(exc, openai.APITimeoutError) or any(
+        isinstance(e, httpx.TimeoutException) for e in chain
+    )
+    if timed_out:
+        return t(
+            "err_read_timeout" if mid_stream else "err_timeout", base_url=base_url, timeout=timeout
+        )
+    if mid_stream and (
+        isinstance(exc, openai.APIConnectionError)
+        or any(isinstance(e, httpx.TransportError) for e in chain)
+    ):
+        return t("err_cut", base_url=base_url, detail=str(chain[-1]))
     if isinstance(exc, openai.APIConnectionError) or any(
         isinstance(e, httpx.ConnectError) for e in chain
     ):
@@ -112,8 +144,6 @@ def describe(exc: BaseException, *, base_url: str, model: str, timeout: float, r
         if "refused" in detail:
             return t("err_refused", base_url=base_url)
         return t("err_connect", base_url=base_url, detail=str(chain[-1]))
-    if any(isinstance(e, httpx.TransportError) for e in chain):
-        return t("err_cut", base_url=base_url)
-    if isinstance(exc, openai.APIResponseValidationError | ValueError):
+    if isinstance(exc, openai.APIResponseValidationError):
         return t("err_malformed", detail=str(exc))
     return t("err_other", detail=str(exc) or type(exc).__name__)

@@ -62,6 +62,7 @@ class Presenter:
                 model=bot.model,
                 timeout=bot.timeout,
                 retries=bot.max_retries,
+                mid_stream=turn.receiving,
             )
             self.error(message)
             if turn.partial_text.strip():
