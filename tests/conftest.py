@@ -99,7 +99,7 @@ class Terminal:
         return str(self.child.before) + str(self.child.after)
 
     def prompt(self) -> None:
-        """The REPL prompt, 'MODEL> ' (prompt_toolkit may move the cursor instead of writing the space)."""
+        """'MODEL> ' (prompt_toolkit may move the cursor instead of writing the space)."""
         self.child.expect(r"[\w.\-/:]+>")
 
     def send(self, line: str) -> None:

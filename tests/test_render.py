@@ -15,7 +15,8 @@ from chatcli.render import BlockSplitter, MarkdownStream, RawStream, code_blocks
 
 MIXED = (
     "# Title\n\nSome para\nline two.\n\n- a\n- b\n\n- c\n\nAfter list.\n"
-    "```python\nx = 1\n\ny = 2\n```\nText after\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\nend\n## h2\nx"
+    "```python\nx = 1\n\ny = 2\n```\nText after\n\n"
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n---\nend\n## h2\nx"
 )
 
 
