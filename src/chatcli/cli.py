@@ -95,6 +95,12 @@ def build_parser() -> Parser:
     )
     c.add_argument("--exit-command", metavar="WORD", help="word that ends the chat (default 退出)")
     c.add_argument("--lang", metavar="zh|en", help="interface language (default: from the locale)")
+    c.add_argument(
+        "--private",
+        action="store_const",
+        const=True,
+        help="record nothing: no input history, no saved conversation",
+    )
     p.add_argument("--version", action="version", version=f"chatcli {__version__}")
     return p
 

@@ -103,6 +103,7 @@ class Settings(BaseSettings, GenerationParams):
     stream: bool = True
     exit_command: str = Field(DEFAULT_EXIT_COMMAND, min_length=1)
     lang: Literal["zh", "en"] | None = None
+    private: bool = False
 
     @field_validator("base_url")
     @classmethod
