@@ -1,0 +1,697 @@
+"""Conversations in SQLite: schema and migrations, save-as-you-go, search, export.
+
+Standard library only, so it can be used and tested without the rest of chatcli.
+
+Durability: every finished turn (user message + reply, and the conversation row for the first
+one) goes in with one `BEGIN IMMEDIATE … COMMIT`, so a crash or `kill -9` loses at most the
+reply being streamed and never leaves half a turn. WAL mode plus a busy timeout let two
+chatcli processes write to the same file at once.
+
+Search: an FTS5 index with the `trigram` tokenizer, kept in sync by triggers. Trigrams match
+any substring of 3 or more characters, which is what Chinese needs (no spaces between words).
+Query words shorter than 3 characters cannot use a trigram index, so they fall back to a
+`LIKE` scan of the messages table: correct, only slower on very large histories.
+
+Nothing secret is stored: a conversation keeps its model, system prompt and generation
+parameters, never the API key or base URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+Content = str | list[dict[str, Any]]
+DB_NAME = "conversations.db"
+EXPORT_FORMAT = 1
+MIN_TRIGRAM = 3
+
+
+class StoreError(Exception):
+    """The database cannot be used (unreadable, not SQLite, locked, too new): history is off."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnknownConversation(LookupError):
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__(conversation_id)
+        self.conversation_id = conversation_id
+
+
+def data_dir() -> Path:
+    """Where chatcli keeps its data: $CHATCLI_HOME, else the platform's user data directory."""
+    override = os.environ.get("CHATCLI_HOME")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("chatcli", appauthor=False))
+
+
+def default_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    role: str
+    content: Content
+    model: str | None = None
+    tokens: int | None = None
+    prompt_tokens: int | None = None
+    finish_reason: str | None = None
+    created: float = field(default_factory=time.time)
+    interrupted: bool = False
+
+    @property
+    def text(self) -> str:
+        return content_text(self.content)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One row of a listing; `snippet` is the matching text when it came from a search."""
+
+    id: int
+    title: str
+    created: float
+    updated: float
+    model: str
+    turns: int
+    snippet: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    title: str
+    created: float
+    updated: float
+    model: str
+    system: str | None
+    params: dict[str, Any]
+    messages: tuple[StoredMessage, ...]
+
+    @property
+    def turns(self) -> int:
+        return sum(1 for m in self.messages if m.role == "user")
+
+
+def content_text(content: Content) -> str:
+    """The searchable, printable text of a message (text parts of multi-part content)."""
+    if isinstance(content, str):
+        return content
+    texts = [str(p.get("text", "")) for p in content if p.get("type") == "text"]
+    images = sum(1 for p in content if p.get("type") == "image_url")
+    return "\n".join([*texts, *(["[image]"] * images)])
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(step: Migration) -> Migration:
+    """Register the next schema step; `PRAGMA user_version` counts the steps applied."""
+    MIGRATIONS.append(step)
+    return step
+
+
+@migration
+def _m001_conversations(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            model TEXT NOT NULL,
+            system TEXT,
+            params TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            parts TEXT,
+            model TEXT,
+            tokens INTEGER,
+            prompt_tokens INTEGER,
+            finish_reason TEXT,
+            created REAL NOT NULL,
+            interrupted INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (conversation_id, position)
+        )"""
+    )
+    db.execute("CREATE INDEX conversations_updated ON conversations(updated)")
+
+
+@migration
+def _m002_search(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE VIRTUAL TABLE messages_fts USING fts5("
+        "content, content='messages', content_rowid='id', tokenize='trigram')"
+    )
+    db.execute(
+        "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
+        "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"
+    )
+    db.execute(
+        "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
+        "INSERT INTO messages_fts(messages_fts, rowid, content) "
+        "VALUES ('delete', old.id, old.content); END"
+    )
+    db.execute(
+        "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN "
+        "INSERT INTO messages_fts(messages_fts, rowid, content) "
+        "VALUES ('delete', old.id, old.content); "
+        "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"
+    )
+    db.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+
+
+# --- the store -------------------------------------------------------------------------------
+
+_SUMMARY = (
+    "SELECT c.id, c.title, c.created, c.updated, c.model, "
+    "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user') "
+    "FROM conversations c"
+)
+
+
+class Store:
+    """One open database. Every method raises StoreError when SQLite fails."""
+
+    def __init__(self, path: Path | None = None, *, busy_timeout: float = 5.0) -> None:
+        self.path = path or default_path()
+        self._db = self._open(busy_timeout)
+
+    def _open(self, busy_timeout: float) -> sqlite3.Connection:
+        try:
+            _make_private_file(self.path)
+        except OSError as exc:
+            raise StoreError(self.path, exc.strerror or str(exc)) from None
+        with self._guard():
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+            try:
+                db.execute("PRAGMA foreign_keys = ON")
+                db.execute("PRAGMA journal_mode = WAL")
+                self._migrate(db)
+            except BaseException:
+                db.close()
+                raise
+            return db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        if _version(db) == len(MIGRATIONS):
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = _version(db)
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    self.path, f"written by a newer chatcli (schema {version}); please upgrade"
+                )
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                step(db)
+                db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        with self._guard():
+            return _version(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(self.path, _reason(exc)) from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE takes the write lock up front, so two writers queue, never deadlock."""
+        with self._guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # writing
+
+    def save_turn(
+        self,
+        conversation_id: int | None,
+        messages: Sequence[StoredMessage],
+        *,
+        model: str,
+        system: str | None,
+        params: dict[str, Any],
+        title: str,
+    ) -> int:
+        """Append a finished turn in one transaction; creates the conversation when needed.
+
+        Returns the conversation's id (a new one if `conversation_id` is None or was deleted
+        meanwhile by another process).
+        """
+        now = time.time()
+        with self._transaction() as db:
+            exists = (
+                conversation_id is not None
+                and db.execute(
+                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+                ).fetchone()
+            )
+            if exists:
+                db.execute(
+                    "UPDATE conversations SET updated = ?, model = ?, system = ?, params = ? "
+                    "WHERE id = ?",
+                    (now, model, system, _dump(params), conversation_id),
+                )
+            else:
+                conversation_id = _insert_conversation(
+                    db, title=title, created=now, model=model, system=system, params=params
+                )
+            assert conversation_id is not None
+            _insert_messages(db, conversation_id, messages)
+        return conversation_id
+
+    def import_conversation(self, conversation: Conversation) -> int:
+        """Store a conversation read from an export; it gets a new id."""
+        with self._transaction() as db:
+            new_id = _insert_conversation(
+                db,
+                title=conversation.title,
+                created=conversation.created,
+                model=conversation.model,
+                system=conversation.system,
+                params=conversation.params,
+            )
+            db.execute(
+                "UPDATE conversations SET updated = ? WHERE id = ?",
+                (conversation.updated, new_id),
+            )
+            _insert_messages(db, new_id, conversation.messages)
+        return new_id
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id)
+            ).rowcount
+        if not changed:
+            raise UnknownConversation(conversation_id)
+
+    def delete(self, conversation_id: int) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+            gone = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        if not gone.rowcount:
+            raise UnknownConversation(conversation_id)
+
+    # reading
+
+    def latest(self) -> int | None:
+        with self._guard():
+            row = self._db.execute(
+                "SELECT id FROM conversations ORDER BY updated DESC, id DESC LIMIT 1"
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def recent(self, limit: int = 20) -> list[Summary]:
+        with self._guard():
+            rows = self._db.execute(
+                f"{_SUMMARY} ORDER BY c.updated DESC, c.id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [_summary(row) for row in rows]
+
+    def search(self, query: str, limit: int = 20) -> list[Summary]:
+        """Conversations with a message containing every word of `query` (or a matching title).
+
+        Words of 3+ characters use the trigram index; shorter ones a LIKE scan.
+        """
+        words = query.split()
+        if not words:
+            return self.recent(limit)
+        where, args = _message_filter(words)
+        title_like = "%" + _like_escape(query.strip()) + "%"
+        with self._guard():
+            rows = self._db.execute(
+                f"{_SUMMARY} WHERE c.id IN (SELECT m.conversation_id FROM messages m "
+                f"WHERE {where}) OR c.title LIKE ? ESCAPE '\\' "
+                "ORDER BY c.updated DESC, c.id DESC LIMIT ?",
+                (*args, title_like, limit),
+            ).fetchall()
+            found = []
+            for row in rows:
+                hit = self._db.execute(
+                    f"SELECT m.content FROM messages m WHERE m.conversation_id = ? AND {where} "
+                    "ORDER BY m.position LIMIT 1",
+                    (row[0], *args),
+                ).fetchone()
+                found.append(_summary(row, _snippet(hit[0], words) if hit else None))
+        return found
+
+    def load(self, conversation_id: int) -> Conversation:
+        with self._guard():
+            row = self._db.execute(
+                "SELECT id, title, created, updated, model, system, params "
+                "FROM conversations WHERE id = ?",
+                (conversation_id,),
+            ).fetchone()
+            if row is None:
+                raise UnknownConversation(conversation_id)
+            messages = self._db.execute(
+                "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
+                "created, interrupted FROM messages WHERE conversation_id = ? ORDER BY position",
+                (conversation_id,),
+            ).fetchall()
+        return Conversation(
+            id=row[0],
+            title=row[1],
+            created=row[2],
+            updated=row[3],
+            model=row[4],
+            system=row[5],
+            params=_load_params(row[6]),
+            messages=tuple(
+                StoredMessage(
+                    role=m[0],
+                    content=json.loads(m[2]) if m[2] is not None else m[1],
+                    model=m[3],
+                    tokens=m[4],
+                    prompt_tokens=m[5],
+                    finish_reason=m[6],
+                    created=m[7],
+                    interrupted=bool(m[8]),
+                )
+                for m in messages
+            ),
+        )
+
+
+def _summary(row: Sequence[Any], snippet: str | None = None) -> Summary:
+    id_, title, created, updated, model, turns = row
+    return Summary(id_, title, created, updated, model, turns, snippet)
+
+
+def _version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return "not a SQLite database (damaged or some other file); move it away to start afresh"
+    if "locked" in text or "busy" in text:
+        return "the database is locked by another program"
+    return text
+
+
+def _make_private_file(path: Path) -> None:
+    """Directories we create get 0700 and the database 0600: conversations are private."""
+    missing = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700)
+        directory.chmod(0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        os.close(fd)
+        path.chmod(0o600)
+
+
+def _dump(params: dict[str, Any]) -> str:
+    return json.dumps(params, ensure_ascii=False, sort_keys=True)
+
+
+def _load_params(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _insert_conversation(
+    db: sqlite3.Connection,
+    *,
+    title: str,
+    created: float,
+    model: str,
+    system: str | None,
+    params: dict[str, Any],
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO conversations (title, created, updated, model, system, params) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (title, created, created, model, system, _dump(params)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _insert_messages(
+    db: sqlite3.Connection, conversation_id: int, messages: Sequence[StoredMessage]
+) -> None:
+    (start,) = db.execute(
+        "SELECT coalesce(max(position) + 1, 0) FROM messages WHERE conversation_id = ?",
+        (conversation_id,),
+    ).fetchone()
+    db.executemany(
+        "INSERT INTO messages (conversation_id, position, role, content, parts, model, tokens, "
+        "prompt_tokens, finish_reason, created, interrupted) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                conversation_id,
+                start + offset,
+                m.role,
+                m.text,
+                None if isinstance(m.content, str) else json.dumps(m.content, ensure_ascii=False),
+                m.model,
+                m.tokens,
+                m.prompt_tokens,
+                m.finish_reason,
+                m.created,
+                int(m.interrupted),
+            )
+            for offset, m in enumerate(messages)
+        ],
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _message_filter(words: list[str]) -> tuple[str, list[str]]:
+    """SQL over `messages m` that every word must match, and its arguments."""
+    long_words = [w for w in words if len(w) >= MIN_TRIGRAM]
+    clauses: list[str] = []
+    args: list[str] = []
+    if long_words:
+        clauses.append("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)")
+        args.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_words))
+    for word in words:
+        if len(word) < MIN_TRIGRAM:
+            clauses.append("m.content LIKE ? ESCAPE '\\'")
+            args.append("%" + _like_escape(word) + "%")
+    return " AND ".join(clauses), args
+
+
+def _snippet(text: str, words: list[str], width: int = 60) -> str:
+    folded = text.casefold()
+    at = min((i for w in words if (i := folded.find(w.casefold())) >= 0), default=0)
+    start = max(0, at - width // 3)
+    piece = " ".join(text[start : start + width].split())
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+
+# --- export and import -----------------------------------------------------------------------
+
+_ROLE_HEADING = re.compile(r"^(\\*)### (System|User|Assistant)( \(interrupted\))?$")
+_META = re.compile(r"^<!-- chatcli (\{.*\}) -->$")
+
+
+def when(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
+
+
+def to_json(conversation: Conversation) -> str:
+    """The lossless export: every field of the conversation and its messages."""
+    return json.dumps(
+        {
+            "chatcli_export": EXPORT_FORMAT,
+            "id": conversation.id,
+            "title": conversation.title,
+            "created": conversation.created,
+            "updated": conversation.updated,
+            "model": conversation.model,
+            "system": conversation.system,
+            "params": conversation.params,
+            "messages": [
+                {
+                    "role": m.role,
+                    "content": m.content,
+                    "model": m.model,
+                    "tokens": m.tokens,
+                    "prompt_tokens": m.prompt_tokens,
+                    "finish_reason": m.finish_reason,
+                    "created": m.created,
+                    "interrupted": m.interrupted,
+                }
+                for m in conversation.messages
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def from_json(text: str) -> Conversation:
+    """Read `to_json` output back; ValueError says what is wrong with it."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or "messages" not in data:
+        raise ValueError("not a chatcli conversation export (no 'messages')")
+    for m in data["messages"]:
+        content = m.get("content") if isinstance(m, dict) else None
+        if not isinstance(content, str | list):
+            raise ValueError("malformed message in export: content must be text or parts")
+    try:
+        return Conversation(
+            id=int(data.get("id") or 0),
+            title=str(data.get("title") or ""),
+            created=float(data.get("created") or time.time()),
+            updated=float(data.get("updated") or time.time()),
+            model=str(data.get("model") or ""),
+            system=data.get("system"),
+            params=dict(data.get("params") or {}),
+            messages=tuple(
+                StoredMessage(
+                    role=str(m["role"]),
+                    content=m["content"],
+                    model=m.get("model"),
+                    tokens=m.get("tokens"),
+                    prompt_tokens=m.get("prompt_tokens"),
+                    finish_reason=m.get("finish_reason"),
+                    created=float(m.get("created") or time.time()),
+                    interrupted=bool(m.get("interrupted")),
+                )
+                for m in data["messages"]
+            ),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"malformed message in export: {exc}") from None
+
+
+def to_markdown(conversation: Conversation) -> str:
+    """A readable export. Headings are `### User` / `### Assistant`; a message line that looks
+    like one of those headings gets one extra leading backslash, so `from_markdown` can split
+    the text back exactly (up to blank lines around each message)."""
+    meta = {
+        "id": conversation.id,
+        "model": conversation.model,
+        "created": conversation.created,
+        "updated": conversation.updated,
+        "params": conversation.params,
+    }
+    settings = ", ".join(f"{k}={v}" for k, v in conversation.params.items())
+    lines = [
+        "# " + " ".join(conversation.title.split()),
+        "",
+        # "\u003e" keeps a "-->" inside a value (a stop sequence, say) from ending the comment
+        "<!-- chatcli " + json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e") + " -->",
+        f"*{conversation.model} · {when(conversation.created)}"
+        + (f" · {settings}" if settings else "")
+        + "*",
+        "",
+    ]
+    system = [StoredMessage("system", conversation.system)] if conversation.system else []
+    for message in [*system, *conversation.messages]:
+        heading = f"### {message.role.capitalize()}"
+        lines += [heading + (" (interrupted)" if message.interrupted else ""), ""]
+        lines += [_escape_heading(line) for line in message.text.strip("\n").split("\n")]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _escape_heading(line: str) -> str:
+    return "\\" + line if _ROLE_HEADING.match(line) else line
+
+
+def from_markdown(text: str) -> Conversation:
+    """Read `to_markdown` output back into a conversation (model and parameters included)."""
+    title = ""
+    meta: dict[str, Any] = {}
+    system: str | None = None
+    messages: list[StoredMessage] = []
+    current: tuple[str, bool] | None = None
+    body: list[str] = []
+
+    def flush() -> None:
+        nonlocal system
+        if current is None:
+            return
+        role, interrupted = current
+        content = "\n".join(body).strip("\n")
+        if role == "system":
+            system = content
+        else:
+            messages.append(StoredMessage(role, content, interrupted=interrupted))
+
+    for line in text.split("\n"):
+        heading = _ROLE_HEADING.match(line)
+        if heading and not heading.group(1):
+            flush()
+            current, body = (heading.group(2).lower(), bool(heading.group(3))), []
+        elif current is not None:
+            body.append(line[1:] if heading else line)
+        elif line.startswith("# ") and not title:
+            title = line[2:].strip()
+        elif found := _META.match(line):
+            meta = json.loads(found.group(1))
+    flush()
+    if not messages:
+        raise ValueError("no '### User' or '### Assistant' sections found")
+    return Conversation(
+        id=int(meta.get("id") or 0),
+        title=title,
+        created=float(meta.get("created") or time.time()),
+        updated=float(meta.get("updated") or time.time()),
+        model=str(meta.get("model") or ""),
+        system=system,
+        params=dict(meta.get("params") or {}),
+        messages=tuple(messages),
+    )
