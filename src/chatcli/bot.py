@@ -334,6 +334,32 @@ class ChatBot:
         assert turn.reply is not None
         return turn.reply.text
 
+    def undo(self) -> bool:
+        """Forget the last exchange; False when there is none."""
+        if len(self.history) < 2:
+            return False
+        del self.history[-2:]
+        self.replies.pop()
+        return True
+
+    def take_back(self) -> Content | None:
+        """Remove the last exchange and hand back its question, to ask again."""
+        if len(self.history) < 2:
+            return None
+        content: Content = self.history[-2]["content"]
+        self.undo()
+        return content
+
+    def pick(self, number: int) -> str:
+        """Put choice `number` (1-based) of the last reply into the history instead of choice 1."""
+        if not self.replies:
+            raise ValueError("no reply yet")
+        choices = self.replies[-1].choices
+        if not 1 <= number <= len(choices):
+            raise ValueError(f"the last reply has choices 1 to {len(choices)}")
+        self.history[-1] = {"role": "assistant", "content": choices[number - 1]}
+        return choices[number - 1]
+
     def clear(self) -> None:
         self.history.clear()
         self.replies.clear()

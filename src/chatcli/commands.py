@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
-from chatcli.bot import ChatBot
+from pydantic import ValidationError
+
+from chatcli.bot import ChatBot, Content
 from chatcli.i18n import language, t
+from chatcli.images import image_message
+from chatcli.paths import write_private
+from chatcli.render import code_blocks
+from chatcli.settings import GenerationParams, describe_validation_error
+from chatcli.transcript import Transcript, from_json, to_json, to_markdown
+
+SETTABLE = list(GenerationParams.model_fields)
+LIST_PARAMS = {"stop", "logit_bias"}
 
 
 class Output(Protocol):
@@ -17,6 +30,17 @@ class Output(Protocol):
     def info(self, text: str) -> None: ...
     def error(self, text: str) -> None: ...
     def markdown(self, text: str) -> None: ...
+
+
+class UI(Protocol):
+    """What commands may ask of the interactive terminal."""
+
+    def send(self, content: Content) -> None: ...
+    def copy(self, text: str) -> None: ...
+    def toggle_multiline(self) -> bool: ...
+    def confirm(self, question: str) -> bool: ...
+    def edit(self, initial: str) -> str | None: ...
+    def remember_models(self, names: list[str]) -> None: ...
 
 
 class ExitRequested(Exception):
@@ -31,7 +55,9 @@ class CommandError(Exception):
 class Context:
     bot: ChatBot
     out: Output
+    ui: UI
     exit_command: str
+    failed: Content | None = None
 
 
 Handler = Callable[[Context, str], None]
@@ -121,6 +147,7 @@ def _model(ctx: Context, argument: str) -> None:
 @command("models", "/models", "列出服务器上的模型", "list the server's models")
 def _models(ctx: Context, argument: str) -> None:
     names = ctx.bot.list_models()
+    ctx.ui.remember_models(names)
     ctx.out.info("\n".join(names) if names else t("no_models"))
 
 
@@ -157,6 +184,233 @@ def _history(ctx: Context, argument: str) -> None:
         content = message["content"]
         text = content if isinstance(content, str) else "[…]"
         ctx.out.info(f"{message['role']}: {text}")
+
+
+def _param_name(word: str) -> str:
+    name = word.replace("-", "_").lower()
+    if name == "json":
+        name = "json_mode"
+    if name not in SETTABLE:
+        close = difflib.get_close_matches(name, SETTABLE, n=1)
+        hint = t("did_you_mean", suggestion=close[0]) if close else ""
+        raise CommandError(t("unknown_param", name=word) + hint)
+    return name
+
+
+def _show_params(ctx: Context) -> None:
+    changed = ctx.bot.params.differs_from_defaults()
+    lines = [f"  {name} = {value!r}" for name, value in ctx.bot.params.model_dump().items()]
+    ctx.out.info("\n".join(lines))
+    if not changed:
+        ctx.out.info(t("params_default"))
+
+
+@command("set", "/set [PARAM VALUE]", "显示或设置生成参数", "show or set a generation parameter")
+def _set(ctx: Context, argument: str) -> None:
+    if not argument:
+        _show_params(ctx)
+        return
+    try:
+        words = shlex.split(argument)
+    except ValueError as exc:
+        raise CommandError(f"/set: {exc}") from None
+    if len(words) < 2:
+        raise CommandError(t("set_usage"))
+    name = _param_name(words[0])
+    value: object = words[1:] if name in LIST_PARAMS else " ".join(words[1:])
+    try:
+        ctx.bot.params = GenerationParams.model_validate(
+            {**ctx.bot.params.model_dump(), name: value}
+        )
+    except ValidationError as exc:
+        raise CommandError(describe_validation_error(exc, set(), as_setting=True)) from None
+    ctx.out.info(f"{name} = {getattr(ctx.bot.params, name)!r}")
+
+
+@command("unset", "/unset PARAM", "把参数恢复为默认值", "reset a parameter to its default")
+def _unset(ctx: Context, argument: str) -> None:
+    if not argument:
+        raise CommandError("/unset PARAM")
+    name = _param_name(argument.strip())
+    default = GenerationParams.model_fields[name].default
+    setattr(ctx.bot.params, name, default)
+    ctx.out.info(f"{name} = {default!r}")
+
+
+@command("undo", "/undo", "撤销上一轮问答", "drop the last question and reply")
+def _undo(ctx: Context, argument: str) -> None:
+    if not ctx.bot.undo():
+        raise CommandError(t("nothing_to_undo"))
+    ctx.out.info(t("undone"))
+
+
+@command(
+    "retry",
+    "/retry",
+    "重新生成上一条回复，或重发失败的消息",
+    "regenerate the last reply, or resend a failed message",
+)
+def _retry(ctx: Context, argument: str) -> None:
+    content = ctx.failed if ctx.failed is not None else ctx.bot.take_back()
+    if content is None:
+        raise CommandError(t("nothing_to_retry"))
+    ctx.ui.send(content)
+
+
+@command("edit", "/edit", "用 $EDITOR 编写下一条消息", "write the next message in $EDITOR")
+def _edit(ctx: Context, argument: str) -> None:
+    text = ctx.ui.edit(argument)
+    if text is None or not text.strip():
+        ctx.out.info(t("edit_empty"))
+        return
+    ctx.ui.send(text.strip("\n"))
+
+
+@command("usage", "/usage", "本次对话的 token 用量", "tokens used in this conversation")
+def _usage(ctx: Context, argument: str) -> None:
+    if not ctx.bot.replies:
+        ctx.out.info(t("history_empty"))
+        return
+    prompt_total = completion_total = 0
+    for i, reply in enumerate(ctx.bot.replies, start=1):
+        if reply.usage is None:
+            ctx.out.info(f"  {i}. {t('tokens_unknown')}")
+            continue
+        prompt_total += reply.usage.prompt_tokens
+        completion_total += reply.usage.completion_tokens
+        ctx.out.info(
+            f"  {i}. "
+            + t(
+                "tokens", prompt=reply.usage.prompt_tokens, completion=reply.usage.completion_tokens
+            )
+        )
+    ctx.out.info(
+        t(
+            "usage_total",
+            prompt=prompt_total,
+            completion=completion_total,
+            total=prompt_total + completion_total,
+        )
+    )
+
+
+@command(
+    "copy",
+    "/copy [N]",
+    "复制上一条回复（或其第 N 个代码块）到剪贴板",
+    "copy the last reply, or its N-th code block, to the clipboard",
+)
+def _copy(ctx: Context, argument: str) -> None:
+    if not ctx.bot.replies:
+        raise CommandError(t("nothing_to_copy"))
+    reply = ctx.bot.history[-1]["content"]
+    if not argument:
+        ctx.ui.copy(reply)
+        ctx.out.info(t("copied_reply", chars=len(reply)))
+        return
+    blocks = code_blocks(reply)
+    if not argument.isdigit() or not 1 <= int(argument) <= len(blocks):
+        raise CommandError(t("no_such_block", n=argument, count=len(blocks)))
+    block = blocks[int(argument) - 1]
+    ctx.ui.copy(block)
+    ctx.out.info(t("copied_block", n=argument, lines=block.count("\n") + 1))
+
+
+def _transcript(ctx: Context) -> Transcript:
+    return Transcript(
+        model=ctx.bot.model,
+        system=ctx.bot.system,
+        messages=list(ctx.bot.history),
+        params=ctx.bot.params.differs_from_defaults(),
+    )
+
+
+@command(
+    "save",
+    "/save [PATH]",
+    "把对话存为 Markdown（.json 结尾则存为 JSON）",
+    "save the conversation as Markdown, or JSON if PATH ends in .json",
+)
+def _save(ctx: Context, argument: str) -> None:
+    path = Path(argument or datetime.now().strftime("chatcli-%Y%m%d-%H%M%S.md")).expanduser()
+    transcript = _transcript(ctx)
+    text = to_json(transcript) if path.suffix.lower() == ".json" else to_markdown(transcript)
+    try:
+        write_private(path, text)
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+    ctx.out.info(t("saved", path=path, turns=len(transcript.messages) // 2))
+
+
+@command(
+    "load",
+    "/load PATH",
+    "载入 /save 保存的 JSON 对话",
+    "load a conversation saved by /save as JSON",
+)
+def _load(ctx: Context, argument: str) -> None:
+    if not argument:
+        raise CommandError("/load PATH")
+    path = Path(argument).expanduser()
+    try:
+        transcript = from_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except (ValueError, ValidationError) as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    bot = ctx.bot
+    bot.set_system(transcript.system)
+    bot.model = transcript.model or bot.model
+    bot.params = GenerationParams.model_validate({**bot.params.model_dump(), **transcript.params})
+    bot.history.extend(transcript.messages)
+    ctx.out.info(t("loaded", path=path, turns=len(transcript.messages) // 2))
+
+
+@command(
+    "image",
+    "/image PATH|URL [QUESTION]",
+    "发送一张图片（可附问题）",
+    "send an image, with an optional question",
+)
+def _image(ctx: Context, argument: str) -> None:
+    try:
+        words = shlex.split(argument)
+    except ValueError as exc:
+        raise CommandError(f"/image: {exc}") from None
+    if not words:
+        raise CommandError("/image PATH|URL [QUESTION]")
+    question = " ".join(words[1:]) or t("image_default_question")
+    try:
+        content = image_message(words[0], question)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    ctx.ui.send(content)
+
+
+@command(
+    "pick",
+    "/pick K",
+    "用第 K 个选项替换历史里的回复（-n 大于 1 时）",
+    "keep choice K in the history instead of choice 1 (with -n > 1)",
+)
+def _pick(ctx: Context, argument: str) -> None:
+    if not argument.isdigit():
+        raise CommandError("/pick K")
+    try:
+        ctx.bot.pick(int(argument))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    ctx.out.info(t("picked", k=argument))
+
+
+@command(
+    "multiline",
+    "/multiline",
+    "切换多行模式：Enter 换行，Alt-Enter 发送",
+    "toggle multi-line mode: Enter inserts a newline, Alt-Enter sends",
+)
+def _multiline(ctx: Context, argument: str) -> None:
+    ctx.out.info(t("multiline_on" if ctx.ui.toggle_multiline() else "multiline_off"))
 
 
 @command("exit", "/exit", "退出", "quit")

@@ -43,6 +43,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "no_models": ("服务器没有返回任何模型", "the server lists no models"),
     "error": ("错误：{message}", "error: {message}"),
+    "unknown_param": ("没有参数 {name}", "no parameter {name}"),
+    "set_usage": (
+        "用法：/set 参数 值（/set 查看全部）",
+        "usage: /set PARAM VALUE (/set alone lists them)",
+    ),
+    "params_default": ("（都是默认值）", "(all at their defaults)"),
+    "nothing_to_undo": ("没有可以撤销的对话", "nothing to undo"),
+    "undone": ("已撤销上一轮问答", "dropped the last question and reply"),
+    "nothing_to_retry": ("没有可以重试的消息", "nothing to retry"),
+    "edit_empty": ("消息是空的，没有发送", "empty message, nothing sent"),
+    "usage_total": (
+        "合计：{prompt} → {completion}（共 {total} tokens）",
+        "total: {prompt} → {completion} ({total} tokens)",
+    ),
+    "nothing_to_copy": ("还没有回复可以复制", "no reply to copy yet"),
+    "no_such_block": (
+        "没有第 {n} 个代码块（上一条回复有 {count} 个）",
+        "no code block {n} (the last reply has {count})",
+    ),
+    "copied_reply": (
+        "已复制上一条回复（{chars} 个字符）",
+        "copied the last reply ({chars} characters)",
+    ),
+    "copied_block": ("已复制代码块 {n}（{lines} 行）", "copied code block {n} ({lines} lines)"),
+    "saved": ("已保存到 {path}（{turns} 轮）", "saved {turns} turns to {path}"),
+    "loaded": ("已从 {path} 载入 {turns} 轮对话", "loaded {turns} turns from {path}"),
+    "image_default_question": ("描述这张图片。", "Describe this image."),
+    "picked": ("历史中的回复已换成选项 {k}", "choice {k} is now the reply in the history"),
+    "multiline_on": (
+        "多行模式：Enter 换行，Alt-Enter（Esc 再 Enter）发送",
+        "multi-line mode: Enter inserts a newline, Alt-Enter (Esc then Enter) sends",
+    ),
+    "multiline_off": ("单行模式：Enter 发送", "single-line mode: Enter sends"),
     "partial_not_saved": (
         "（上面的部分回复没有存入历史）",
         "(the partial reply above was not kept in the history)",
@@ -108,6 +141,80 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the server sent a malformed response: {detail}",
     ),
     "err_other": ("请求失败：{detail}", "the request failed: {detail}"),
+    # config file, providers, one-shot
+    "cfg_is_dir": (
+        "{path}：这是一个目录，不是配置文件（见 chatcli --config-path）",
+        "{path}: is a directory, not a config file (see chatcli --config-path)",
+    ),
+    "cfg_missing": (
+        "{path}：文件不存在（{var} 指向这里；可用 chatcli --init-config 创建）",
+        "{path}: no such file ({var} points here; create it with chatcli --init-config)",
+    ),
+    "cfg_unreadable": ("{path}：无法读取：{reason}", "{path}: cannot be read: {reason}"),
+    "cfg_not_utf8": ("{where}：不是有效的 UTF-8 文本", "{where}: not valid UTF-8"),
+    "cfg_exists": (
+        "{path} 已经存在：直接编辑它，或先删除",
+        "{path} already exists: edit it, or remove it first",
+    ),
+    "cfg_unwritable": ("{path}：无法写入：{reason}", "{path}: cannot be written: {reason}"),
+    "cfg_written": (
+        "已写入配置模板 {path}（仅本人可读）",
+        "wrote a starter config to {path} (readable by you only)",
+    ),
+    "cfg_unknown_key": ("{where}：没有 {key} 这个设置{hint}", "{where}: unknown setting {key}{hint}"),
+    "cfg_not_table": (
+        "{where}：[providers.{name}] 应该是一个表",
+        "{where}: [providers.{name}] must be a table",
+    ),
+    "cfg_provider_value": (
+        "{where}：[providers.{name}] {key}：{reason}",
+        "{where}: [providers.{name}] {key}: {reason}",
+    ),
+    "cfg_provider_needs_url": (
+        "{where}：新的服务商 [providers.{name}] 需要 base_url",
+        "{where}: the new provider [providers.{name}] needs a base_url",
+    ),
+    "unknown_provider": (
+        "没有服务商 {name}{hint}。可用：{known}",
+        "unknown provider {name}{hint}; known: {known}",
+    ),
+    "err_no_key_provider": (
+        "没有找到 {provider} 的 API key：在环境变量或当前目录的 .env 文件里设置 {var}",
+        "no API key for {provider}: set {var} in the environment or in a .env file here",
+    ),
+    "nothing_to_send": (
+        "没有要发送的内容：给出问题，或通过管道输入文本",
+        "nothing to send: give a prompt or pipe text on stdin",
+    ),
+    "stdin_bad_encoding": (
+        "标准输入不是有效的 {encoding} 文本（第 {offset} 字节：{byte}）；可用 --encoding 指定编码，"
+        "例如 --encoding gbk",
+        "stdin is not valid {encoding} (byte {offset}: {byte}); name its encoding with "
+        "--encoding, e.g. --encoding gbk",
+    ),
+    "unknown_encoding": ("--encoding：不认识编码 {name}", "--encoding: unknown encoding {name}"),
+    "reading_stdin": (
+        "从标准输入读取消息，按 Ctrl-D 结束",
+        "reading the message from stdin; end it with Ctrl-D",
+    ),
+    "origin_flag": ("命令行 {where}", "flag {where}"),
+    "origin_env": ("环境变量 {where}", "env {where}"),
+    "origin_dotenv": (".env 中的 {where}", ".env {where}"),
+    "origin_config": ("配置文件 {where}", "config file {where}"),
+    "origin_provider": ("服务商预设 {where}", "provider preset {where}"),
+    "origin_default": ("默认值", "default"),
+    "config_file_line": ("配置文件：{path}", "config file: {path}"),
+    "config_file_absent": ("（不存在）", "(none)"),
+    "not_set": ("（未设置）", "(not set)"),
+    "providers_head": (
+        "服务商|地址|模型|key 变量|key",
+        "provider|base URL|model|key variable|key",
+    ),
+    "key_found": ("✓ 已设置（{where}）", "✓ available ({where})"),
+    "key_absent": ("✗ 未设置", "✗ not set"),
+    "key_not_needed": ("不需要", "not needed"),
+    "provider_current": ("（当前）", "(current)"),
+    "provider_from_config": ("（配置文件）", "(config file)"),
 }
 
 

@@ -1,19 +1,27 @@
-"""The interactive loop: read a line, route it (exit word, slash command, or message)."""
+"""The interactive loop: read input, route it (exit word, slash command, or message)."""
 
 from __future__ import annotations
 
+import base64
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 from prompt_toolkit import PromptSession
-from prompt_toolkit.history import InMemoryHistory
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.text import Text
 
 from chatcli import __version__
-from chatcli.bot import ChatBot
+from chatcli.bot import ChatBot, Content
 from chatcli.commands import Context, ExitRequested, dispatch
 from chatcli.errors import describe, is_api_error
 from chatcli.exchange import Presenter
 from chatcli.i18n import t
+from chatcli.prompt import InputState, make_session, unfence
 from chatcli.sanitize import neutralise
 
 EXIT_WORDS = {"退出", "exit", "quit", "/exit", "/quit"}
@@ -38,44 +46,113 @@ def is_exit(text: str, exit_command: str) -> bool:
     return word == exit_command or word.lower() in EXIT_WORDS
 
 
-def run(bot: ChatBot, console: Console, exit_command: str) -> int:
-    presenter = Presenter(console, console)
-    out = TerminalOutput(console)
-    ctx = Context(bot=bot, out=out, exit_command=exit_command)
-    session: PromptSession[str] = PromptSession(history=InMemoryHistory())
-    console.print(
-        Text(t("welcome", version=__version__, model=bot.model, exit=exit_command), style="dim")
-    )
-    while True:
-        try:
-            text = session.prompt(f"{neutralise(bot.model)}> ")
-        except KeyboardInterrupt:
-            console.print(Text(t("ctrl_c_hint", exit=exit_command), style="dim"))
-            continue
-        except EOFError:
-            return 0
-        if not text.strip():
-            continue
-        if is_exit(text, exit_command):
-            return 0
-        if text.startswith("/"):
+def toolbar_text(bot: ChatBot, state: InputState) -> str:
+    parts = [bot.model]
+    parts += [f"{k}={v}" for k, v in bot.params.differs_from_defaults().items()]
+    last = next((r.usage for r in reversed(bot.replies) if r.usage), None)
+    if last is not None:
+        parts.append(f"{last.total_tokens} tokens")
+    if state.multiline:
+        parts.append("multi-line")
+    return " " + " · ".join(neutralise(p) for p in parts)
+
+
+class Repl:
+    """Ties the prompt, the commands and the presenter together; also the commands' UI."""
+
+    def __init__(self, bot: ChatBot, console: Console, exit_command: str, *, private: bool) -> None:
+        self.bot = bot
+        self.console = console
+        self.exit_command = exit_command
+        self.presenter = Presenter(console, console)
+        self.state = InputState()
+        self.state.toolbar = lambda: toolbar_text(bot, self.state)
+        self.session: PromptSession[str] = make_session(
+            self.state, private=private, forget=lambda text: is_exit(text, exit_command)
+        )
+        self.ctx = Context(bot=bot, out=TerminalOutput(console), ui=self, exit_command=exit_command)
+
+    # --- the UI the commands use
+    def send(self, content: Content) -> None:
+        outcome = self.presenter.run(self.bot, content)
+        self.ctx.failed = content if outcome.error is not None else None
+
+    def copy(self, text: str) -> None:
+        """OSC 52: the terminal puts it on the clipboard, which also works over SSH."""
+        payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        sys.stdout.write(f"\x1b]52;c;{payload}\x07")
+        sys.stdout.flush()
+
+    def toggle_multiline(self) -> bool:
+        self.state.multiline = not self.state.multiline
+        return self.state.multiline
+
+    def confirm(self, question: str) -> bool:
+        answer = PromptSession[str]().prompt(f"{question} [y/N] ")
+        return answer.strip().lower() in {"y", "yes", "是", "好"}
+
+    def edit(self, initial: str) -> str | None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "message.md"
+            path.write_text(initial, encoding="utf-8")
             try:
-                dispatch(ctx, text)
-            except ExitRequested:
-                return 0
+                subprocess.run([*shlex.split(editor), str(path)], check=True)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                self.ctx.out.error(f"$EDITOR ({editor}): {exc}")
+                return None
+            return path.read_text(encoding="utf-8")
+
+    def remember_models(self, names: list[str]) -> None:
+        self.state.models = names
+
+    # --- the loop
+    def run(self) -> int:
+        self.console.print(
+            Text(
+                t("welcome", version=__version__, model=self.bot.model, exit=self.exit_command),
+                style="dim",
+            )
+        )
+        while True:
+            try:
+                text = self.session.prompt(f"{neutralise(self.bot.model)}> ")
             except KeyboardInterrupt:
+                self.console.print(Text(t("ctrl_c_hint", exit=self.exit_command), style="dim"))
                 continue
-            except Exception as exc:
-                if not is_api_error(exc):
-                    raise
-                presenter.error(
-                    describe(
-                        exc,
-                        base_url=bot.display_url,
-                        model=bot.model,
-                        timeout=bot.timeout,
-                        retries=bot.max_retries,
-                    )
+            except EOFError:
+                return 0
+            if not text.strip():
+                continue
+            if is_exit(text, self.exit_command):
+                return 0
+            if text.startswith("/"):
+                try:
+                    self.command(text)
+                except ExitRequested:
+                    return 0
+                continue
+            self.send(unfence(text))
+
+    def command(self, text: str) -> None:
+        try:
+            dispatch(self.ctx, text)
+        except KeyboardInterrupt:
+            return
+        except Exception as exc:
+            if not is_api_error(exc):
+                raise
+            bot = self.bot
+            self.presenter.error(
+                describe(
+                    exc,
+                    base_url=bot.display_url,
+                    model=bot.model,
+                    timeout=bot.timeout,
+                    retries=bot.max_retries,
                 )
-            continue
-        presenter.run(bot, text)
+            )
+
+
+def run(bot: ChatBot, console: Console, exit_command: str, *, private: bool = False) -> int:
+    return Repl(bot, console, exit_command, private=private).run()

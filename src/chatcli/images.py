@@ -1,0 +1,51 @@
+"""Images as `image_url` content parts: local files become base64 data URLs."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 20 * 1024 * 1024
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def _mime(head: bytes) -> str | None:
+    for signature, mime in _SIGNATURES.items():
+        if head.startswith(signature):
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def image_url(source: str) -> str:
+    """A URL the API accepts; ValueError with a one-line reason for anything else."""
+    if source.startswith(("http://", "https://", "data:image/")):
+        return source
+    path = Path(source).expanduser()
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ValueError(f"{source}: {size / 1e6:.1f} MB is over the 20 MB limit")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ValueError(f"{source}: is a directory") from None
+    except OSError as exc:
+        raise ValueError(f"{source}: {exc.strerror or exc}") from None
+    mime = _mime(data[:16])
+    if mime is None:
+        raise ValueError(f"{source}: not a PNG, JPEG, GIF or WebP image")
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def image_message(source: str, question: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "text", "text": question},
+        {"type": "image_url", "image_url": {"url": image_url(source)}},
+    ]

@@ -1,0 +1,36 @@
+"""Where chatcli keeps its files, created private: directories 0700, files 0600."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """The user data directory; CHATCLI_HOME overrides it (tests, portable installs)."""
+    override = os.environ.get("CHATCLI_HOME")
+    if override:
+        path = Path(override).expanduser()
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("chatcli", appauthor=False))
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make sure `path` exists and only its owner can read it, before anything is written."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a whole file that only its owner can read (exports, starter config)."""
+    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)

@@ -1,0 +1,151 @@
+"""The input line: key bindings for multi-line entry, persistent history, completion, toolbar.
+
+Enter sends; Alt-Enter and Ctrl-J insert a newline; a line of three double quotes opens and
+closes a block; multi-line mode swaps Enter and Alt-Enter. Bracketed paste inserts text
+whole, so a pasted paragraph is one message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+from chatcli.commands import REGISTRY, SETTABLE
+from chatcli.paths import data_dir, private_file
+
+FENCE = '"""'
+PATH_COMMANDS = {"image", "save", "load"}
+
+
+def unfence(text: str) -> str:
+    """The message inside a triple-quote block, or the text unchanged."""
+    stripped = text.strip()
+    if stripped.startswith(FENCE):
+        body = stripped[len(FENCE) :]
+        if body.endswith(FENCE):
+            body = body[: -len(FENCE)]
+        return body.strip("\n")
+    return text
+
+
+def _fence_open(text: str) -> bool:
+    lines = text.split("\n")
+    if lines[0].strip() != FENCE:
+        return False
+    return not (len(lines) > 1 and lines[-1].strip() == FENCE)
+
+
+class InputState:
+    """What the prompt shows and how Enter behaves; the REPL updates it."""
+
+    def __init__(self) -> None:
+        self.multiline = False
+        self.toolbar: Callable[[], str] = lambda: ""
+        self.models: list[str] = []
+
+
+class ChatCompleter(Completer):
+    def __init__(self, state: InputState) -> None:
+        self.state = state
+        self.paths = PathCompleter(expanduser=True)
+
+    def get_completions(self, document: Document, event: CompleteEvent) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        if not text.startswith("/"):
+            return
+        if " " not in text:
+            for name in REGISTRY:
+                if name.startswith(text[1:]):
+                    yield Completion("/" + name, start_position=-len(text))
+            return
+        name, _, argument = text[1:].partition(" ")
+        if name == "model":
+            yield from self._words(argument, self.state.models)
+        elif name in {"set", "unset"} and " " not in argument:
+            yield from self._words(argument, SETTABLE)
+        elif name == "help":
+            yield from self._words(argument, list(REGISTRY))
+        elif name in PATH_COMMANDS and " " not in argument:
+            yield from self.paths.get_completions(Document(argument), event)
+
+    @staticmethod
+    def _words(prefix: str, words: Iterable[str]) -> Iterable[Completion]:
+        for word in words:
+            if word.startswith(prefix):
+                yield Completion(word, start_position=-len(prefix))
+
+
+def _bindings(state: InputState) -> KeyBindings:
+    keys = KeyBindings()
+
+    @keys.add("enter")
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if state.multiline or _fence_open(buffer.text):
+            buffer.insert_text("\n")
+        else:
+            buffer.validate_and_handle()
+
+    @keys.add("escape", "enter")
+    def _alt_enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if state.multiline:
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    @keys.add("c-j")
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.insert_text("\n")
+
+    return keys
+
+
+class _ChatHistory(FileHistory):
+    """Input history that does not keep exit words: Up then Enter should not quit."""
+
+    def __init__(self, path: Path, forget: Callable[[str], bool]) -> None:
+        super().__init__(str(path))
+        self.forget = forget
+
+    def append_string(self, string: str) -> None:
+        if not self.forget(string):
+            super().append_string(string)
+
+
+def history_path() -> Path:
+    return data_dir() / "input_history"
+
+
+def make_session(
+    state: InputState, *, private: bool, forget: Callable[[str], bool]
+) -> PromptSession[str]:
+    """`forget`: inputs not worth recalling (exit words)."""
+    history: History
+    if private:
+        history = InMemoryHistory()
+    else:
+        try:
+            history = _ChatHistory(private_file(history_path()), forget)
+        except OSError:
+            history = InMemoryHistory()
+    return PromptSession(
+        history=history,
+        multiline=True,
+        key_bindings=_bindings(state),
+        completer=ChatCompleter(state),
+        complete_while_typing=False,
+        auto_suggest=AutoSuggestFromHistory(),
+        enable_history_search=False,
+        bottom_toolbar=lambda: state.toolbar() or None,
+        prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
+        enable_open_in_editor=bool(os.environ.get("EDITOR")),
+    )
