@@ -31,6 +31,7 @@ class Behaviour:
     error: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    rate: float = 0.0  # content chunks per second, on a fixed schedule (0: as fast as possible)
     first_delay: float = 0.0
     drop_after: int | None = None
     finish_reason: str = "stop"
@@ -67,6 +68,7 @@ class FakeOpenAI:
         self.script: list[Behaviour] = []
         self.models = list(MODELS)
         self.api_key: str | None = None
+        self.first_content_sent: list[float] = []  # time.monotonic() per stream, for benchmarks
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
@@ -98,6 +100,7 @@ class FakeOpenAI:
         with self._lock:
             self.script.clear()
             self.requests.clear()
+            self.first_content_sent.clear()
             self.api_key = None
 
     @property
@@ -280,6 +283,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
+            start, content_sent = time.monotonic(), False
             try:
                 for count, event in enumerate(self._events(body, behaviour)):
                     if behaviour.drop_after is not None and count >= behaviour.drop_after:
@@ -288,17 +292,27 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                         return
                     if behaviour.delay and count:
                         time.sleep(behaviour.delay)
+                    if behaviour.rate and count:
+                        time.sleep(max(0.0, start + count / behaviour.rate - time.monotonic()))
                     line = (
                         event
                         if event.startswith((":", "data:", "event:")) or event == ""
                         else f"data: {event}"
                     )
                     self._write_chunk((line + "\n\n").encode())
+                    if not content_sent and _carries_text(event):
+                        content_sent = True
+                        server.first_content_sent.append(time.monotonic())
                 self._write_chunk(b"")
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
 
     return Handler
+
+
+def _carries_text(event: str) -> bool:
+    """Whether an SSE payload holds reply text (the role-only first chunk does not)."""
+    return '"content": "' in event and '"content": ""' not in event
 
 
 def _variant(text: str, index: int) -> str:

@@ -1,0 +1,97 @@
+"""Deterministic markdown replies of an exact token count, shared by the benchmarks.
+
+The mix (headings, paragraphs, lists, code, tables, quotes) is what chat models write; the
+first token is a plain word (`FIRST_WORD`) so its arrival on a terminal is easy to spot.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fake_server import split_tokens
+
+FIRST_WORD = "Overview"
+
+WORDS = [
+    "stream",
+    "render",
+    "terminal",
+    "token",
+    "latency",
+    "buffer",
+    "parser",
+    "block",
+    "heading",
+    "list",
+    "table",
+    "code",
+    "markdown",
+    "reply",
+    "client",
+    "server",
+    "request",
+    "chunk",
+    "screen",
+    "scroll",
+    "cursor",
+    "width",
+    "height",
+    "frame",
+    "budget",
+    "profile",
+    "import",
+    "lazy",
+    "thread",
+    "prompt",
+    "history",
+    "model",
+    "answer",
+    "question",
+    "context",
+]
+
+
+def _words(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def _section(rng: random.Random, i: int) -> str:
+    kind = i % 6
+    parts = [f"## Section {i}: {_words(rng, 3)}\n\n"]
+    parts.append(f"{_words(rng, 40).capitalize()} with `inline {i}` and **bold {i}**.\n\n")
+    if kind in (0, 3):
+        parts += [f"- {_words(rng, 8)}\n" for _ in range(5)]
+        parts.append("\n")
+    if kind in (1, 4):
+        parts.append("```python\n")
+        for j in range(8):
+            parts.append(
+                f"def step_{i}_{j}(x: int) -> int:\n    return x * {j} + {i}  # {_words(rng, 3)}\n"
+            )
+        parts.append("```\n\n")
+    if kind == 2:
+        parts.append("| name | value | note |\n|---|---:|---|\n")
+        parts += [
+            f"| {_words(rng, 1)} | {rng.randint(1, 999)} | {_words(rng, 4)} |\n" for _ in range(6)
+        ]
+        parts.append("\n")
+    if kind == 5:
+        parts.append(f"> {_words(rng, 20)}\n\n")
+        parts += [f"{n}. {_words(rng, 10)}\n" for n in range(1, 5)]
+        parts.append("\n")
+    return "".join(parts)
+
+
+def markdown_reply(tokens: int, seed: int = 7) -> str:
+    """A reply of exactly `tokens` tokens as the loopback server splits text."""
+    rng = random.Random(seed)
+    text = f"{FIRST_WORD} of the answer: {_words(rng, 30)}.\n\n"
+    i = 0
+    while len(split_tokens(text)) < tokens:
+        text += _section(rng, i)
+        i += 1
+    return "".join(split_tokens(text)[:tokens])

@@ -1,0 +1,406 @@
+"""`make bench`: chatcli against the bare SDK loop (and peers, when installed), in a real PTY.
+
+Everything talks to the loopback server from tests/fake_server.py, started in this process,
+so the network costs nothing and every client gets the same bytes at the same pace. Each
+measurement is the median of --runs runs, interleaved so machine noise hits all clients alike.
+Ratios come first (they are what the targets are about); absolute numbers follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from corpus import FIRST_WORD, markdown_reply  # noqa: E402
+from pty_run import COLS, ROWS, PtyRun, run_in_pty  # noqa: E402
+
+from tests.fake_server import Behaviour, FakeOpenAI  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PYTHON = sys.executable
+MODEL = "bench"
+QUESTION = "Write the benchmark reply"
+SIZES = (2_000, 8_000, 20_000)
+PACE = 2_000.0  # tokens per second, like a fast hosted model
+BARE_LOOP = """
+import sys, openai
+client = openai.OpenAI()
+out = sys.stdout
+for chunk in client.chat.completions.create(
+    model=sys.argv[1], messages=[{"role": "user", "content": sys.argv[2]}], stream=True
+):
+    if chunk.choices and chunk.choices[0].delta.content:
+        out.write(chunk.choices[0].delta.content)
+        out.flush()
+"""
+IMPORT_OPENAI = "import openai; openai.OpenAI"
+
+
+@dataclass
+class Client:
+    name: str
+    argv: Callable[[], list[str]]
+    sizes: tuple[int, ...] = SIZES
+    paced_only: bool = False
+
+
+@dataclass
+class Sample:
+    cpu: list[float] = field(default_factory=list)
+    bytes: list[int] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+
+    def median(self, name: str) -> float:
+        values: list[float] = list(getattr(self, name))
+        return statistics.median(values) if values else float("nan")
+
+
+def child_env(home: Path, server: FakeOpenAI) -> dict[str, str]:
+    """A clean user: empty HOME, no config, the loopback server, a 256-colour terminal."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "CHATCLI_", "XDG_", "LLM_", "COLORTERM"))
+        and not k.endswith("_API_KEY")
+        and k not in {"NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "PYTHONPROFILEIMPORTTIME"}
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        TERM="xterm-256color",
+        PROMPT_TOOLKIT_NO_CPR="1",
+        OPENAI_BASE_URL=server.base_url,
+        OPENAI_API_KEY="sk-bench",
+        # peers
+        LLM_USER_PATH=str(home / "llm"),
+        API_BASE_URL=server.base_url,
+        DEFAULT_MODEL=MODEL,
+    )
+    (home / "llm").mkdir(parents=True, exist_ok=True)
+    (home / "llm" / "extra-openai-models.yaml").write_text(
+        f"- model_id: {MODEL}\n  model_name: {MODEL}\n  api_base: {server.base_url}\n"
+    )
+    return env
+
+
+def peers() -> list[Client]:
+    found: list[Client] = []
+    llm = shutil.which("llm", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if llm:
+        found.append(Client("llm", lambda: [llm, "-m", MODEL, QUESTION], (2_000, 8_000), True))
+    sgpt = shutil.which("sgpt")
+    if sgpt:  # re-renders the whole reply per chunk: one small size is plenty
+        found.append(Client("shell-gpt", lambda: [sgpt, "--md", QUESTION], (2_000,), True))
+    return found
+
+
+def clients() -> list[Client]:
+    chatcli = str(BIN / "chatcli")
+    return [
+        Client("chatcli", lambda: [chatcli, "-m", MODEL, QUESTION]),
+        Client("bare SDK", lambda: [PYTHON, "-c", BARE_LOOP, MODEL, QUESTION]),
+        *peers(),
+    ]
+
+
+def once_bytes(text: str) -> int:
+    """What rich writes for the finished reply rendered one time: the floor for live output."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, width=COLS, color_system="256").print(Markdown(text))
+    return len(out.getvalue().encode())
+
+
+def measure_startup(env: dict[str, str], cwd: str, runs: int) -> dict[str, list[float]]:
+    chatcli = str(BIN / "chatcli")
+
+    def until_prompt() -> float:
+        run = run_in_pty(
+            [chatcli, "-m", MODEL],
+            env,
+            cwd,
+            marker=f"{MODEL}>".encode(),
+            on_marker=lambda fd: os.write(fd, b"\x04"),
+            timeout=30,
+        )
+        assert run.until_marker is not None, run.output[-300:]
+        return run.until_marker
+
+    def until_exit(argv: list[str]) -> Callable[[], float]:
+        return lambda: run_in_pty(argv, env, cwd, timeout=30).wall
+
+    cases: dict[str, Callable[[], float]] = {
+        "python -c 'import openai; openai.OpenAI'": until_exit([PYTHON, "-c", IMPORT_OPENAI]),
+        "chatcli (REPL) to ready prompt": until_prompt,
+        "chatcli --version": until_exit([chatcli, "--version"]),
+        "chatcli --help": until_exit([chatcli, "--help"]),
+        "python -c pass": until_exit([PYTHON, "-c", "pass"]),
+    }
+    for peer in ("llm", "sgpt"):
+        exe = shutil.which(peer, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        if exe:
+            cases[f"{peer} --version"] = until_exit([exe, "--version"])
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, case in cases.items():
+            times[name].append(case())
+    return times
+
+
+def measure_stream(
+    server: FakeOpenAI, env: dict[str, str], cwd: str, runs: int, quick: bool
+) -> tuple[dict[tuple[int, bool, str], Sample], dict[int, str], bytes]:
+    texts = {n: markdown_reply(n) for n in SIZES}
+    results: dict[tuple[int, bool, str], Sample] = {}
+    tall_output = b""
+    marker = FIRST_WORD.encode()
+    for paced in (True, False):
+        for size in SIZES:
+            for _ in range(runs):
+                for client in clients():
+                    if size not in client.sizes or (client.paced_only and not paced):
+                        continue
+                    server.reset()
+                    server.expect(Behaviour(reply=texts[size], rate=PACE if paced else 0.0))
+                    run = run_in_pty(client.argv(), env, cwd, marker=marker, timeout=600)
+                    check(run, client.name)
+                    sample = results.setdefault((size, paced, client.name), Sample())
+                    sample.cpu.append(run.cpu)
+                    sample.bytes.append(len(run.output))
+                    sample.wall.append(run.wall)
+                    if run.marker_at is not None and server.first_content_sent:
+                        sample.first.append(run.marker_at - server.first_content_sent[0])
+                    if client.name == "chatcli" and paced and size == max(SIZES):
+                        tall_output = run.output
+            if quick:
+                break
+    return results, texts, tall_output
+
+
+def check(run: PtyRun, name: str) -> None:
+    if run.exit_code != 0:
+        tail = run.output[-500:].decode("utf-8", "replace")
+        raise SystemExit(f"bench: {name} exited with {run.exit_code}:\n{tail}")
+
+
+def scrollback_check(output: bytes, text: str) -> tuple[int, int, int]:
+    """Feed the PTY output to a terminal emulator: (screens tall, headings missing, repeated)."""
+    import pyte
+
+    screen = pyte.HistoryScreen(COLS, ROWS, history=1_000_000)
+    pyte.ByteStream(screen).feed(output)
+    lines = ["".join(ch.data for ch in row.values()) for row in screen.history.top]
+    lines += screen.display
+    shown = "\n".join(lines)
+    headings = re.findall(r"^## (Section \d+):", text, flags=re.M)
+    missing = sum(1 for h in headings if shown.count(h + ":") == 0)
+    repeated = sum(1 for h in headings if shown.count(h + ":") > 1)
+    return len(lines) // ROWS, missing, repeated
+
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def verdict(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{platform.system()} {platform.machine()}, {nproc} CPUs ({model or 'unknown'}), "
+        f"Python {platform.python_version()}"
+    )
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    return ", ".join(f"{name} {version(name)}" for name in ("openai", "rich", "prompt_toolkit"))
+
+
+def report(
+    startup: dict[str, list[float]],
+    stream: dict[tuple[int, bool, str], Sample],
+    texts: dict[int, str],
+    tall: tuple[int, int, int] | None,
+    runs: int,
+) -> str:
+    med = {name: statistics.median(v) for name, v in startup.items()}
+    imp = med["python -c 'import openai; openai.OpenAI'"]
+    prompt = med["chatcli (REPL) to ready prompt"]
+
+    def get(size: int, paced: bool, name: str, what: str) -> float:
+        sample = stream.get((size, paced, name))
+        return sample.median(what) if sample else float("nan")
+
+    cpu_ratio = get(8_000, True, "chatcli", "cpu") / get(8_000, True, "bare SDK", "cpu")
+    flat = (get(8_000, True, "chatcli", "cpu") / get(2_000, True, "chatcli", "cpu")) / (
+        get(8_000, True, "bare SDK", "cpu") / get(2_000, True, "bare SDK", "cpu")
+    )
+    byte_ratio = get(8_000, True, "chatcli", "bytes") / once_bytes(texts[8_000])
+    first_gap = (get(8_000, True, "chatcli", "first") - get(8_000, True, "bare SDK", "first")) * 1e3
+    rows = [
+        (
+            "1",
+            "launch to ready prompt ÷ `import openai`",
+            fmt_ratio(prompt / imp),
+            "≤ 0.50",
+            prompt / imp <= 0.5,
+        ),
+        (
+            "2",
+            "CPU ÷ bare SDK loop (8k tokens, paced)",
+            fmt_ratio(cpu_ratio),
+            "≤ 1.30",
+            cpu_ratio <= 1.3,
+        ),
+        (
+            "3",
+            "CPU(8k)/CPU(2k) ÷ same for bare loop (paced)",
+            fmt_ratio(flat),
+            "≤ 1.25",
+            flat <= 1.25,
+        ),
+        (
+            "4",
+            "bytes to terminal ÷ rendering once (8k, paced)",
+            fmt_ratio(byte_ratio),
+            "≤ 2.00",
+            byte_ratio <= 2,
+        ),
+        (
+            "5",
+            "first visible token, chatcli − bare (8k, paced)",
+            f"{first_gap:+.1f} ms",
+            "≤ 20 ms",
+            first_gap <= 20,
+        ),
+    ]
+    if tall is not None:
+        screens, missing, repeated = tall
+        rows.append(
+            (
+                "6",
+                f"reply {screens} screens tall: headings missing / repeated",
+                f"{missing} / {repeated}",
+                "0 / 0",
+                missing == 0 and repeated == 0,
+            )
+        )
+    out = [
+        "# chatcli benchmark",
+        "",
+        f"- Machine: {machine()}",
+        f"- Libraries: {versions()}",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Terminal: real PTY {COLS}x{ROWS}; loopback server; median of {runs} runs; "
+        f"paced = {PACE:.0f} tokens/s",
+        "",
+        "## Targets (ratios)",
+        "",
+        "| # | measure | value | target | met |",
+        "|---|---|---:|---:|:-:|",
+        *(
+            f"| {n} | {what} | {value} | {target} | {verdict(ok)} |"
+            for n, what, value, target, ok in rows
+        ),
+        "",
+        "## Streaming, ratios to the bare SDK loop",
+        "",
+        "| tokens | pacing | client | CPU ÷ bare | bytes ÷ once | first token − bare |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    once = {n: once_bytes(t) for n, t in texts.items()}
+    for (size, paced, name), s in sorted(stream.items(), key=lambda kv: (not kv[0][1], kv[0][0])):
+        bare = stream.get((size, paced, "bare SDK"))
+        if bare is None:
+            continue
+        gap = (s.median("first") - bare.median("first")) * 1e3
+        out.append(
+            f"| {size:,} | {'paced' if paced else 'unpaced'} | {name} | "
+            f"{s.median('cpu') / bare.median('cpu'):.2f} | "
+            f"{s.median('bytes') / once[size]:.2f} | {gap:+.1f} ms |"
+        )
+    out += [
+        "",
+        "## Streaming, absolute",
+        "",
+        "| tokens | pacing | client | CPU s | bytes | first token ms | wall s |",
+        "|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for (size, paced, name), s in sorted(stream.items(), key=lambda kv: (not kv[0][1], kv[0][0])):
+        out.append(
+            f"| {size:,} | {'paced' if paced else 'unpaced'} | {name} | {s.median('cpu'):.3f} | "
+            f"{s.median('bytes'):,.0f} | {s.median('first') * 1e3:.1f} | {s.median('wall'):.2f} |"
+        )
+    out += [
+        "",
+        "Rendering the finished reply once with rich: "
+        + ", ".join(f"{n:,} tokens {b:,} bytes" for n, b in once.items()),
+        "",
+    ]
+    out += ["## Startup, absolute", "", "| command | median s |", "|---|---:|"]
+    out += [f"| {name} | {value:.3f} |" for name, value in med.items()]
+    out.append("")
+    return "\n".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--quick", action="store_true", help="only the 2k size, for a smoke run")
+    parser.add_argument("--out", default=str(HERE / "results.md"))
+    args = parser.parse_args()
+    server = FakeOpenAI().start()
+    try:
+        with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cwd:
+            env = child_env(Path(home), server)
+            print("startup ...", file=sys.stderr, flush=True)
+            startup = measure_startup(env, cwd, args.runs)
+            print("streaming ...", file=sys.stderr, flush=True)
+            stream, texts, tall_output = measure_stream(server, env, cwd, args.runs, args.quick)
+    finally:
+        server.stop()
+    tall = scrollback_check(tall_output, texts[max(SIZES)]) if tall_output else None
+    text = report(startup, stream, texts, tall, args.runs)
+    print(text)
+    Path(args.out).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
