@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 
@@ -19,18 +20,26 @@ def data_dir() -> Path:
     return path
 
 
+def _restrict(fd: int) -> None:
+    """0600 for regular files only: never touch the mode of a device such as /dev/null."""
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        os.fchmod(fd, 0o600)
+
+
 def private_file(path: Path) -> Path:
     """Make sure `path` exists and only its owner can read it, before anything is written."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    try:
+        _restrict(fd)
+    finally:
+        os.close(fd)
     return path
 
 
 def write_private(path: Path, text: str) -> None:
     """Write a whole file that only its owner can read (exports, starter config)."""
     fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    _restrict(fd)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
-    os.chmod(path, 0o600)
