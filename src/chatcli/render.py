@@ -2,21 +2,23 @@
 unfinished last block lives in a small region redrawn at most `max_fps` times a second.
 
 Re-rendering the whole reply per chunk (what rich Live alone would do) costs O(n²) CPU and,
-once the reply is taller than the screen, duplicates lines in the scrollback.
+once the reply is taller than the screen, duplicates lines in the scrollback. Here the work
+per chunk is bounded by the size of one block, and the live region is updated by line-level
+diff, so the terminal receives little more than the finished reply rendered once
+(`bench/render_micro.py` measures both).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import IO
 
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.live import Live
-from rich.markdown import Markdown
-from rich.segment import Segment
+from rich.console import Console
 from rich.text import Text
 
 from chatcli.sanitize import neutralise
@@ -110,116 +112,185 @@ class BlockSplitter:
         return []
 
 
-class _Tail:
-    """The live region's content: the unfinished block, cropped to the bottom of the screen."""
+class LiveRegion:
+    """The bottom lines of the terminal that may still change, updated by line-level diff.
 
-    def __init__(self, markdown: Markdown | None, max_height: int) -> None:
-        self.markdown = markdown
-        self.max_height = max_height
+    Only lines that differ from what is already on screen are rewritten, so a paragraph
+    growing word by word costs one line per frame, not the whole block. The cursor rests at
+    the end of the last shown line (or at the start of the region when it is empty).
+    """
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if self.markdown is None:
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self.lines: list[str] = []
+        self.bytes_written = 0
+
+    def show(self, new: list[str]) -> None:
+        old = self.lines
+        same = 0
+        for a, b in zip(old, new, strict=False):
+            if a != b:
+                break
+            same += 1
+        if same == len(old) == len(new):
             return
-        lines = console.render_lines(self.markdown, options, pad=False)
-        lines = lines[-self.max_height :]
-        for i, line in enumerate(lines):
-            yield from line
-            if i < len(lines) - 1:
-                yield Segment.line()
+        if new and same == len(new):  # shrank to a prefix: rewrite the last kept line
+            same -= 1
+        out = []
+        if old and same == len(old):
+            out.append("\n")
+        elif old:
+            up = len(old) - 1 - same
+            out.append("\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J")
+        out.append("\n".join(new[same:]))
+        self.lines = new
+        self._emit("".join(out))
+
+    def commit(self) -> None:
+        """What is shown becomes ordinary output; the region starts empty below it."""
+        if self.lines:
+            self._emit("\n")
+        self.lines = []
+
+    def _emit(self, data: str) -> None:
+        self.bytes_written += len(data.encode())
+        self._write(data)
+
+
+@dataclass
+class RenderStats:
+    """Work done, counted rather than timed, so tests can check it grows linearly."""
+
+    chunks: int = 0
+    frames: int = 0
+    parsed_chars: int = 0  # markdown source handed to the parser, blocks and tail frames
+    rendered_lines: int = 0
 
 
 class MarkdownStream:
-    """Renders one streamed reply to a terminal console."""
+    """Renders one streamed reply to a terminal console.
+
+    `clock` and `ticker` exist for the micro-benchmark: a virtual clock and no timer thread
+    make the frame schedule deterministic.
+    """
 
     def __init__(
-        self, console: Console, *, code_theme: str = "monokai", max_fps: float = 20
+        self,
+        console: Console,
+        *,
+        code_theme: str = "monokai",
+        max_fps: float = 20,
+        clock: Callable[[], float] = time.monotonic,
+        ticker: bool = True,
     ) -> None:
         self.console = console
         self.code_theme = code_theme
         self.interval = 1.0 / max_fps
         self.code_blocks: list[str] = []
         self.blocks_printed = 0
+        self.stats = RenderStats()
+        self.region = LiveRegion(self._write)
         self._splitter = BlockSplitter()
-        self._live: Live | None = None
+        self._clock = clock
+        self._use_ticker = ticker
+        self._open = False
+        self._cropped = False  # the region shows only the bottom of a block taller than it
         self._dirty = False
-        self._last_draw = 0.0
+        self._last_draw = -math.inf
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
     def __enter__(self) -> MarkdownStream:
-        self._live = Live(
-            _Tail(None, 1),
-            console=self.console,
-            auto_refresh=False,
-            transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
-        self._live.start()
-        self._ticker = threading.Thread(target=self._tick, daemon=True)
-        self._ticker.start()
+        self._open = True
+        if self._use_ticker:
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def feed(self, text: str) -> None:
-        for block in self._splitter.feed(neutralise(text)):
-            self._print_block(block)
         with self._lock:
+            self.stats.chunks += 1
+            for block in self._splitter.feed(neutralise(text)):
+                self._print_block(block)
             self._dirty = True
-        if time.monotonic() - self._last_draw >= self.interval:
-            self._draw()
+            if self._clock() - self._last_draw >= self.interval:
+                self._draw()
 
     def close(self) -> None:
-        if self._live is None:
+        if not self._open:
             return
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join()
-        rest = self._splitter.flush()
-        self._live.update(_Tail(None, 1), refresh=True)
-        self._live.stop()
-        self._live = None
-        if rest.strip():
-            self._print_block(rest)
+            self._ticker = None
+        with self._lock:
+            self._open = False
+            rest = self._splitter.flush()
+            if rest.strip():
+                self._print_block(rest)
+            else:
+                self.region.show([])
 
     def _tick(self) -> None:
         while not self._stop.wait(self.interval):
-            if self._dirty:
-                self._draw()
+            with self._lock:
+                if self._dirty and self._clock() - self._last_draw >= self.interval:
+                    self._draw()
+
+    def _write(self, data: str) -> None:
+        self.console.file.write(data)
+        self.console.file.flush()
 
     def _draw(self) -> None:
-        with self._lock:
-            if not self._dirty or self._live is None:
-                return
-            self._dirty = False
-            self._last_draw = time.monotonic()
-            tail = self._splitter.tail
-            markdown = self._markdown(tail) if tail.strip() else None
-            height = max(1, self.console.size.height - 2)
-            self._live.update(_Tail(markdown, height), refresh=True)
-
-    def _markdown(self, text: str) -> Markdown:
-        return Markdown(text, code_theme=self.code_theme)
+        """Show the unfinished block, cropped to the screen so the cursor can reach its top."""
+        self._dirty = False
+        self._last_draw = self._clock()
+        self.stats.frames += 1
+        lines = self._render(self._splitter.tail, final=False)
+        room = max(1, self.console.size.height - 1)
+        self._cropped = len(lines) > room
+        self.region.show(lines[-room:])
 
     def _print_block(self, block: str) -> None:
-        if not block.strip():
+        lines = self._render(block, final=True)
+        if not lines:
             return
-        with self._lock:
-            fence = _FENCE.match(block.lstrip("\n"))
-            if fence:
+        if self._cropped:  # the top of the block never reached the screen: print it whole
+            self.region.show([])
+            self._cropped = False
+        self.region.show(lines)
+        self.region.commit()
+        self.blocks_printed += 1
+
+    def _render(self, block: str, *, final: bool) -> list[str]:
+        """The block's terminal lines exactly as they will stand once it is finished."""
+        if not block.strip():
+            return []
+        from rich.markdown import Markdown
+
+        fence = _FENCE.match(block.lstrip("\n"))
+        label = None
+        if fence:
+            if final:
                 self.code_blocks.append(_code_body(block))
-                info = block.lstrip("\n").split("\n", 1)[0].lstrip(" `~").strip()
-                label = f"[{len(self.code_blocks)}]" + (f" {info}" if info else "")
-            target = self._live.console if self._live is not None else self.console
+            number = len(self.code_blocks) + (0 if final else 1)
+            info = block.lstrip("\n").split("\n", 1)[0].lstrip(" `~").strip()
+            label = f"[{number}]" + (f" {info}" if info else "")
+        self.stats.parsed_chars += len(block)
+        console = self.console
+        with console.capture() as capture:
             if self.blocks_printed:
-                target.print()
-            if fence:
-                target.print(Text(label, style="dim"))
-            target.print(self._markdown(block))
-            self.blocks_printed += 1
+                console.print()
+            if label is not None:
+                console.print(Text(label, style="dim"))
+            console.print(Markdown(block, code_theme=self.code_theme))
+        lines = capture.get().split("\n")[:-1]
+        self.stats.rendered_lines += len(lines)
+        return lines
 
 
 def _code_body(block: str) -> str:
@@ -258,5 +329,7 @@ class RawStream:
 
 def render_all(console: Console, texts: Iterable[str]) -> None:
     """Render already complete markdown (history, extra choices) once."""
+    from rich.markdown import Markdown
+
     for text in texts:
         console.print(Markdown(neutralise(text)))
