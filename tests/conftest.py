@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -93,6 +94,12 @@ class Terminal:
             dimensions=(SCREEN_ROWS, SCREEN_COLS),
             timeout=15,
         )
+        self.log = io.StringIO()
+        self.child.logfile_read = self.log
+
+    def transcript(self) -> str:
+        """Everything the program wrote to the terminal so far, escape codes and all."""
+        return self.log.getvalue()
 
     def expect(self, pattern: str) -> str:
         self.child.expect(pattern)

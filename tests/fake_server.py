@@ -42,6 +42,8 @@ class Behaviour:
 
 @dataclass
 class Recorded:
+    """One request; header names lower-cased."""
+
     path: str
     body: dict[str, Any]
     headers: dict[str, str]
@@ -102,6 +104,7 @@ class FakeOpenAI:
             self.requests.clear()
             self.first_content_sent.clear()
             self.api_key = None
+            self.models = list(MODELS)
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
@@ -146,7 +149,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            server.requests.append(Recorded(self.path, {}, dict(self.headers)))
+            server.requests.append(Recorded(self.path, {}, _lower(self.headers)))
             if not self._authorised():
                 return
             if self.path.rstrip("/").endswith("/models"):
@@ -161,7 +164,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            server.requests.append(Recorded(self.path, body, dict(self.headers)))
+            server.requests.append(Recorded(self.path, body, _lower(self.headers)))
             if not self._authorised():
                 return
             if not self.path.rstrip("/").endswith("/chat/completions"):
@@ -313,6 +316,11 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 def _carries_text(event: str) -> bool:
     """Whether an SSE payload holds reply text (the role-only first chunk does not)."""
     return '"content": "' in event and '"content": ""' not in event
+
+
+def _lower(headers: Any) -> dict[str, str]:
+    """Header names compared case-insensitively, as HTTP says."""
+    return {key.lower(): value for key, value in headers.items()}
 
 
 def _variant(text: str, index: int) -> str:

@@ -16,12 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from chatcli.sanitize import neutralise
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
@@ -30,11 +33,15 @@ _LIST_ITEM = re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])(\s|$)")
 
 
 class BlockSplitter:
-    """Cuts a growing markdown text into finished top-level blocks, looking at each line once."""
+    """Cuts a growing markdown text into finished top-level blocks, looking at each line once.
+
+    The unfinished block is kept as a list of lines (and the unfinished line as a list of
+    pieces), so a block of any size costs linear time to collect, never a quadratic re-copy.
+    """
 
     def __init__(self) -> None:
-        self._pending = ""  # text not yet part of a finished block
-        self._scanned = 0  # offset in _pending up to which whole lines were classified
+        self._lines: list[str] = []  # complete lines of the unfinished block, with "\n"
+        self._partial: list[str] = []  # pieces of the line still being written
         self._block_start_is_list = False
         self._has_content = False
         self._blank_seen = False
@@ -42,28 +49,43 @@ class BlockSplitter:
 
     @property
     def tail(self) -> str:
-        return self._pending
+        return "".join(self._lines) + "".join(self._partial)
+
+    def tail_window(self, max_lines: int, max_chars: int) -> tuple[str, bool]:
+        """The end of the unfinished block, enough to fill a screen; and whether it was cut.
+
+        Inside a code fence the opening line is kept, so the window still renders as code.
+        """
+        partial = "".join(self._partial)
+        if len(self._lines) < max_lines and len(partial) <= max_chars:
+            return "".join(self._lines) + partial, False
+        window = self._lines[-max_lines:] if max_lines else []
+        text = ("".join(window) + partial)[-max_chars:]
+        if self._fence is not None and self._lines:
+            text = self._lines[0] + text
+        return text, True
 
     def feed(self, text: str) -> list[str]:
-        self._pending += text
+        if "\n" not in text:
+            self._partial.append(text)
+            return []
+        self._partial.append(text)
+        *complete, rest = "".join(self._partial).split("\n")
+        self._partial = [rest] if rest else []
         finished: list[str] = []
-        while True:
-            end = self._pending.find("\n", self._scanned)
-            if end < 0:
-                return finished
-            line = self._pending[self._scanned : end]
-            cuts = self._classify(line, line_start=self._scanned, line_end=end + 1)
-            self._scanned = end + 1
-            done = 0
-            for cut in cuts:
-                if cut > done:
-                    finished.append(self._pending[done:cut])
-                    done = cut
-            self._pending = self._pending[done:]
-            self._scanned -= done
+        for line in complete:
+            cut_before, cut_after = self._classify(line)
+            if cut_before and self._lines:
+                finished.append("".join(self._lines))
+                self._lines = []
+            self._lines.append(line + "\n")
+            if cut_after:
+                finished.append("".join(self._lines))
+                self._lines = []
+        return finished
 
     def flush(self) -> str:
-        rest, self._pending = self._pending, ""
+        rest = self.tail
         self.__init__()  # type: ignore[misc]
         return rest
 
@@ -72,44 +94,44 @@ class BlockSplitter:
         self._blank_seen = False
         self._block_start_is_list = bool(_LIST_ITEM.match(line))
 
-    def _classify(self, line: str, line_start: int, line_end: int) -> list[int]:
-        """Offsets where finished blocks end, if this line finishes any."""
+    def _classify(self, line: str) -> tuple[bool, bool]:
+        """Whether a finished block ends before this line, and whether one ends with it."""
         if self._fence is not None:
             stripped = line.strip()
             if stripped.startswith(self._fence) and set(stripped) == {self._fence[0]}:
                 self._fence = None
                 self._has_content = False
-                return [line_end]
-            return []
+                return False, True
+            return False, False
         if not line.strip():
             if self._has_content:
                 self._blank_seen = True
-            return []
-        before = [line_start] if self._has_content else []
+            return False, False
+        before = self._has_content
         fence = _FENCE.match(line)
         if fence:
             self._fence = fence.group(1)
             self._has_content = True
             self._blank_seen = False
-            return before
+            return before, False
         if _HEADING.match(line) or (
             _RULE.match(line) and (self._blank_seen or not self._has_content)
         ):
             self._has_content = False
             self._blank_seen = False
-            return [*before, line_end]
+            return before, True
         if not self._has_content:
             self._start_block(line)
-            return []
+            return False, False
         if self._blank_seen:
             if self._block_start_is_list and (
                 _LIST_ITEM.match(line) or line.startswith(("  ", "\t"))
             ):
                 self._blank_seen = False
-                return []
+                return False, False
             self._start_block(line)
-            return before
-        return []
+            return True, False
+        return False, False
 
 
 class LiveRegion:
@@ -250,9 +272,10 @@ class MarkdownStream:
         self._dirty = False
         self._last_draw = self._clock()
         self.stats.frames += 1
-        lines = self._render(self._splitter.tail, final=False)
         room = max(1, self.console.size.height - 1)
-        self._cropped = len(lines) > room
+        tail, cut = self._splitter.tail_window(room, room * self.console.size.width)
+        lines = self._render(tail, final=False)
+        self._cropped = cut or len(lines) > room
         self.region.show(lines[-room:])
 
     def _print_block(self, block: str) -> None:
@@ -327,9 +350,17 @@ class RawStream:
         self.out.flush()
 
 
-def render_all(console: Console, texts: Iterable[str]) -> None:
-    """Render already complete markdown (history, extra choices) once."""
+def finished_markdown(text: str) -> Markdown:
+    """Complete markdown from a model or a file, neutralised, ready to print once.
+
+    rich.markdown (with markdown_it and pygments) loads here on first use, not at startup.
+    """
     from rich.markdown import Markdown
 
+    return Markdown(neutralise(text))
+
+
+def render_all(console: Console, texts: Iterable[str]) -> None:
+    """Render already complete markdown (history, extra choices) once."""
     for text in texts:
-        console.print(Markdown(neutralise(text)))
+        console.print(finished_markdown(text))
