@@ -91,6 +91,8 @@ class Terminal:
             env=env,
             cwd=cwd,
             encoding="utf-8",
+            # prompt_toolkit can cut a character when a huge buffer overflows the PTY
+            codec_errors="replace",
             dimensions=(SCREEN_ROWS, SCREEN_COLS),
             timeout=15,
         )
