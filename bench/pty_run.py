@@ -14,7 +14,7 @@ import struct
 import subprocess
 import termios
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 ROWS, COLS = 40, 120
@@ -26,16 +26,15 @@ class PtyRun:
     ended: float  # when the child's output ended (EOF on the master)
     cpu: float  # user + sys seconds of the child
     output: bytes
-    marker_at: float | None  # time.monotonic() when the marker was first read
+    marks: dict[bytes, float]  # marker -> time.monotonic() when first read
     exit_code: int
 
     @property
     def wall(self) -> float:
         return self.ended - self.started
 
-    @property
-    def until_marker(self) -> float | None:
-        return None if self.marker_at is None else self.marker_at - self.started
+    def until(self, marker: bytes) -> float | None:
+        return self.marks[marker] - self.started if marker in self.marks else None
 
 
 def run_in_pty(
@@ -43,11 +42,12 @@ def run_in_pty(
     env: dict[str, str],
     cwd: str,
     *,
-    marker: bytes | None = None,
-    on_marker: Callable[[int], None] | None = None,
+    markers: Sequence[bytes] = (),
+    on_marks: Callable[[int], None] | None = None,
     timeout: float = 120.0,
 ) -> PtyRun:
-    """Spawn `argv` on a fresh ROWS x COLS terminal; `on_marker(master_fd)` may type keys."""
+    """Spawn `argv` on a fresh ROWS x COLS terminal, noting when each marker first appears
+    (in order); once all have, `on_marks(master_fd)` may type keys."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     started = time.monotonic()
@@ -57,7 +57,8 @@ def run_in_pty(
     os.close(slave)
     chunks: list[bytes] = []
     window = b""
-    marker_at: float | None = None
+    marks: dict[bytes, float] = {}
+    waiting = list(markers)
     deadline = started + timeout
     try:
         while True:
@@ -76,12 +77,14 @@ def run_in_pty(
                 break
             now = time.monotonic()
             chunks.append(data)
-            if marker is not None and marker_at is None:
-                window = (window + data)[-(len(data) + len(marker)) :]
-                if marker in window:
-                    marker_at = now
-                    if on_marker is not None:
-                        on_marker(master)
+            if waiting:
+                window += data
+                while waiting and waiting[0] in window:
+                    window = window[window.index(waiting[0]) + len(waiting[0]) :]
+                    marks[waiting.pop(0)] = now
+                if not waiting and on_marks is not None:
+                    on_marks(master)
+                window = window[-max(map(len, markers)) :]
         ended = time.monotonic()
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -92,6 +95,6 @@ def run_in_pty(
         ended=ended,
         cpu=usage.ru_utime + usage.ru_stime,
         output=b"".join(chunks),
-        marker_at=marker_at,
+        marks=marks,
         exit_code=child.returncode,
     )

@@ -50,6 +50,7 @@ for chunk in client.chat.completions.create(
         out.flush()
 """
 IMPORT_OPENAI = "import openai; openai.OpenAI"
+EDITOR_READY = b"\x1b[?2004h"  # prompt_toolkit turns on bracketed paste as it draws
 
 
 @dataclass
@@ -138,17 +139,22 @@ def once_bytes(text: str) -> int:
 def measure_startup(env: dict[str, str], cwd: str, runs: int) -> dict[str, list[float]]:
     chatcli = str(BIN / "chatcli")
 
+    prompt, editor = f"{MODEL}>".encode(), EDITOR_READY
+    editor_times: list[float] = []
+
     def until_prompt() -> float:
         run = run_in_pty(
             [chatcli, "-m", MODEL],
             env,
             cwd,
-            marker=f"{MODEL}>".encode(),
-            on_marker=lambda fd: os.write(fd, b"\x04"),
+            markers=(prompt, editor),
+            on_marks=lambda fd: os.write(fd, b"\x04"),
             timeout=30,
         )
-        assert run.until_marker is not None, run.output[-300:]
-        return run.until_marker
+        shown, ready = run.until(prompt), run.until(editor)
+        assert shown is not None and ready is not None, run.output[-300:]
+        editor_times.append(ready)
+        return shown
 
     def until_exit(argv: list[str]) -> Callable[[], float]:
         return lambda: run_in_pty(argv, env, cwd, timeout=30).wall
@@ -168,6 +174,7 @@ def measure_startup(env: dict[str, str], cwd: str, runs: int) -> dict[str, list[
     for _ in range(runs):
         for name, case in cases.items():
             times[name].append(case())
+    times["chatcli (REPL) to line editor ready"] = editor_times
     return times
 
 
@@ -186,14 +193,14 @@ def measure_stream(
                         continue
                     server.reset()
                     server.expect(Behaviour(reply=texts[size], rate=PACE if paced else 0.0))
-                    run = run_in_pty(client.argv(), env, cwd, marker=marker, timeout=600)
+                    run = run_in_pty(client.argv(), env, cwd, markers=(marker,), timeout=600)
                     check(run, client.name)
                     sample = results.setdefault((size, paced, client.name), Sample())
                     sample.cpu.append(run.cpu)
                     sample.bytes.append(len(run.output))
                     sample.wall.append(run.wall)
-                    if run.marker_at is not None and server.first_content_sent:
-                        sample.first.append(run.marker_at - server.first_content_sent[0])
+                    if marker in run.marks and server.first_content_sent:
+                        sample.first.append(run.marks[marker] - server.first_content_sent[0])
                     if client.name == "chatcli" and paced and size == max(SIZES):
                         tall_output = run.output
     return results, texts, tall_output
