@@ -1,0 +1,60 @@
+"""Soak: 300 turns in one REPL session, some interrupted; memory and descriptors stay flat."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from tests.conftest import Terminal
+from tests.fake_server import Behaviour, FakeOpenAI
+
+Start = Callable[..., Terminal]
+TURNS = 300
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_three_hundred_turns(terminal: Start, server: FakeOpenAI) -> None:
+    term = terminal("--max-retries", "0")
+    pid = term.child.pid
+    interrupted = 0
+    samples: dict[int, tuple[int, int]] = {}
+    for turn in range(1, TURNS + 1):
+        term.prompt()
+        if turn % 25 == 0:
+            server.expect(Behaviour(reply="slow " * 300, delay=0.01))
+            term.send(f"turn {turn}")
+            term.expect("slow slow")
+            term.child.sendintr()
+            term.expect("interrupted")
+            interrupted += 1
+        else:
+            term.send(f"turn {turn}")
+            term.expect(f"Echo: turn {turn}")
+            term.expect("tokens")
+        if turn in (30, TURNS):
+            samples[turn] = (rss_kib(pid), open_fds(pid))
+    (rss_early, fds_early), (rss_late, fds_late) = samples[30], samples[TURNS]
+    print(
+        f"\nsoak: RSS {rss_early} KiB at turn 30 -> {rss_late} KiB at turn {TURNS}; fds {fds_early} -> {fds_late}"
+    )
+    assert fds_late <= fds_early
+    assert rss_late - rss_early < 40 * 1024
+    assert len(server.chat_requests) == TURNS
+    last = server.chat_requests[-1]["messages"]
+    assert len(last) == 2 * (TURNS - 1) + 1
+    assert [m["role"] for m in last] == ["user", "assistant"] * (TURNS - 1) + ["user"]
+    assert interrupted == TURNS // 25
+    term.prompt()
+    term.send("退出")
+    assert term.exit_status() == 0
