@@ -111,6 +111,7 @@ def test_length_finish_reason(server: FakeOpenAI) -> None:
         Behaviour(
             status=400,
             error={"message": "maximum context length", "code": "context_length_exceeded"},
+            times=2,  # the automatic retry with fewer turns fails too
         ),
         Behaviour(drop_after=3),
         Behaviour(raw_events=["{not json"]),

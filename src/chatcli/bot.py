@@ -8,12 +8,20 @@ leaves a trace — unlike the tutorial's bot, which appended `None`.
 from __future__ import annotations
 
 import json
+import math
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from chatcli.errors import EmptyReply, IncompleteReply, MalformedResponse, MissingApiKey
+from chatcli.errors import (
+    EmptyReply,
+    IncompleteReply,
+    MalformedResponse,
+    MissingApiKey,
+    is_context_overflow,
+)
 from chatcli.settings import DEFAULT_MODEL, GenerationParams, Settings
 
 if TYPE_CHECKING:
@@ -23,6 +31,105 @@ Message = dict[str, Any]
 Content = str | list[dict[str, Any]]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
+
+# --- the context window ----------------------------------------------------------------------
+# Estimates, not a tokenizer (nothing to download): one token per CJK character, one per four
+# other characters, a few per message for the chat template, a flat cost per image. The bot
+# scales these by what the server last reported, so in a long chat the estimate tracks the
+# model's real tokenizer.
+
+FALLBACK_CONTEXT = 8192
+KNOWN_CONTEXT = (  # prefix of the model name → context window in tokens
+    ("gpt-4o", 128_000),
+    ("gpt-4-turbo", 128_000),
+    ("gpt-4.1", 1_047_576),
+    ("deepseek", 64_000),
+    ("qwen", 32_000),
+    ("glm-4", 128_000),
+)
+MESSAGE_OVERHEAD = 4
+REQUEST_OVERHEAD = 3
+IMAGE_TOKENS = 765
+REPLY_RESERVE = 4096
+_CJK = re.compile(
+    "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
+)
+_SIZE_IN_NAME = re.compile(r"-(\d{1,4})k\b")
+
+
+def default_context_tokens(model: str) -> int:
+    """The context window of a known model family (`moonshot-v1-32k` says it itself)."""
+    name = model.lower().rsplit("/", 1)[-1]
+    sized = _SIZE_IN_NAME.search(name)
+    if sized:
+        return int(sized.group(1)) * 1024
+    return next(
+        (size for prefix, size in KNOWN_CONTEXT if name.startswith(prefix)), FALLBACK_CONTEXT
+    )
+
+
+def estimate_text(text: str) -> int:
+    cjk = len(_CJK.findall(text))
+    return cjk + math.ceil((len(text) - cjk) / 4)
+
+
+def estimate_message(message: Message) -> int:
+    content = message.get("content") or ""
+    if isinstance(content, str):
+        return MESSAGE_OVERHEAD + estimate_text(content)
+    size = MESSAGE_OVERHEAD
+    for part in content:
+        size += (
+            IMAGE_TOKENS
+            if part.get("type") == "image_url"
+            else estimate_text(str(part.get("text", "")))
+        )
+    return size
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """The messages of one request, and how many earlier turns had to stay out of it."""
+
+    messages: list[Message]
+    dropped: int
+    tokens: int
+
+
+def group_turns(history: Sequence[Message]) -> list[list[Message]]:
+    """Split the history into turns: each user message with the replies that follow it."""
+    turns: list[list[Message]] = []
+    for message in history:
+        if message.get("role") == "user" or not turns:
+            turns.append([message])
+        else:
+            turns[-1].append(message)
+    return turns
+
+
+def fit_context(
+    system: Message | None,
+    history: Sequence[Message],
+    new: Message,
+    budget: int,
+    estimate: Callable[[Message], int] = estimate_message,
+) -> Trimmed:
+    """Drop the oldest whole turns until the request's estimate fits `budget`.
+
+    The system message and the new message are always sent, order is kept, and a turn is never
+    split (a reply without its question confuses models). When even system + new exceed the
+    budget, every earlier turn is dropped and the estimate says by how much it is over.
+    """
+    turns = group_turns(history)
+    sizes = [sum(estimate(m) for m in turn) for turn in turns]
+    total = REQUEST_OVERHEAD + (estimate(system) if system else 0) + estimate(new) + sum(sizes)
+    dropped = 0
+    while dropped < len(turns) and total > budget:
+        total -= sizes[dropped]
+        dropped += 1
+    kept = [m for turn in turns[dropped:] for m in turn]
+    return Trimmed([*([system] if system else []), *kept, new], dropped, total)
 
 
 @dataclass(frozen=True)
@@ -96,6 +203,8 @@ class Turn:
         self._first_token: float | None = None
         self._response: Any = None
         self.receiving = False
+        self.plan = bot.plan(self.user_message)
+        self.on_retry: Callable[[Trimmed], None] | None = None
 
     @property
     def partial_text(self) -> str:
@@ -103,10 +212,9 @@ class Turn:
 
     def __iter__(self) -> Iterator[Delta]:
         bot = self._bot
-        kwargs = bot.request_kwargs(bot.request_messages(self.user_message))
         self._started = time.monotonic()
         try:
-            self._response = bot.client.chat.completions.create(**kwargs)
+            self._response = self._create()
             self.receiving = True
             if bot.stream:
                 yield from self._read_stream()
@@ -120,6 +228,22 @@ class Turn:
         if self._finish[0] is None:
             raise IncompleteReply()
         self._finish_turn(interrupted=False)
+
+    def _create(self) -> Any:
+        """Send the request; on "context length exceeded", trim harder and try once more."""
+        create = self._bot.client.chat.completions.create
+        try:
+            return create(**self._bot.request_kwargs(self.plan.messages))
+        except Exception as exc:
+            smaller = self._bot.shrink(self.plan, self.user_message)
+            if smaller is None or not is_context_overflow(exc):
+                raise
+        self.plan = smaller
+        if self.on_retry is not None:
+            self.on_retry(smaller)
+        response = create(**self._bot.request_kwargs(smaller.messages))
+        self._bot.learned_budget = smaller.tokens
+        return response
 
     def interrupt(self) -> Reply:
         """Stop the reply now; keep what was received, flagged as interrupted."""
@@ -184,6 +308,7 @@ class Turn:
         )
         self.reply = reply
         if reply.text:
+            self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
         return reply
 
@@ -225,6 +350,7 @@ class ChatBot:
         max_retries: int = 2,
         stream: bool = True,
         history_limit: int | None = None,
+        context_tokens: int | None = None,
         max_tokens_field: MaxTokensField | None = None,
         client: OpenAI | None = None,
     ) -> None:
@@ -237,6 +363,10 @@ class ChatBot:
         self.max_retries = max_retries
         self.stream = stream
         self.history_limit = history_limit
+        self.context_tokens = context_tokens
+        self.learned_budget: int | None = None
+        self.token_scale = 1.0
+        self.on_record: list[Callable[[Reply], None]] = []
         self.max_tokens_field: MaxTokensField = max_tokens_field or (
             "max_completion_tokens"
             if base_url is None or "api.openai.com" in base_url
@@ -259,6 +389,7 @@ class ChatBot:
             max_retries=settings.max_retries,
             stream=settings.stream,
             history_limit=settings.history_limit,
+            context_tokens=settings.context_tokens,
         )
 
     @property
@@ -280,14 +411,62 @@ class ChatBot:
             )
         return self._client
 
-    def request_messages(self, new: Message) -> list[Message]:
+    @property
+    def context_window(self) -> int:
+        """--context-tokens, else the window of the model family (it follows /model)."""
+        return self.context_tokens or default_context_tokens(self.model)
+
+    @property
+    def prompt_budget(self) -> int:
+        """The window minus room for the reply (--max-tokens, else a quarter up to 4096)."""
+        window = self.context_window
+        reserve = self.params.max_tokens or min(REPLY_RESERVE, window // 4)
+        budget = max(window - reserve, 0)
+        return min(budget, self.learned_budget) if self.learned_budget else budget
+
+    def estimate(self, message: Message) -> int:
+        return math.ceil(estimate_message(message) * self.token_scale)
+
+    def calibrate(self, sent: list[Message], reply: Reply) -> None:
+        """Scale the estimates so the last request plus its reply cost what the server said."""
+        if reply.usage is None or reply.usage.prompt_tokens <= 0 or len(reply.choices) != 1:
+            return
+        guessed = REQUEST_OVERHEAD + sum(
+            estimate_message(m) for m in [*sent, {"role": "assistant", "content": reply.text}]
+        )
+        actual = reply.usage.prompt_tokens + reply.usage.completion_tokens
+        self.token_scale = min(max(actual / guessed, 0.25), 4.0)
+
+    def context_size(self) -> int:
+        """Estimated tokens of the whole conversation so far, as the next request would carry it."""
+        system = [self.system_message] if self.system_message else []
+        return REQUEST_OVERHEAD + sum(self.estimate(m) for m in [*system, *self.history])
+
+    @property
+    def system_message(self) -> Message | None:
+        return {"role": "system", "content": self.system} if self.system else None
+
+    def plan(self, new: Message, budget: int | None = None) -> Trimmed:
         earlier = self.history
         if self.history_limit is not None:
             earlier = earlier[len(earlier) - self.history_limit :] if self.history_limit else []
             while earlier and earlier[0]["role"] != "user":
                 earlier = earlier[1:]
-        system = [{"role": "system", "content": self.system}] if self.system else []
-        return [*system, *earlier, new]
+        return fit_context(
+            self.system_message,
+            earlier,
+            new,
+            self.prompt_budget if budget is None else budget,
+            self.estimate,
+        )
+
+    def shrink(self, plan: Trimmed, new: Message) -> Trimmed | None:
+        """A plan with about half the tokens of `plan`, or None when nothing is left to drop."""
+        smaller = self.plan(new, budget=plan.tokens // 2)
+        return smaller if len(smaller.messages) < len(plan.messages) else None
+
+    def request_messages(self, new: Message) -> list[Message]:
+        return self.plan(new).messages
 
     def request_kwargs(self, messages: list[Message]) -> dict[str, Any]:
         p = self.params
@@ -323,9 +502,12 @@ class ChatBot:
         return Turn(self, content)
 
     def record(self, user_message: Message, reply: Reply) -> None:
+        """Keep a finished (or interrupted) turn, then tell the listeners (the store)."""
         self.history.append(user_message)
         self.history.append({"role": "assistant", "content": reply.text})
         self.replies.append(reply)
+        for listener in self.on_record:
+            listener(reply)
 
     def __call__(self, content: Content) -> str:
         turn = self.stream_turn(content)
@@ -339,7 +521,8 @@ class ChatBot:
         if len(self.history) < 2:
             return False
         del self.history[-2:]
-        self.replies.pop()
+        if self.replies:  # a resumed conversation has history but no Reply objects
+            self.replies.pop()
         return True
 
     def take_back(self) -> Content | None:

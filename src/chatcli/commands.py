@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
@@ -19,6 +19,9 @@ from chatcli.paths import write_private
 from chatcli.render import code_blocks
 from chatcli.settings import GenerationParams, describe_validation_error
 from chatcli.transcript import Transcript, from_json, to_json, to_markdown
+
+if TYPE_CHECKING:
+    from chatcli.sessions import Recorder
 
 SETTABLE = list(GenerationParams.model_fields)
 LIST_PARAMS = {"stop", "logit_bias"}
@@ -58,6 +61,7 @@ class Context:
     ui: UI
     exit_command: str
     failed: Content | None = None
+    store: Recorder | None = None  # saved conversations; None when history is off
 
 
 Handler = Callable[[Context, str], None]

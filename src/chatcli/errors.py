@@ -77,6 +77,16 @@ def _looks_like_context_overflow(exc: Any) -> bool:
     )
 
 
+def is_context_overflow(exc: BaseException) -> bool:
+    """The server refused the request because the prompt is longer than its context window."""
+    openai = sys.modules.get("openai")
+    return (
+        openai is not None
+        and isinstance(exc, openai.BadRequestError)
+        and _looks_like_context_overflow(exc)
+    )
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     current: BaseException | None = exc

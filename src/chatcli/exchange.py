@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import IO
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.text import Text
 
 from chatcli.bot import ChatBot, Content, Reply
 from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
-from chatcli.render import MarkdownStream, RawStream
+from chatcli.render import MarkdownStream, RawStream, finished_markdown
 from chatcli.sanitize import neutralise
 
 
@@ -37,6 +36,9 @@ class Presenter:
 
     def run(self, bot: ChatBot, content: Content) -> Outcome:
         turn = bot.stream_turn(content)
+        if turn.plan.dropped:
+            self.note(t("context_trimmed", n=turn.plan.dropped))
+        turn.on_retry = lambda plan: self.note(t("context_retry", n=plan.dropped))
         renderer = RawStream(self.raw) if self.raw is not None else MarkdownStream(self.out)
         many = bot.params.n > 1 and self.raw is None
         outcome: Outcome
@@ -74,6 +76,9 @@ class Presenter:
             self.after(bot, outcome.reply)
         return outcome
 
+    def note(self, message: str) -> None:
+        self.status.print(Text(message, style="dim"))
+
     def error(self, message: str) -> None:
         self.status.print(Text(t("error", message=neutralise(message)), style="bold red"))
 
@@ -81,7 +86,7 @@ class Presenter:
         if self.raw is None:
             for k, text in enumerate(reply.choices[1:], start=2):
                 self.out.rule(t("choice", k=k), style="dim")
-                self.out.print(Markdown(neutralise(text)))
+                self.out.print(finished_markdown(text))
             if reply.logprobs:
                 self.status.print(logprob_text(reply))
         if reply.interrupted:
@@ -105,6 +110,7 @@ def status_line(bot: ChatBot, reply: Reply) -> Text:
         parts.append(f"{reply.tokens_per_second:.0f} tok/s")
     if bot.params.seed is not None and reply.system_fingerprint:
         parts.append(t("fingerprint", fp=neutralise(reply.system_fingerprint)))
+    parts.append(t("context_status", used=bot.context_size(), window=bot.context_window))
     return Text(" · ".join(parts), style="dim")
 
 

@@ -80,6 +80,59 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（上面的部分回复没有存入历史）",
         "(the partial reply above was not kept in the history)",
     ),
+    # conversations (store.py, sessions.py, session_commands.py) and the context window
+    "context_trimmed": (
+        "（省略了较早的 {n} 轮对话，以放进上下文窗口）",
+        "({n} earlier turns left out (context budget))",
+    ),
+    "context_retry": (
+        "服务器说上下文太长：省略较早的 {n} 轮后重试一次",
+        "the server said the context is too long: retrying once with {n} earlier turns left out",
+    ),
+    "context_status": ("上下文 ≈{used}/{window}", "context ≈{used}/{window}"),
+    "store_off": (
+        "⚠ 对话不会被保存（历史记录已关闭）：{error}",
+        "⚠ conversations will not be saved (history off): {error}",
+    ),
+    "store_disabled": (
+        "历史记录已关闭（--private，或数据库不可用）",
+        "history is off (--private, or the database is unavailable)",
+    ),
+    "no_conversations": ("还没有保存的对话", "no saved conversations yet"),
+    "no_match": ("没有对话包含 {query}", "no conversation contains {query}"),
+    "unknown_conversation": (
+        "没有编号为 {id} 的对话（/sessions 或 chatcli sessions list 可以查看）",
+        "no conversation {id} (see /sessions or chatcli sessions list)",
+    ),
+    "conversation_id": (
+        "{usage}：ID 是对话编号（一个数字）",
+        "{usage}: ID is a conversation number",
+    ),
+    "no_continue": (
+        "没有可以继续的对话，开始新对话",
+        "no earlier conversation to continue; starting a new one",
+    ),
+    "resumed": (
+        "继续对话 #{id}「{title}」· {turns} 轮 · {model}",
+        "resumed #{id} “{title}” · {turns} turns · {model}",
+    ),
+    "resumed_more": ("……（之前还有 {n} 轮）", "… ({n} earlier turns)"),
+    "turns": ("{n} 轮", "{n} turns"),
+    "you": ("你", "you"),
+    "new_conversation": ("开始新对话", "new conversation started"),
+    "titled": ("对话标题：{title}", "conversation title: {title}"),
+    "delete_question": ("删除对话 #{id}「{title}」？", "delete conversation #{id} “{title}”?"),
+    "deleted": ("已删除对话 #{id}", "deleted conversation #{id}"),
+    "not_deleted": ("未删除", "not deleted"),
+    "delete_needs_yes": (
+        "不在终端里时，删除需要加 --yes",
+        "not on a terminal: add --yes to delete without asking",
+    ),
+    "imported": (
+        "已导入为对话 #{id}（{turns} 轮）",
+        "imported as conversation #{id} ({turns} turns)",
+    ),
+    "import_failed": ("{path} 无法导入：{reason}", "{path} cannot be imported: {reason}"),
     "err_no_key": (
         "没有找到 API key：设置环境变量 OPENAI_API_KEY，或写进当前目录的 .env 文件；"
         "本地服务器用 --base-url",
@@ -102,10 +155,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "rate limited (429), still failing after {retries} retries: {server}",
     ),
     "err_context": (
-        "对话超出了模型的上下文长度：用 /clear 清空历史，或设置 --history-limit。"
+        "对话超出了模型的上下文长度：用 /clear 清空历史，或设置更小的 --context-tokens。"
         "服务器说：{server}",
         "the conversation exceeds the model's context length: /clear the history "
-        "or set --history-limit. Server: {server}",
+        "or set a smaller --context-tokens. Server: {server}",
     ),
     "err_5xx": (
         "服务器错误（{status}），重试 {retries} 次后仍失败：{server}",

@@ -98,6 +98,7 @@ class Settings(BaseSettings, GenerationParams):
     model: str = Field(DEFAULT_MODEL, min_length=1)
     system: str | None = None
     history_limit: int | None = Field(None, ge=0)
+    context_tokens: int | None = Field(None, ge=1)
     timeout: float = Field(60.0, gt=0)
     max_retries: int = Field(2, ge=0, le=20)
     stream: bool = True

@@ -1,6 +1,7 @@
 """Conversations in SQLite: schema and migrations, save-as-you-go, search, export.
 
-Standard library only, so it can be used and tested without the rest of chatcli.
+Standard library only (plus `paths` for where the file lives), so it can be used and tested
+without the rest of chatcli.
 
 Durability: every finished turn (user message + reply, and the conversation row for the first
 one) goes in with one `BEGIN IMMEDIATE … COMMIT`, so a crash or `kill -9` loses at most the
@@ -19,7 +20,6 @@ parameters, never the API key or base URL.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import time
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from chatcli import paths
 
 Content = str | list[dict[str, Any]]
 DB_NAME = "conversations.db"
@@ -51,20 +53,6 @@ class UnknownConversation(LookupError):
         self.conversation_id = conversation_id
 
 
-def data_dir() -> Path:
-    """Where chatcli keeps its data: $CHATCLI_HOME, else the platform's user data directory."""
-    override = os.environ.get("CHATCLI_HOME")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("chatcli", appauthor=False))
-
-
-def default_path() -> Path:
-    return data_dir() / DB_NAME
-
-
 @dataclass(frozen=True)
 class StoredMessage:
     role: str
@@ -75,10 +63,17 @@ class StoredMessage:
     finish_reason: str | None = None
     created: float = field(default_factory=time.time)
     interrupted: bool = False
+    id: int | None = None
 
     @property
     def text(self) -> str:
         return content_text(self.content)
+
+
+@dataclass(frozen=True)
+class Saved:
+    conversation_id: int
+    message_ids: list[int]
 
 
 @dataclass(frozen=True)
@@ -133,9 +128,11 @@ def migration(step: Migration) -> Migration:
 
 @migration
 def _m001_conversations(db: sqlite3.Connection) -> None:
+    # AUTOINCREMENT: an id is never reused, so a deleted conversation's number (or a message
+    # id another process remembers) never comes to name a different one.
     db.execute(
         """CREATE TABLE conversations (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             title TEXT NOT NULL,
             created REAL NOT NULL,
             updated REAL NOT NULL,
@@ -146,7 +143,7 @@ def _m001_conversations(db: sqlite3.Connection) -> None:
     )
     db.execute(
         """CREATE TABLE messages (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
             position INTEGER NOT NULL,
             role TEXT NOT NULL,
@@ -201,14 +198,16 @@ class Store:
     """One open database. Every method raises StoreError when SQLite fails."""
 
     def __init__(self, path: Path | None = None, *, busy_timeout: float = 5.0) -> None:
-        self.path = path or default_path()
+        """Open (creating, private, if needed) the database; `path` defaults to the data dir."""
+        try:
+            self.path = path or paths.data_dir() / DB_NAME
+            paths.private_file(self.path)
+        except OSError as exc:
+            where = Path(exc.filename) if exc.filename else (path or Path(DB_NAME))
+            raise StoreError(where, exc.strerror or str(exc)) from None
         self._db = self._open(busy_timeout)
 
     def _open(self, busy_timeout: float) -> sqlite3.Connection:
-        try:
-            _make_private_file(self.path)
-        except OSError as exc:
-            raise StoreError(self.path, exc.strerror or str(exc)) from None
         with self._guard():
             db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
             try:
@@ -276,14 +275,17 @@ class Store:
         system: str | None,
         params: dict[str, Any],
         title: str,
-    ) -> int:
+        drop: Sequence[int] = (),
+    ) -> Saved:
         """Append a finished turn in one transaction; creates the conversation when needed.
 
-        Returns the conversation's id (a new one if `conversation_id` is None or was deleted
-        meanwhile by another process).
+        `drop` lists message ids to delete first (turns the user took back with /undo or
+        /retry). The conversation's id is a new one if `conversation_id` is None or was
+        deleted meanwhile by another process.
         """
         now = time.time()
         with self._transaction() as db:
+            db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in drop])
             exists = (
                 conversation_id is not None
                 and db.execute(
@@ -301,8 +303,8 @@ class Store:
                     db, title=title, created=now, model=model, system=system, params=params
                 )
             assert conversation_id is not None
-            _insert_messages(db, conversation_id, messages)
-        return conversation_id
+            ids = _insert_messages(db, conversation_id, messages)
+        return Saved(conversation_id, ids)
 
     def import_conversation(self, conversation: Conversation) -> int:
         """Store a conversation read from an export; it gets a new id."""
@@ -391,7 +393,8 @@ class Store:
                 raise UnknownConversation(conversation_id)
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                "created, interrupted FROM messages WHERE conversation_id = ? ORDER BY position",
+                "created, interrupted, id FROM messages WHERE conversation_id = ? "
+                "ORDER BY position",
                 (conversation_id,),
             ).fetchall()
         return Conversation(
@@ -412,6 +415,7 @@ class Store:
                     finish_reason=m[6],
                     created=m[7],
                     interrupted=bool(m[8]),
+                    id=m[9],
                 )
                 for m in messages
             ),
@@ -434,22 +438,6 @@ def _reason(exc: sqlite3.Error) -> str:
     if "locked" in text or "busy" in text:
         return "the database is locked by another program"
     return text
-
-
-def _make_private_file(path: Path) -> None:
-    """Directories we create get 0700 and the database 0600: conversations are private."""
-    missing = []
-    parent = path.parent
-    while not parent.exists():
-        missing.append(parent)
-        parent = parent.parent
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700)
-        directory.chmod(0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-        os.close(fd)
-        path.chmod(0o600)
 
 
 def _dump(params: dict[str, Any]) -> str:
@@ -484,16 +472,17 @@ def _insert_conversation(
 
 def _insert_messages(
     db: sqlite3.Connection, conversation_id: int, messages: Sequence[StoredMessage]
-) -> None:
+) -> list[int]:
     (start,) = db.execute(
         "SELECT coalesce(max(position) + 1, 0) FROM messages WHERE conversation_id = ?",
         (conversation_id,),
     ).fetchone()
-    db.executemany(
-        "INSERT INTO messages (conversation_id, position, role, content, parts, model, tokens, "
-        "prompt_tokens, finish_reason, created, interrupted) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
+    ids = []
+    for offset, m in enumerate(messages):
+        cursor = db.execute(
+            "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
+            "tokens, prompt_tokens, finish_reason, created, interrupted) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 start + offset,
@@ -506,10 +495,11 @@ def _insert_messages(
                 m.finish_reason,
                 m.created,
                 int(m.interrupted),
-            )
-            for offset, m in enumerate(messages)
-        ],
-    )
+            ),
+        )
+        assert cursor.lastrowid is not None
+        ids.append(cursor.lastrowid)
+    return ids
 
 
 def _like_escape(text: str) -> str:
@@ -585,10 +575,13 @@ def from_json(text: str) -> Conversation:
     data = json.loads(text)
     if not isinstance(data, dict) or "messages" not in data:
         raise ValueError("not a chatcli conversation export (no 'messages')")
-    for m in data["messages"]:
-        content = m.get("content") if isinstance(m, dict) else None
-        if not isinstance(content, str | list):
-            raise ValueError("malformed message in export: content must be text or parts")
+    for number, m in enumerate(data["messages"], start=1):
+        if (
+            not isinstance(m, dict)
+            or m.get("role") not in ("user", "assistant")
+            or not isinstance(m.get("content"), str | list)
+        ):
+            raise ValueError(f"message {number} is not a user or assistant message with content")
     try:
         return Conversation(
             id=int(data.get("id") or 0),

@@ -1,0 +1,109 @@
+"""REPL commands for saved conversations: /sessions, /resume, /new, /title, /delete.
+
+Importing this module registers them; `ctx.store` (a `Recorder`) is None when the REPL runs
+without a database, and then the commands say that history is off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatcli.commands import CommandError, Context, Handler, command
+from chatcli.i18n import t
+from chatcli.sessions import Recorder, listing, recap
+from chatcli.store import Store, StoreError, UnknownConversation
+
+StoreHandler = Callable[[Context, Recorder, Store, str], None]
+
+
+def _with_store(handler: StoreHandler) -> Handler:
+    """Give the handler the open store; a database failure turns history off, with a warning."""
+
+    def run(ctx: Context, argument: str) -> None:
+        recorder = ctx.store
+        if recorder is None or recorder.store is None:
+            raise CommandError(t("store_disabled"))
+        try:
+            handler(ctx, recorder, recorder.store, argument)
+        except StoreError as exc:
+            recorder.fail(exc)
+        except UnknownConversation as exc:
+            raise CommandError(t("unknown_conversation", id=exc.conversation_id)) from None
+
+    return run
+
+
+def _conversation_id(argument: str, usage: str) -> int:
+    word = argument.strip().removeprefix("#")
+    if not word.isdigit():
+        raise CommandError(t("conversation_id", usage=usage))
+    return int(word)
+
+
+@command(
+    "sessions",
+    "/sessions [QUERY]",
+    "列出最近的对话；给出 QUERY 时全文搜索",
+    "list recent conversations; with QUERY, search their text",
+)
+@_with_store
+def _sessions(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
+    found = store.search(argument) if argument.strip() else store.recent()
+    if not found:
+        ctx.out.info(t("no_match", query=argument) if argument.strip() else t("no_conversations"))
+        return
+    ctx.out.info("\n".join(listing(found, recorder.conversation_id)))
+
+
+@command(
+    "resume",
+    "/resume ID",
+    "切换到一个保存的对话（历史、模型、系统提示和参数）",
+    "switch to a saved conversation (history, model, system prompt, parameters)",
+)
+@_with_store
+def _resume(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
+    conversation = recorder.resume(_conversation_id(argument, "/resume ID"))
+    assert conversation is not None
+    ctx.out.info(recap(conversation).plain)
+
+
+@command(
+    "new", "/new", "开始一个新对话（当前对话已保存）", "start a new conversation (this one is kept)"
+)
+def _new(ctx: Context, argument: str) -> None:
+    ctx.bot.clear()
+    if ctx.store is not None:
+        ctx.store.start_new()
+    ctx.out.info(t("new_conversation"))
+
+
+@command("title", "/title TEXT", "给当前对话命名", "rename the current conversation")
+@_with_store
+def _title(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
+    title = " ".join(argument.split())
+    if not title:
+        raise CommandError("/title TEXT")
+    if recorder.conversation_id is None:
+        recorder.title = title
+    else:
+        store.rename(recorder.conversation_id, title)
+    ctx.out.info(t("titled", title=title))
+
+
+@command(
+    "delete",
+    "/delete ID",
+    "删除一个保存的对话（先确认）",
+    "delete a saved conversation (asks first)",
+)
+@_with_store
+def _delete(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
+    conversation = store.load(_conversation_id(argument, "/delete ID"))
+    if not ctx.ui.confirm(t("delete_question", id=conversation.id, title=conversation.title)):
+        ctx.out.info(t("not_deleted"))
+        return
+    store.delete(conversation.id)
+    ctx.out.info(t("deleted", id=conversation.id))
+    if conversation.id == recorder.conversation_id:
+        _new(ctx, "")

@@ -1,0 +1,422 @@
+"""Conversations that last: the bot's history mirrored into the store, resume, listings,
+and the `chatcli sessions …` subcommand.
+
+The `Recorder` listens to `ChatBot.on_record`, so every path that completes a turn (the REPL,
+one-shot mode, /retry) is saved the moment the reply ends, in one transaction. It mirrors the
+bot's history rather than only appending: when the history changed since the last save
+(/undo, /retry, /pick), the messages the user took back are deleted in the same transaction
+as the new turn; when the history was emptied (/clear, /system), the next turn starts a new
+conversation and the old one stays as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.text import Text
+
+from chatcli import paths
+from chatcli.bot import ChatBot, Content, Message, Reply
+from chatcli.i18n import t
+from chatcli.render import finished_markdown
+from chatcli.sanitize import neutralise
+from chatcli.settings import GenerationParams
+from chatcli.store import (
+    Conversation,
+    Store,
+    StoredMessage,
+    StoreError,
+    Summary,
+    UnknownConversation,
+    content_text,
+    from_json,
+    from_markdown,
+    to_json,
+    to_markdown,
+    when,
+)
+
+TITLE_CHARS = 40
+RECAP_TURNS = 3
+RECAP_CHARS = 240
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def title_for(content: Content) -> str:
+    """The first user message, on one line and shortened: a title without an API call."""
+    text = " ".join(content_text(content).split())
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
+
+
+def _common_prefix(saved: Sequence[Message], history: Sequence[Message]) -> int:
+    """How many leading messages are the very same objects (identity, not equality: after
+    /clear a repeated first question is a new conversation, not the old one)."""
+    count = 0
+    for old, new in zip(saved, history, strict=False):
+        if old is not new:
+            break
+        count += 1
+    return count
+
+
+class Recorder:
+    """Keeps the store in step with one ChatBot; `store` is None when history is off."""
+
+    def __init__(
+        self,
+        bot: ChatBot,
+        store: Store | None,
+        warn: Callable[[str], None],
+        *,
+        private: bool = False,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.warn = warn
+        self.private = private
+        self.conversation_id: int | None = None
+        self.title: str | None = None
+        self._saved: list[Message] = []
+        self._ids: list[int] = []
+        bot.on_record.append(self._on_record)
+
+    @classmethod
+    def open(
+        cls, bot: ChatBot, warn: Callable[[str], None], *, private: bool, resuming: bool
+    ) -> Recorder:
+        """With --private nothing is written; the database is only read, to resume from it."""
+        store = None
+        if not private or resuming:
+            try:
+                store = Store()
+            except StoreError as exc:
+                warn(t("store_off", error=exc))
+        return cls(bot, store, warn, private=private)
+
+    @property
+    def saving(self) -> bool:
+        return self.store is not None and not self.private
+
+    def fail(self, exc: StoreError) -> None:
+        """A database error: say so once, then carry on chatting without history."""
+        self.warn(t("store_off", error=exc))
+        self.store = None
+
+    def start_new(self) -> None:
+        self.conversation_id = None
+        self.title = None
+        self._saved, self._ids = [], []
+
+    def _on_record(self, reply: Reply) -> None:
+        if self.store is None or self.private:
+            return
+        history = self.bot.history
+        keep = _common_prefix(self._saved, history)
+        if keep == 0 and self._saved:
+            self.start_new()
+        drop = self._ids[keep:]
+        messages = [self._stored(m) for m in history[keep:-1]]
+        messages.append(self._stored(history[-1], reply))
+        first_user = next((m["content"] for m in history if m["role"] == "user"), "")
+        try:
+            saved = self.store.save_turn(
+                self.conversation_id,
+                messages,
+                model=self.bot.model,
+                system=self.bot.system,
+                params=self.bot.params.differs_from_defaults(),
+                title=self.title or title_for(first_user),
+                drop=drop,
+            )
+        except StoreError as exc:
+            self.fail(exc)
+            return
+        self.conversation_id = saved.conversation_id
+        self._saved = list(history)
+        self._ids = self._ids[:keep] + saved.message_ids
+
+    def _stored(self, message: Message, reply: Reply | None = None) -> StoredMessage:
+        if reply is None:
+            return StoredMessage(message["role"], message["content"])
+        return StoredMessage(
+            "assistant",
+            message["content"],
+            model=reply.model or self.bot.model,
+            tokens=reply.usage.completion_tokens if reply.usage else None,
+            prompt_tokens=reply.usage.prompt_tokens if reply.usage else None,
+            finish_reason=reply.finish_reason,
+            interrupted=reply.interrupted,
+        )
+
+    def resume(
+        self, conversation_id: int | None, given: set[str] | None = None
+    ) -> Conversation | None:
+        """Load a conversation (the latest when None; None if there is none) into the bot.
+
+        Model, system prompt and parameters come back from the store, except those in `given`
+        (flags on this command line), which keep the bot's current value. Raises StoreError or
+        UnknownConversation. Only call it while `store` is not None.
+        """
+        assert self.store is not None
+        given = given or set()
+        found = self.store.latest() if conversation_id is None else conversation_id
+        if found is None:
+            return None
+        conversation = self.store.load(found)
+        bot = self.bot
+        if "model" not in given and conversation.model:
+            bot.model = conversation.model
+        if "system" not in given:
+            bot.system = conversation.system
+        bot.params = _merged_params(conversation.params, bot.params, given)
+        kept = [m for m in conversation.messages if m.role in ("user", "assistant")]
+        bot.clear()
+        bot.history.extend({"role": m.role, "content": m.content} for m in kept)
+        self.conversation_id = conversation.id
+        self.title = None
+        self._saved = list(bot.history)
+        self._ids = [m.id for m in kept if m.id is not None]
+        return conversation
+
+
+def _merged_params(
+    stored: dict[str, Any], current: GenerationParams, given: set[str]
+) -> GenerationParams:
+    fields = GenerationParams.model_fields
+    merged = {k: v for k, v in stored.items() if k in fields}
+    merged.update({k: getattr(current, k) for k in given if k in fields})
+    try:
+        return GenerationParams.model_validate(merged)
+    except ValidationError:
+        return current
+
+
+# --- what the user sees --------------------------------------------------------------------
+
+
+def listing(summaries: Sequence[Summary], current: int | None = None) -> list[str]:
+    """One line per conversation (id, when, turns, title), plus the matching text if any."""
+    width = max((len(str(s.id)) for s in summaries), default=1)
+    lines = []
+    for s in summaries:
+        mark = "*" if s.id == current else " "
+        turns = t("turns", n=s.turns)
+        lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
+        if s.snippet:
+            lines.append(" " * (width + 4) + s.snippet)
+    return [neutralise(line) for line in lines]
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= RECAP_CHARS else text[: RECAP_CHARS - 1] + "…"
+
+
+def recap(conversation: Conversation) -> Text:
+    """The header and the last few turns of a resumed conversation, dim, so users see where
+    they are without the whole scrollback."""
+    header = t(
+        "resumed",
+        id=conversation.id,
+        title=conversation.title,
+        turns=conversation.turns,
+        model=conversation.model,
+    )
+    lines = [header]
+    messages = [m for m in conversation.messages if m.role in ("user", "assistant")]
+    starts = [i for i, m in enumerate(messages) if m.role == "user"]
+    first = starts[-RECAP_TURNS] if len(starts) > RECAP_TURNS else 0
+    if first:
+        lines.append(t("resumed_more", n=len(starts) - RECAP_TURNS))
+    for message in messages[first:]:
+        who = t("you") if message.role == "user" else message.model or conversation.model
+        flag = " " + t("interrupted") if message.interrupted else ""
+        lines.append(f"  {who}: {_clip(message.text)}{flag}")
+    return Text(neutralise("\n".join(lines)), style="dim")
+
+
+# --- chatcli sessions … --------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="chatcli sessions",
+        description="Saved conversations. Without a command: list the recent ones.",
+    )
+    sub = p.add_subparsers(dest="action", parser_class=_Parser)
+    listing_parser = sub.add_parser("list", help="recent conversations, or those matching QUERY")
+    listing_parser.add_argument("query", nargs="*", help="words to search for (full text)")
+    listing_parser.add_argument("-n", "--limit", type=int, default=20, help="at most N rows")
+    show = sub.add_parser("show", help="print a conversation")
+    show.add_argument("id", type=int)
+    export = sub.add_parser("export", help="write a conversation as Markdown or JSON")
+    export.add_argument("id", type=int)
+    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    load = sub.add_parser("import", help="store a conversation exported as Markdown or JSON")
+    load.add_argument("file", type=Path)
+    delete = sub.add_parser("delete", help="delete a conversation")
+    delete.add_argument("id", type=int)
+    delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """`chatcli sessions …`: exit 0, 1 when the database fails, 2 for a usage mistake."""
+    args = _parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        store = Store()
+        return _ACTIONS[args.action or "list"](store, args, console)
+    except StoreError as exc:
+        sys.stderr.write(f"chatcli: {exc}\n")
+        return EXIT_FAILED
+    except UnknownConversation as exc:
+        sys.stderr.write(f"chatcli: {t('unknown_conversation', id=exc.conversation_id)}\n")
+        return EXIT_USAGE
+
+
+def _write(console: Console, text: str) -> None:
+    """Raw text into a pipe or file; neutralised (escape codes made visible) on a terminal."""
+    if sys.stdout.isatty():
+        console.print(Text(neutralise(text)))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
+    query = " ".join(getattr(args, "query", None) or [])
+    limit = getattr(args, "limit", 20)
+    found = store.search(query, limit) if query else store.recent(limit)
+    if not found:
+        sys.stderr.write((t("no_match", query=query) if query else t("no_conversations")) + "\n")
+        return EXIT_OK
+    _write(console, "\n".join(listing(found)))
+    return EXIT_OK
+
+
+def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
+    text = to_markdown(store.load(args.id))
+    if sys.stdout.isatty():
+        console.print(finished_markdown(text))
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
+    conversation = store.load(args.id)
+    text = to_json(conversation) if args.format == "json" else to_markdown(conversation)
+    if args.output is None:
+        _write(console, text)
+        return EXIT_OK
+    try:
+        paths.write_private(args.output, text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        sys.stderr.write(f"chatcli: {args.output}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        conversation = from_json(text) if text.lstrip().startswith("{") else from_markdown(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        sys.stderr.write(f"chatcli: {t('import_failed', path=args.file, reason=reason)}\n")
+        return EXIT_USAGE
+    new_id = store.import_conversation(conversation)
+    sys.stderr.write(t("imported", id=new_id, turns=conversation.turns) + "\n")
+    return EXIT_OK
+
+
+def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
+    conversation = store.load(args.id)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            sys.stderr.write(f"chatcli: {t('delete_needs_yes')}\n")
+            return EXIT_USAGE
+        question = t("delete_question", id=conversation.id, title=neutralise(conversation.title))
+        try:
+            answer = input(f"{question} [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in {"y", "yes", "是"}:
+            sys.stderr.write(t("not_deleted") + "\n")
+            return EXIT_OK
+    store.delete(args.id)
+    sys.stderr.write(t("deleted", id=args.id) + "\n")
+    return EXIT_OK
+
+
+_ACTIONS: dict[str, Callable[[Store, argparse.Namespace, Console], int]] = {
+    "list": _list,
+    "show": _show,
+    "export": _export,
+    "import": _import,
+    "delete": _delete,
+}
+
+
+# --- starting chatcli with history -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resume:
+    """--continue (conversation_id None: the latest) or --session ID; `given` are the settings
+    named on this command line, which win over the stored ones."""
+
+    conversation_id: int | None
+    given: frozenset[str] = frozenset()
+
+
+def start(
+    bot: ChatBot,
+    *,
+    private: bool,
+    resume: Resume | None,
+    status: Console,
+    screen: Console | None,
+) -> Recorder | None:
+    """Open the store for this run and resume what the command line asked for.
+
+    Warnings go to `status`; the recap of a resumed conversation to `screen` (the REPL's
+    console; None in one-shot mode, whose stdout is the reply alone). Returns None, having
+    said why, when --session names a conversation that does not exist.
+    """
+
+    def warn(message: str) -> None:
+        status.print(Text(neutralise(message), style="yellow"), soft_wrap=True)
+
+    recorder = Recorder.open(bot, warn, private=private, resuming=resume is not None)
+    if resume is None or recorder.store is None:
+        return recorder
+    try:
+        conversation = recorder.resume(resume.conversation_id, set(resume.given))
+    except StoreError as exc:
+        recorder.fail(exc)
+        return recorder
+    except UnknownConversation as exc:
+        status.print(
+            Text(t("unknown_conversation", id=exc.conversation_id), style="bold red"),
+            soft_wrap=True,
+        )
+        return None
+    if conversation is None:
+        status.print(Text(t("no_continue"), style="dim"))
+    elif screen is not None:
+        screen.print(recap(conversation))
+    return recorder

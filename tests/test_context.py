@@ -1,0 +1,200 @@
+"""The context window: estimates, trimming (property-tested), and the retry when the server
+still says the prompt is too long."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chatcli.bot import (
+    FALLBACK_CONTEXT,
+    MESSAGE_OVERHEAD,
+    REQUEST_OVERHEAD,
+    ChatBot,
+    Message,
+    default_context_tokens,
+    estimate_message,
+    estimate_text,
+    fit_context,
+    group_turns,
+)
+from chatcli.settings import GenerationParams
+from tests.fake_server import Behaviour, FakeOpenAI
+
+OVERFLOW = Behaviour(
+    status=400,
+    error={
+        "message": "This model's maximum context length is 8192 tokens.",
+        "code": "context_length_exceeded",
+    },
+)
+
+
+def make_bot(server: FakeOpenAI, **kwargs: Any) -> ChatBot:
+    return ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5, **kwargs)
+
+
+def test_estimates_count_cjk_per_character_and_other_text_per_four() -> None:
+    assert estimate_text("") == 0
+    assert estimate_text("你好世界") == 4
+    assert estimate_text("abcdefgh") == 2
+    assert estimate_text("你好 abcd") == 2 + 2  # " abcd" is 5 characters: 2 tokens
+    assert estimate_text("こんにちは안녕") == 7
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    parts: Message = {"role": "user", "content": [{"type": "text", "text": "看图"}, image]}
+    assert estimate_message(parts) > estimate_message({"role": "user", "content": "看图"}) + 500
+
+
+def test_default_windows_by_model_family() -> None:
+    assert default_context_tokens("gpt-4o") == 128_000
+    assert default_context_tokens("gpt-4o-mini") == 128_000
+    assert default_context_tokens("deepseek-chat") == 64_000
+    assert default_context_tokens("qwen-plus") == 32_000
+    assert default_context_tokens("moonshot-v1-32k") == 32 * 1024
+    assert default_context_tokens("Qwen/Qwen2.5-7B-Instruct") == 32_000
+    assert default_context_tokens("some-local-model") == FALLBACK_CONTEXT
+
+
+def test_the_budget_follows_the_model_and_leaves_room_for_the_reply() -> None:
+    bot = ChatBot(model="deepseek-chat")
+    assert bot.context_window == 64_000
+    assert bot.prompt_budget == 64_000 - 4096
+    bot.model = "mystery"
+    assert bot.prompt_budget == FALLBACK_CONTEXT - FALLBACK_CONTEXT // 4
+    bot.params = GenerationParams(max_tokens=1000)
+    bot.context_tokens = 3000
+    assert bot.prompt_budget == 2000
+
+
+# --- property tests of the pure trimming function -------------------------------------------
+
+texts = st.text(alphabet=st.sampled_from("ab 中文\n"), max_size=40)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Message]:
+    """User/assistant turns, sometimes with an odd shape (a leading reply, a turn whose reply
+    is missing, two replies), as loaded files and interrupted turns can produce."""
+    history: list[Message] = []
+    if draw(st.booleans()):
+        history.append({"role": "assistant", "content": draw(texts)})
+    for _ in range(draw(st.integers(0, 12))):
+        history.append({"role": "user", "content": draw(texts)})
+        for _ in range(draw(st.sampled_from([1, 1, 1, 0, 2]))):
+            history.append({"role": "assistant", "content": draw(texts)})
+    for number, message in enumerate(history):
+        message["n"] = number  # distinct objects, so order can be checked
+    return history
+
+
+@given(
+    history=histories(),
+    system=st.one_of(st.none(), texts),
+    new=texts,
+    budget=st.integers(0, 400),
+)
+def test_trimming_properties(
+    history: list[Message], system: str | None, new: str, budget: int
+) -> None:
+    system_message = {"role": "system", "content": system} if system is not None else None
+    new_message = {"role": "user", "content": new, "n": "new"}
+    result = fit_context(system_message, history, new_message, budget)
+    sent = result.messages
+
+    # the system message and the new message are always sent, first and last
+    assert sent[-1] is new_message
+    if system_message is not None:
+        assert sent[0] is system_message
+    earlier = sent[1:-1] if system_message is not None else sent[:-1]
+
+    # what is kept is a suffix of the history: order preserved, only the oldest dropped
+    assert earlier == history[len(history) - len(earlier) :]
+    # turns are never split: the kept part starts where a turn starts
+    turns = group_turns(history)
+    assert len(turns) - result.dropped == len(group_turns(earlier))
+    starts = {sum(len(t) for t in turns[:k]) for k in range(len(turns) + 1)}
+    assert len(history) - len(earlier) in starts
+
+    # the estimate is honest, and under the budget whenever that is possible
+    assert result.tokens == REQUEST_OVERHEAD + sum(estimate_message(m) for m in sent)
+    floor = REQUEST_OVERHEAD + estimate_message(new_message)
+    floor += estimate_message(system_message) if system_message is not None else 0
+    if floor <= budget:
+        assert result.tokens <= budget
+    else:
+        assert earlier == []
+    # and nothing is dropped that did not have to be
+    if result.dropped:
+        one_more = turns[result.dropped - 1]
+        assert result.tokens + sum(estimate_message(m) for m in one_more) > budget
+
+
+def test_an_empty_history_and_a_huge_budget_send_everything() -> None:
+    new = {"role": "user", "content": "hi"}
+    result = fit_context(None, [], new, 10**9)
+    assert result.messages == [new] and result.dropped == 0
+    assert result.tokens == REQUEST_OVERHEAD + MESSAGE_OVERHEAD + 1
+
+
+# --- against the loopback server ------------------------------------------------------------
+
+
+def long_chat(bot: ChatBot, turns: int) -> None:
+    for i in range(turns):
+        bot(f"question {i} " + "words " * 40)
+
+
+def test_requests_drop_the_oldest_turns_but_the_history_keeps_them(server: FakeOpenAI) -> None:
+    bot = make_bot(server, system="be brief", context_tokens=1000)
+    long_chat(bot, 12)
+    turn = bot.stream_turn("the newest question")
+    list(turn)
+    sent = server.chat_requests[-1]["messages"]
+    assert sent[0] == {"role": "system", "content": "be brief"}
+    assert sent[-1] == {"role": "user", "content": "the newest question"}
+    assert turn.plan.dropped > 0
+    assert len(sent) == 2 + 2 * (12 - turn.plan.dropped)
+    assert sent[1]["content"] == f"question {turn.plan.dropped} " + "words " * 40
+    assert len(bot.history) == 2 * 13  # only the request was trimmed
+
+
+def test_the_estimate_is_calibrated_by_the_servers_count(server: FakeOpenAI) -> None:
+    bot = make_bot(server)
+    long_chat(bot, 3)
+    usage = bot.replies[-1].usage
+    assert usage is not None
+    actual = usage.prompt_tokens + usage.completion_tokens
+    assert bot.token_scale != 1.0
+    assert abs(bot.context_size() - actual) <= len(bot.history)  # rounding per message
+
+
+def test_context_length_exceeded_trims_further_and_retries_once(server: FakeOpenAI) -> None:
+    bot = make_bot(server, context_tokens=100_000)
+    long_chat(bot, 6)
+    server.expect(OVERFLOW)
+    retried: list[int] = []
+    turn = bot.stream_turn("and now?")
+    turn.on_retry = lambda plan: retried.append(plan.dropped)
+    assert "".join(d.text for d in turn) == "Echo: and now?"
+    first, second = server.chat_requests[-2:]
+    assert len(first["messages"]) == 13
+    assert retried and retried[0] > 0
+    assert len(second["messages"]) == 13 - 2 * retried[0]
+    assert second["messages"][-1]["content"] == "and now?"
+    assert bot.learned_budget is not None and bot.prompt_budget == bot.learned_budget
+    bot("next")  # the learned budget spares the next turn the failing first attempt
+    assert len(server.chat_requests[-1]["messages"]) < 15
+
+
+def test_no_retry_when_nothing_is_left_to_drop(server: FakeOpenAI) -> None:
+    bot = make_bot(server)
+    server.expect(OVERFLOW)
+    turn = bot.stream_turn("a single huge message")
+    with pytest.raises(openai.BadRequestError, match="maximum context length"):
+        list(turn)
+    assert len(server.chat_requests) == 1
+    assert bot.history == []
