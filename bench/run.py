@@ -178,6 +178,42 @@ def measure_startup(env: dict[str, str], cwd: str, runs: int) -> dict[str, list[
     return times
 
 
+SDK_PARSE = """
+import json, sys, time, openai
+client = openai.OpenAI()
+args = dict(model=sys.argv[1], messages=[{"role": "user", "content": "q"}], stream=True)
+def typed():
+    for chunk in client.chat.completions.create(**args):
+        if chunk.choices and chunk.choices[0].delta.content:
+            yield chunk.choices[0].delta.content
+def raw():
+    with client.chat.completions.with_streaming_response.create(**args) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: {"):
+                choices = json.loads(line[6:]).get("choices")
+                if choices and choices[0]["delta"].get("content"):
+                    yield choices[0]["delta"]["content"]
+for way in (typed, raw, typed, raw):
+    started = time.thread_time()
+    n = sum(1 for _ in way())
+    print(way.__name__, (time.thread_time() - started) / n, flush=True)
+"""
+
+
+def measure_sdk_parsing(server: FakeOpenAI, env: dict[str, str], text: str) -> dict[str, float]:
+    """CPU per chunk of the SDK's typed stream vs its raw response plus json.loads."""
+    server.reset()
+    server.expect(Behaviour(reply=text, times=4))
+    out = subprocess.run(
+        [PYTHON, "-c", SDK_PARSE, MODEL], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    per_chunk: dict[str, list[float]] = {}
+    for line in out.splitlines():
+        way, seconds = line.split()
+        per_chunk.setdefault(way, []).append(float(seconds))
+    return {way: min(values) for way, values in per_chunk.items()}
+
+
 def measure_stream(
     server: FakeOpenAI, env: dict[str, str], cwd: str, runs: int, sizes: tuple[int, ...]
 ) -> tuple[dict[tuple[int, bool, str], Sample], dict[int, str], bytes]:
@@ -258,6 +294,7 @@ def report(
     stream: dict[tuple[int, bool, str], Sample],
     texts: dict[int, str],
     tall: tuple[int, int, int] | None,
+    parsing: dict[str, float],
     runs: int,
 ) -> str:
     nan = float("nan")
@@ -311,6 +348,12 @@ def report(
         f"{verdict(value <= limit)} |"
         for n, what, value, limit, fmt in rows
     ]
+    editor = med.get("chatcli (REPL) to line editor ready", nan)
+    table.insert(
+        1,
+        f"| 1b | (for reference) line editor up, typed keys drawn ÷ `import openai` | "
+        f"{editor / imp:.2f} | — | |",
+    )
     if tall is not None:
         screens, missing, repeated = tall
         table.append(
@@ -366,6 +409,21 @@ def report(
         + ", ".join(f"{n:,} tokens {b:,} bytes" for n, b in once.items()),
         "",
     ]
+    if parsing:
+        typed, raw = parsing["typed"], parsing["raw"]
+        bare_8k = cpu(8_000, "bare SDK")
+        out += [
+            "## SDK chunk parsing (should chatcli bypass it?)",
+            "",
+            "| way | µs CPU per chunk |",
+            "|---|---:|",
+            f"| typed chunks from `chat.completions.create(stream=True)` | {typed * 1e6:.0f} |",
+            f"| raw response + `json.loads` (`with_streaming_response`) | {raw * 1e6:.0f} |",
+            "",
+            f"For 8,000 tokens the typed path costs {(typed - raw) * 8_000:.2f} s more CPU, "
+            f"{(typed - raw) * 8_000 / bare_8k:.0%} of the bare loop's total.",
+            "",
+        ]
     out += ["## Startup, absolute", "", "| command | median s |", "|---|---:|"]
     out += [f"| {name} | {value:.3f} |" for name, value in med.items()]
     out.append("")
@@ -391,10 +449,11 @@ def main() -> int:
             stream, texts, tall_output = measure_stream(
                 server, env, cwd, args.runs, tuple(int(n) for n in args.sizes.split(","))
             )
+            parsing = measure_sdk_parsing(server, env, markdown_reply(8_000))
     finally:
         server.stop()
     tall = scrollback_check(tall_output, texts[max(SIZES)]) if tall_output else None
-    text = report(startup, stream, texts, tall, args.runs)
+    text = report(startup, stream, texts, tall, parsing, args.runs)
     print(text)
     Path(args.out).write_text(text, encoding="utf-8")
     return 0

@@ -84,9 +84,12 @@ def paint(console: Console, model: str, exit_command: str) -> Painted | None:
 
 
 def warm_up(bot: ChatBot) -> threading.Thread:
-    """Build the API client in the background; the first send then finds it ready."""
+    """Load the markdown parser and build the API client in the background, so the first
+    send finds them ready."""
 
     def build() -> None:
+        import rich.markdown  # noqa: F401 (the renderer's parser)
+
         try:
             _ = bot.client.chat.completions  # the SDK loads its resources on first access
         except Exception:  # a missing key or a broken install is reported on first send

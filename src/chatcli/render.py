@@ -224,6 +224,9 @@ class MarkdownStream:
         self._ticker: threading.Thread | None = None
 
     def __enter__(self) -> MarkdownStream:
+        # Load the parser now, before the request goes out, not when the first token is due.
+        import rich.markdown  # noqa: F401
+
         self._open = True
         if self._use_ticker:
             self._ticker = threading.Thread(target=self._tick, daemon=True)
