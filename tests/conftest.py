@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,31 @@ from tests.fake_server import FakeOpenAI
 
 CHATCLI = str(Path(sys.executable).with_name("chatcli"))
 SCREEN_ROWS, SCREEN_COLS = 40, 120
+
+
+def run_chatcli(
+    env: dict[str, str], *args: str, stdin: bytes = b""
+) -> subprocess.CompletedProcess[str]:
+    """The installed chatcli in a pipeline: stdin a pipe holding `stdin`, stdout and stderr
+    captured apart (decoded as UTF-8, so stray bytes would show)."""
+    result = subprocess.run([CHATCLI, *args], env=env, input=stdin, capture_output=True, timeout=60)
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
+    )
+
+
+def start_chatcli(
+    env: dict[str, str], *args: str, stdin_pipe: bool = False
+) -> subprocess.Popen[bytes]:
+    """The installed chatcli running in the background; stdout and stderr are pipes, stdin is
+    empty unless `stdin_pipe` (then the test writes it, and chatcli waits for its end)."""
+    return subprocess.Popen(
+        [CHATCLI, *args],
+        env=env,
+        stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def clean_environ(home: Path) -> dict[str, str]:

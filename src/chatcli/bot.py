@@ -390,6 +390,7 @@ class ChatBot:
             stream=settings.stream,
             history_limit=settings.history_limit,
             context_tokens=settings.context_tokens,
+            max_tokens_field=settings.max_tokens_field,
         )
 
     @property

@@ -4,20 +4,44 @@ Only argparse is imported at module level, so `--help` and `--version` stay inst
 settings model, rich and openai load once they are needed.
 
 Exit codes: 0 success, 1 API or network failure, 2 usage or configuration error,
-130 interrupted by Ctrl-C.
+130 interrupted by Ctrl-C, 141 stdout closed early (`chatcli ... | head`).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
 import sys
 from typing import Any, NoReturn
 
 from chatcli import __version__
 
-EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+
+EPILOG = """\
+Without PROMPT (and with a terminal on stdin) chatcli starts an interactive chat;
+type 退出, exit or quit, or press Ctrl-D, to leave.
+
+One-shot and pipes:
+  chatcli "question"                 one reply, then exit
+  cat notes.md | chatcli "总结一下"   stdin first, then a --- line, then the prompt
+  chatcli - < message.txt            the whole message from stdin
+  On a terminal the reply is rendered as markdown; into a pipe or file it is the raw
+  text. Status and errors always go to stderr.
+
+Configuration: flags > environment > .env > config file > provider preset > defaults.
+  The config file is TOML (see --config-path, --init-config, --show-config);
+  CHATCLI_CONFIG names another one. Presets: see --providers.
+
+Exit codes:
+  0    success
+  1    API or network failure
+  2    usage or configuration error
+  130  interrupted by Ctrl-C
+  141  stdout closed before the reply was written (e.g. | head)
+"""
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,16 +61,22 @@ def build_parser() -> Parser:
     p = Parser(
         prog="chatcli",
         description="Chat with OpenAI-compatible models in the terminal. 在终端里和大模型对话。",
-        epilog="Without PROMPT (and with a terminal on stdin) chatcli starts an interactive chat; "
-        "type 退出, exit or quit, or press Ctrl-D, to leave. "
-        "Exit codes: 0 ok, 1 API/network failure, 2 usage error, 130 interrupted.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
         argument_default=argparse.SUPPRESS,
     )
     p.add_argument("prompt", nargs="*", help="send one message and exit; '-' reads it from stdin")
-    p.add_argument("-m", "--model", help="model name (default gpt-4o)")
+    p.add_argument("-m", "--model", help="model name (default: the provider's)")
+    p.add_argument(
+        "-p",
+        "--provider",
+        metavar="NAME",
+        help="openai, deepseek, qwen, moonshot, zhipu, siliconflow, ollama, local, "
+        "or one from the config file (env CHATCLI_PROVIDER; see --providers)",
+    )
     p.add_argument("-s", "--system", help="system prompt")
-    p.add_argument("--base-url", help="API base URL (env OPENAI_BASE_URL)")
+    p.add_argument("--base-url", help="API base URL (default: the provider's)")
     p.add_argument(
         "--api-key", help="API key (prefer OPENAI_API_KEY: flags show in the process list)"
     )
@@ -82,6 +112,21 @@ def build_parser() -> Parser:
     )
     c = p.add_argument_group("conversation and connection")
     c.add_argument("--history-limit", metavar="N", help="send only the last N earlier messages")
+    c.add_argument(
+        "--context-tokens",
+        metavar="N",
+        help="the model's context window; the oldest turns are left out of a request that "
+        "would not fit (default by model: gpt-4o 128000, deepseek 64000, qwen 32000, else 8192)",
+    )
+    r = c.add_mutually_exclusive_group()
+    r.add_argument(
+        "-c",
+        "--continue",
+        dest="resume_latest",
+        action="store_true",
+        help="resume the most recent saved conversation (see also: chatcli sessions)",
+    )
+    r.add_argument("--session", metavar="ID", type=int, help="resume saved conversation ID")
     c.add_argument("--timeout", metavar="SECONDS", help="network timeout (default 60)")
     c.add_argument(
         "--max-retries", metavar="N", help="retries on 429/5xx/connection errors (default 2)"
@@ -101,6 +146,45 @@ def build_parser() -> Parser:
         const=True,
         help="record nothing: no input history, no saved conversation",
     )
+    o = p.add_argument_group("offline model (needs the local extra)")
+    o.add_argument(
+        "--local",
+        action="store_const",
+        const=True,
+        help="chat with the bundled SmolLM2 model through llama.cpp, no network needed "
+        "(the default when no API key and no base URL are set)",
+    )
+    o.add_argument(
+        "--local-model", metavar="PATH", help="serve this GGUF file instead (implies --local)"
+    )
+    o.add_argument("--local-ctx", metavar="N", help="its context size in tokens (default 4096)")
+    out = p.add_argument_group("one-shot output")
+    out.add_argument(
+        "--raw", action="store_true", help="write the reply as plain text even on a terminal"
+    )
+    out.add_argument(
+        "--json-output",
+        action="store_true",
+        help="print one JSON object: text, model, usage, finish_reason",
+    )
+    out.add_argument(
+        "--encoding", metavar="NAME", help="encoding of piped stdin (default utf-8), e.g. gbk"
+    )
+    cfg = p.add_argument_group("configuration")
+    cfg.add_argument("--config-path", action="store_true", help="print the config file's path")
+    cfg.add_argument(
+        "--init-config", action="store_true", help="write a commented starter config file"
+    )
+    cfg.add_argument(
+        "--providers",
+        action="store_true",
+        help="list the providers and whether each one's key is available",
+    )
+    cfg.add_argument(
+        "--show-config",
+        action="store_true",
+        help="print the effective settings and where each one came from",
+    )
     p.add_argument("--version", action="version", version=f"chatcli {__version__}")
     return p
 
@@ -110,19 +194,49 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
-def _read_stdin() -> str:
-    data = sys.stdin.buffer.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"stdin is not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r})"
-        ) from None
+ACTIONS = ("config_path", "init_config", "providers", "show_config")
+OUTPUT = ("raw", "json_output", "encoding")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run chatcli; Ctrl-C anywhere (even while stdin is read) and a closed stdout end quietly."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`); point stdout at /dev/null so the final flush
+        # at exit does not complain a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sessions"]:  # before the main parser, whose PROMPT would swallow it
+        from chatcli import i18n, sessions
+
+        i18n.set_language(i18n.detect(os.environ.get("CHATCLI_LANG")))
+        return sessions.main(argv[1:])
     args = vars(build_parser().parse_args(argv))
     prompt: list[str] = args.pop("prompt", [])
+    resume_latest, session = args.pop("resume_latest", False), args.pop("session", None)
+    actions = {name: args.pop(name, False) for name in ACTIONS}
+    output = {name: args.pop(name, None) for name in OUTPUT}
+
+    from chatcli import config, i18n
+
+    i18n.set_language(i18n.detect(args.get("lang") or os.environ.get("CHATCLI_LANG")))
+    if actions["config_path"]:
+        print(config.config_path())
+        return EXIT_OK
+    if actions["init_config"]:
+        try:
+            config.init_config(config.config_path())
+        except config.ConfigError as exc:
+            return _fail(str(exc))
+        sys.stderr.write(f"chatcli: {i18n.t('cfg_written', path=config.config_path())}\n")
+        return EXIT_OK
 
     from pydantic import ValidationError
 
@@ -132,61 +246,145 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**args)
     except ValidationError as exc:
         return _fail(describe_validation_error(exc, set(args)))
+    except config.ConfigError as exc:
+        return _fail(str(exc))
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f".env could not be read: {exc}")
-    return _run(settings, prompt, "api_key" in args)
-
-
-def _run(settings: Any, prompt: list[str], key_on_command_line: bool) -> int:
-    from rich.console import Console
-
-    from chatcli import i18n
-    from chatcli.bot import ChatBot
-    from chatcli.errors import MissingApiKey
-
     i18n.set_language(i18n.detect(settings.lang))
+    if actions["providers"] or actions["show_config"]:
+        from chatcli import config_commands
+
+        show = (
+            config_commands.list_providers if actions["providers"] else config_commands.show_config
+        )
+        show(settings, sys.stdout)
+        return EXIT_OK
+
+    from chatcli import oneshot
+
+    try:
+        message = oneshot.gather(prompt, output["encoding"] or "utf-8", sys.stdin)
+    except oneshot.InputError as exc:
+        return _fail(str(exc))
+    job = None
+    if message is not None:
+        job = oneshot.Job(message, raw=bool(output["raw"]), json_output=bool(output["json_output"]))
+    resume = None
+    if resume_latest or session is not None:
+        from chatcli.sessions import Resume
+
+        resume = Resume(session, frozenset(args))
+    return _run(settings, job, "api_key" in args, resume)
+
+
+def _run(settings: Any, job: Any, key_on_command_line: bool, resume: Any = None) -> int:
+    """`job`: the one-shot message and output form, or None for the interactive chat."""
+    from chatcli.i18n import t
+
     if key_on_command_line:
         sys.stderr.write(
             "chatcli: warning: --api-key is visible to other users in the process list; "
             "prefer OPENAI_API_KEY or a .env file\n"
         )
+    provider = settings.chosen_provider
+    if settings.local or settings.local_model is not None or provider.local:
+        return _run_local(settings, job, fallback=False, resume=resume)
+    if (
+        settings.api_key is None
+        and provider.api_key_env
+        and settings.base_url is not None
+        and settings.base_url == provider.base_url
+    ):
+        # The provider's own server, which wants a key: say which variable to set.
+        return _fail(t("err_no_key_provider", provider=settings.provider, var=provider.api_key_env))
     if settings.api_key is None and settings.base_url is None:
-        return _fail(str(MissingApiKey()))
-    bot = ChatBot.from_settings(settings)
-    stdin_is_tty = sys.stdin.isatty()
-    if prompt or not stdin_is_tty:
-        try:
-            piped = "" if stdin_is_tty and prompt != ["-"] else _read_stdin()
-        except ValueError as exc:
-            return _fail(str(exc))
-        return _one_shot(bot, piped, [] if prompt == ["-"] else prompt)
-
-    from chatcli import repl
-
-    try:
-        return repl.run(bot, Console(highlight=False), settings.exit_command)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return _run_local(settings, job, fallback=True, resume=resume)
+    return _converse(settings, job, resume)
 
 
-def _one_shot(bot: Any, piped: str, prompt: list[str]) -> int:
+def _run_local(settings: Any, job: Any, *, fallback: bool, resume: Any = None) -> int:
+    """Start the llama.cpp child and chat with it like with any other server.
+
+    `fallback`: the user configured nothing, so say which model answers and how to go online.
+    """
+    from pydantic import SecretStr
     from rich.console import Console
 
-    from chatcli.exchange import Presenter
+    from chatcli import local
+    from chatcli.i18n import t
 
-    question = " ".join(prompt)
-    message = "\n\n".join(part for part in (piped.rstrip("\n"), question) if part.strip())
-    if not message.strip():
-        return _fail("nothing to send: give a prompt or pipe text on stdin")
-    status = Console(stderr=True, highlight=False)
-    if sys.stdout.isatty():
-        presenter = Presenter(Console(highlight=False), status)
-    else:
-        presenter = Presenter(status, status, raw=sys.stdout)
     try:
-        outcome = presenter.run(bot, message)
+        name = local.model_name(settings.local_model or local.bundled_model())
+    except local.LocalUnavailable as exc:
+        return _fail(t("err_no_key_no_local") if fallback else str(exc))
+    if fallback:
+        sys.stderr.write(f"chatcli: {t('local_notice', model=name)}\n")
+    local.stop_on_signals()
+    try:
+        with Console(stderr=True).status(t("local_starting", model=name)):
+            server = local.start(settings.local_model, ctx=settings.local_ctx)
+    except local.LocalModelError as exc:
+        return _fail(str(exc), EXIT_USAGE if exc.usage else EXIT_API)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    if outcome.interrupted:
+    bundled_system = local.BUNDLED_SYSTEM if settings.local_model is None else None
+    with server:
+        return _converse(
+            settings.model_copy(
+                update={
+                    "base_url": server.base_url,
+                    "api_key": SecretStr(server.api_key),
+                    "model": server.model,
+                    "max_tokens_field": "max_tokens",
+                    "system": settings.system or bundled_system,
+                    "context_tokens": settings.context_tokens or settings.local_ctx,
+                }
+            ),
+            job,
+            resume.keeping("model") if resume is not None else None,
+        )
+
+
+def _converse(settings: Any, job: Any, resume: Any = None) -> int:
+    """`resume`: a sessions.Resume from --continue/--session, or None."""
+    from rich.console import Console
+
+    from chatcli import sessions
+    from chatcli.bot import ChatBot
+
+    bot = ChatBot.from_settings(settings)
+    console = Console(highlight=False)
+    recorder = sessions.start(
+        bot,
+        private=settings.private,
+        resume=resume,
+        status=Console(stderr=True, highlight=False),
+        screen=console if job is None else None,
+    )
+    if recorder is None:
+        return EXIT_USAGE
+    if job is not None:
+        from chatcli import oneshot
+
+        outcome = oneshot.run(bot, job)
+        if outcome.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if outcome.error is None else EXIT_API
+
+    from chatcli import instant
+
+    # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
+    painted = instant.paint(console, bot.model, settings.exit_command)
+    from chatcli import repl, session_commands  # noqa: F401 (registers /sessions, /resume, …)
+
+    try:
+        return repl.run(
+            bot,
+            console,
+            settings.exit_command,
+            private=settings.private,
+            store=recorder,
+            painted=painted,
+        )
+    except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    return EXIT_OK if outcome.error is None else EXIT_API

