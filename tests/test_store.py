@@ -395,12 +395,12 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from chatcli.store import Store, StoredMessage
 
-    path, name, turns, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-    db = Store(Path(path))
+    path, name, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[4])
+    turns, shared = int(sys.argv[3]), int(sys.argv[5])
+    db = Store(path)
     deadline = time.monotonic() + 30
     while not go.exists() and time.monotonic() < deadline:
         pass
-    shared = db.latest()
     own = None
     for i in range(turns):
         for target in ("own", "shared"):
@@ -424,7 +424,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     turns = 150
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path), name, str(turns), str(go)],
+            [sys.executable, "-c", WRITER, str(path), name, str(turns), str(go), str(shared)],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[1])},

@@ -12,17 +12,18 @@ from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.text import Text
 
-from chatcli import __version__
+from chatcli import instant
 from chatcli.bot import ChatBot, Content
 from chatcli.commands import Context, ExitRequested, dispatch
 from chatcli.errors import describe, is_api_error
 from chatcli.exchange import Presenter
 from chatcli.i18n import t
 from chatcli.prompt import InputState, make_session, unfence
+from chatcli.render import finished_markdown
 from chatcli.sanitize import neutralise
+from chatcli.sessions import Recorder
 
 EXIT_WORDS = {"退出", "exit", "quit", "/exit", "/quit"}
 
@@ -38,7 +39,7 @@ class TerminalOutput:
         self.console.print(Text(neutralise(text), style="bold red"))
 
     def markdown(self, text: str) -> None:
-        self.console.print(Markdown(neutralise(text)))
+        self.console.print(finished_markdown(text))
 
 
 def is_exit(text: str, exit_command: str) -> bool:
@@ -49,9 +50,8 @@ def is_exit(text: str, exit_command: str) -> bool:
 def toolbar_text(bot: ChatBot, state: InputState) -> str:
     parts = [bot.model]
     parts += [f"{k}={v}" for k, v in bot.params.differs_from_defaults().items()]
-    last = next((r.usage for r in reversed(bot.replies) if r.usage), None)
-    if last is not None:
-        parts.append(f"{last.total_tokens} tokens")
+    if bot.history:
+        parts.append(t("context_status", used=bot.context_size(), window=bot.context_window))
     if state.multiline:
         parts.append("multi-line")
     return " " + " · ".join(neutralise(p) for p in parts)
@@ -60,17 +60,28 @@ def toolbar_text(bot: ChatBot, state: InputState) -> str:
 class Repl:
     """Ties the prompt, the commands and the presenter together; also the commands' UI."""
 
-    def __init__(self, bot: ChatBot, console: Console, exit_command: str, *, private: bool) -> None:
+    def __init__(
+        self,
+        bot: ChatBot,
+        console: Console,
+        exit_command: str,
+        *,
+        private: bool,
+        store: Recorder | None = None,
+    ) -> None:
         self.bot = bot
         self.console = console
         self.exit_command = exit_command
         self.presenter = Presenter(console, console)
         self.state = InputState()
+        self._warming = False
         self.state.toolbar = lambda: toolbar_text(bot, self.state)
         self.session: PromptSession[str] = make_session(
             self.state, private=private, forget=lambda text: is_exit(text, exit_command)
         )
-        self.ctx = Context(bot=bot, out=TerminalOutput(console), ui=self, exit_command=exit_command)
+        self.ctx = Context(
+            bot=bot, out=TerminalOutput(console), ui=self, exit_command=exit_command, store=store
+        )
 
     # --- the UI the commands use
     def send(self, content: Content) -> None:
@@ -107,16 +118,18 @@ class Repl:
         self.state.models = names
 
     # --- the loop
-    def run(self) -> int:
-        self.console.print(
-            Text(
-                t("welcome", version=__version__, model=self.bot.model, exit=self.exit_command),
-                style="dim",
-            )
-        )
+    def run(self, *, painted: instant.Painted | None = None) -> int:
+        """`painted`: the welcome line and the prompt are already on screen (instant.paint)."""
+        if painted is None:
+            self.console.print(instant.welcome(self.bot.model, self.exit_command))
+        self.session.app.after_render += self._first_frame
         while True:
             try:
-                text = self.session.prompt(f"{neutralise(self.bot.model)}> ")
+                text = self.session.prompt(
+                    instant.prompt_text(self.bot.model),
+                    pre_run=painted.erase if painted is not None else None,
+                )
+                painted = None
             except KeyboardInterrupt:
                 self.console.print(Text(t("ctrl_c_hint", exit=self.exit_command), style="dim"))
                 continue
@@ -133,6 +146,12 @@ class Repl:
                     return 0
                 continue
             self.send(unfence(text))
+
+    def _first_frame(self, _app: object) -> None:
+        """The editor is up: load openai while the user types (once)."""
+        if not self._warming:
+            self._warming = True
+            instant.warm_up(self.bot)
 
     def command(self, text: str) -> None:
         try:
@@ -154,5 +173,13 @@ class Repl:
             )
 
 
-def run(bot: ChatBot, console: Console, exit_command: str, *, private: bool = False) -> int:
-    return Repl(bot, console, exit_command, private=private).run()
+def run(
+    bot: ChatBot,
+    console: Console,
+    exit_command: str,
+    *,
+    private: bool = False,
+    store: Recorder | None = None,
+    painted: instant.Painted | None = None,
+) -> int:
+    return Repl(bot, console, exit_command, private=private, store=store).run(painted=painted)

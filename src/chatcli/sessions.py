@@ -207,11 +207,15 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
     lines = []
     for s in summaries:
         mark = "*" if s.id == current else " "
-        turns = t("turns", n=s.turns)
+        turns = count_turns(s.turns)
         lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
         if s.snippet:
             lines.append(" " * (width + 4) + s.snippet)
     return [neutralise(line) for line in lines]
+
+
+def count_turns(n: int) -> str:
+    return t("turn_one" if n == 1 else "turns", n=n)
 
 
 def _clip(text: str) -> str:
@@ -226,7 +230,7 @@ def recap(conversation: Conversation) -> Text:
         "resumed",
         id=conversation.id,
         title=conversation.title,
-        turns=conversation.turns,
+        turns=count_turns(conversation.turns),
         model=conversation.model,
     )
     lines = [header]
@@ -339,7 +343,7 @@ def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
         sys.stderr.write(f"chatcli: {t('import_failed', path=args.file, reason=reason)}\n")
         return EXIT_USAGE
     new_id = store.import_conversation(conversation)
-    sys.stderr.write(t("imported", id=new_id, turns=conversation.turns) + "\n")
+    sys.stderr.write(t("imported", id=new_id, turns=count_turns(conversation.turns)) + "\n")
     return EXIT_OK
 
 
@@ -381,6 +385,10 @@ class Resume:
 
     conversation_id: int | None
     given: frozenset[str] = frozenset()
+
+    def keeping(self, *names: str) -> Resume:
+        """The same request, with `names` treated as given (the local model serves one name)."""
+        return Resume(self.conversation_id, self.given | set(names))
 
 
 def start(
