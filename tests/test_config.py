@@ -204,6 +204,17 @@ def test_unknown_provider_lists_the_known_ones(env: dict[str, str]) -> None:
     )
 
 
+def test_unknown_provider_in_config_or_environment_says_where(
+    env: dict[str, str], config_file: Path
+) -> None:
+    config_file.write_text('model = "m"\nprovider = "kimi"\n')
+    result = run(env, "hi")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"chatcli: {config_file}:2: unknown provider kimi (known: ")
+    result = run({**env, "CHATCLI_PROVIDER": "kimi"}, "hi")
+    assert result.stderr.startswith("chatcli: CHATCLI_PROVIDER: unknown provider kimi (known: ")
+
+
 def test_providers_lists_key_availability_never_the_key(
     env: dict[str, str], config_file: Path
 ) -> None:

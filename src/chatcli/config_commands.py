@@ -27,7 +27,7 @@ def mask(secret: str) -> str:
 
 def show_config(settings: Settings, out: TextIO) -> None:
     path = config_path()
-    state = "" if path.is_file() else " " + t("config_file_absent")
+    state = "" if path.is_file() else t("config_file_absent")
     out.write(t("config_file_line", path=path) + state + "\n\n")
     fields = [
         *SHOWN_FIRST,
@@ -50,9 +50,9 @@ def list_providers(settings: Settings, out: TextIO) -> None:
         provider = resolve(name, settings.providers)
         label = name
         if name == current:
-            label += " " + t("provider_current")
+            label += t("provider_current")
         if name in settings.providers:
-            label += " " + t("provider_from_config")
+            label += t("provider_from_config")
         rows.append(
             [
                 label,

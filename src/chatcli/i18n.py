@@ -313,7 +313,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "origin_provider": ("服务商预设 {where}", "provider preset {where}"),
     "origin_default": ("默认值", "default"),
     "config_file_line": ("配置文件：{path}", "config file: {path}"),
-    "config_file_absent": ("（不存在）", "(none)"),
+    "config_file_absent": ("（不存在）", " (none)"),
     "not_set": ("（未设置）", "(not set)"),
     "providers_head": (
         "服务商|地址|模型|key 变量|key",
@@ -322,8 +322,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key_found": ("✓ 已设置（{where}）", "✓ available ({where})"),
     "key_absent": ("✗ 未设置", "✗ not set"),
     "key_not_needed": ("不需要", "not needed"),
-    "provider_current": ("（当前）", "(current)"),
-    "provider_from_config": ("（配置文件）", "(config file)"),
+    "provider_current": ("（当前）", " (current)"),
+    "provider_from_config": ("（配置文件）", " (config file)"),
 }
 
 

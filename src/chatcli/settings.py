@@ -36,6 +36,7 @@ from chatcli.providers import (
     DEFAULT_PROVIDER,
     MaxTokensField,
     Provider,
+    UnknownProvider,
     check_base_url,
     known_names,
     resolve,
@@ -315,7 +316,14 @@ class ProviderSource(PydanticBaseSettingsSource):
             for name, table in (state.get("providers") or {}).items()
         }
         name = state.get("provider") or DEFAULT_PROVIDER
-        provider = resolve(name, tables)
+        try:
+            provider = resolve(name, tables)
+        except UnknownProvider as exc:
+            chosen = origins.get("provider")
+            if chosen is None or chosen.kind == "flag":
+                raise
+            where = f"{chosen.where} (.env)" if chosen.kind == "dotenv" else chosen.where
+            raise ConfigError(f"{where}: {exc}") from None
         table = tables.get(name)
         overridden = table.model_fields_set if table is not None else set()
 
