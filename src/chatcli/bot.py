@@ -366,6 +366,7 @@ class ChatBot:
         self.context_tokens = context_tokens
         self.learned_budget: int | None = None
         self.token_scale = 1.0
+        self._sizes: dict[int, tuple[Message, Any, int]] = {}
         self.on_record: list[Callable[[Reply], None]] = []
         self.max_tokens_field: MaxTokensField = max_tokens_field or (
             "max_completion_tokens"
@@ -426,7 +427,12 @@ class ChatBot:
         return min(budget, self.learned_budget) if self.learned_budget else budget
 
     def estimate(self, message: Message) -> int:
-        return math.ceil(estimate_message(message) * self.token_scale)
+        """Scaled estimate; raw sizes are cached because the toolbar asks on every keypress."""
+        cached = self._sizes.get(id(message))
+        if cached is None or cached[0] is not message or cached[1] is not message.get("content"):
+            cached = (message, message.get("content"), estimate_message(message))
+            self._sizes[id(message)] = cached
+        return math.ceil(cached[2] * self.token_scale)
 
     def calibrate(self, sent: list[Message], reply: Reply) -> None:
         """Scale the estimates so the last request plus its reply cost what the server said."""
@@ -547,6 +553,7 @@ class ChatBot:
     def clear(self) -> None:
         self.history.clear()
         self.replies.clear()
+        self._sizes.clear()
 
     def set_system(self, system: str | None) -> None:
         """A new system prompt starts over: the old turns were written for the old one."""
