@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from chatcli import store as store_module
+from chatcli.bot import ChatBot
+from chatcli.sessions import Recorder
 from chatcli.store import (
     MIGRATIONS,
     Conversation,
@@ -26,6 +28,7 @@ from chatcli.store import (
     to_json,
     to_markdown,
 )
+from tests.fake_server import FakeOpenAI
 
 PARTS = [
     {"type": "text", "text": "这张图里是什么？"},
@@ -454,3 +457,25 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         )
     ]
     assert positions == ["user", "assistant"] * (1 + 2 * turns)  # no turn was interleaved
+
+
+def test_a_save_that_fails_mid_session_warns_once_and_chatting_goes_on(
+    tmp_path: Path, server: FakeOpenAI
+) -> None:
+    path = tmp_path / "conversations.db"
+    bot = ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5)
+    warnings: list[str] = []
+    recorder = Recorder(bot, Store(path, busy_timeout=0.1), warnings.append)
+    bot("saved")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert bot("not saved: the database is locked").startswith("Echo")
+        bot("history is off now")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(warnings) == 1 and "locked" in warnings[0]
+    assert recorder.store is None
+    assert [m.content for m in Store(path).load(1).messages] == ["saved", "Echo: saved"]
+    assert len(bot.history) == 6
