@@ -327,19 +327,18 @@ def _run_local(settings: Any, job: Any, *, fallback: bool, resume: Any = None) -
         return _fail(str(exc), EXIT_USAGE if exc.usage else EXIT_API)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    bundled_system = local.BUNDLED_SYSTEM if settings.local_model is None else None
+    update = {
+        "base_url": server.base_url,
+        "api_key": SecretStr(server.api_key),
+        "model": server.model,
+        "max_tokens_field": "max_tokens",
+        "context_tokens": settings.context_tokens or settings.local_ctx,
+    }
+    if settings.local_model is None:
+        update |= {k: v for k, v in local.BUNDLED_DEFAULTS.items() if getattr(settings, k) is None}
     with server:
         return _converse(
-            settings.model_copy(
-                update={
-                    "base_url": server.base_url,
-                    "api_key": SecretStr(server.api_key),
-                    "model": server.model,
-                    "max_tokens_field": "max_tokens",
-                    "system": settings.system or bundled_system,
-                    "context_tokens": settings.context_tokens or settings.local_ctx,
-                }
-            ),
+            settings.model_copy(update=update),
             job,
             resume.keeping("model") if resume is not None else None,
         )

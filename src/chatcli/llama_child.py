@@ -1,0 +1,98 @@
+"""The llama.cpp server as chatcli's child process runs it: `python -m chatcli.llama_child`.
+
+Runs only in the child (started by `chatcli.local`), never imported by chatcli itself. It is
+`llama_cpp.server` with three adjustments:
+
+- it exits as soon as chatcli is gone, even after kill -9 (nothing else could notice);
+- streamed replies end with the usage chunk OpenAI sends for `stream_options.include_usage`,
+  which llama_cpp.server 0.3 drops; the counts are the ones it reports for whole replies;
+- extra weight buffer types are off: on CPUs that report AMX they select llama.cpp's AMX
+  kernels, which die with a general protection fault in the builds pip makes with gcc 12.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import llama_cpp
+import llama_cpp.llama_cpp as lib
+
+PARENT_POLL = 0.2
+
+
+def exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(0)
+
+
+def without_extra_buffer_types() -> None:
+    default_params = lib.llama_model_default_params
+
+    def model_params() -> Any:
+        params = default_params()
+        params.use_extra_bufts = False
+        return params
+
+    setattr(lib, "llama_model_default_params", model_params)  # noqa: B010
+
+
+def usage_in_streams() -> None:
+    """Count what `_create_completion` counts: the prompt it passes to `generate`, and the
+    tokens it keeps (every generated token up to, not including, an end-of-generation one)."""
+    generate = llama_cpp.Llama.generate
+    chat = llama_cpp.Llama.create_chat_completion
+    counts: dict[int, list[int]] = {}
+
+    def counting_generate(
+        self: llama_cpp.Llama, tokens: Sequence[int], *args: Any, **kwargs: Any
+    ) -> Iterator[int]:
+        count = counts[id(self)] = [len(tokens), 0]
+        for token in generate(self, tokens, *args, **kwargs):
+            if not lib.llama_vocab_is_eog(self._model.vocab, token):
+                count[1] += 1
+            yield token
+
+    def with_usage(self: llama_cpp.Llama, chunks: Iterator[Any]) -> Iterator[Any]:
+        last = None
+        for last in chunks:
+            yield last
+        if last is not None:
+            prompt, completion = counts.pop(id(self), [0, 0])
+            yield {
+                "id": last["id"],
+                "object": "chat.completion.chunk",
+                "created": last["created"],
+                "model": last["model"],
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+            }
+
+    def chat_with_usage(self: llama_cpp.Llama, *args: Any, **kwargs: Any) -> Any:
+        result = chat(self, *args, **kwargs)
+        return with_usage(self, result) if isinstance(result, Iterator) else result
+
+    setattr(llama_cpp.Llama, "generate", counting_generate)  # noqa: B010
+    setattr(llama_cpp.Llama, "create_chat_completion", chat_with_usage)  # noqa: B010
+
+
+def main(argv: list[str]) -> None:
+    threading.Thread(target=exit_with_parent, args=(int(argv[0]),), daemon=True).start()
+    without_extra_buffer_types()
+    usage_in_streams()
+    sys.argv = ["llama_cpp.server", *argv[1:]]
+    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
