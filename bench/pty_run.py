@@ -25,6 +25,7 @@ class PtyRun:
     started: float  # time.monotonic() just before the spawn
     ended: float  # when the child's output ended (EOF on the master)
     cpu: float  # user + sys seconds of the child
+    max_rss_kb: int  # the child's peak resident memory
     output: bytes
     marks: dict[bytes, float]  # marker -> time.monotonic() when first read
     exit_code: int
@@ -94,6 +95,7 @@ def run_in_pty(
         started=started,
         ended=ended,
         cpu=usage.ru_utime + usage.ru_stime,
+        max_rss_kb=usage.ru_maxrss,
         output=b"".join(chunks),
         marks=marks,
         exit_code=child.returncode,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import json
 import os
 import platform
 import re
@@ -30,6 +31,7 @@ sys.path.insert(0, str(HERE))
 from corpus import FIRST_WORD, markdown_reply  # noqa: E402
 from pty_run import COLS, ROWS, PtyRun, run_in_pty  # noqa: E402
 
+from tests.conftest import clean_environ  # noqa: E402
 from tests.fake_server import Behaviour, FakeOpenAI  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -74,24 +76,11 @@ class Sample:
 
 
 def child_env(home: Path, server: FakeOpenAI) -> dict[str, str]:
-    """A clean user: empty HOME, no config, the loopback server, a 256-colour terminal."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OPENAI_", "CHATCLI_", "XDG_", "LLM_", "COLORTERM"))
-        and not k.endswith("_API_KEY")
-        and k not in {"NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "PYTHONPROFILEIMPORTTIME"}
-    }
+    """The tests' clean user (empty HOME, no keys or config), pointed at the loopback server."""
+    env = clean_environ(home)
+    for name in ("COLORTERM", "FORCE_COLOR", "PYTHONPROFILEIMPORTTIME"):
+        env.pop(name, None)
     env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local/share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        XDG_STATE_HOME=str(home / ".local/state"),
-        LANG="C.UTF-8",
-        LC_ALL="C.UTF-8",
-        TERM="xterm-256color",
-        PROMPT_TOOLKIT_NO_CPR="1",
         OPENAI_BASE_URL=server.base_url,
         OPENAI_API_KEY="sk-bench",
         # peers
@@ -200,6 +189,58 @@ for way in (typed, raw, typed, raw):
 """
 
 
+def measure_resume(env: dict[str, str], cwd: str, runs: int) -> dict[str, list[float]] | None:
+    """Launch to prompt and peak memory: resuming a 1,000-turn conversation vs a fresh start.
+
+    None when this build has no conversation store (`chatcli sessions import` fails).
+    """
+    chatcli = str(BIN / "chatcli")
+    body = markdown_reply(150, seed=3)
+    messages = []
+    for i in range(1_000):
+        messages += [
+            {"role": "user", "content": f"Question {i}: how does part {i} work?"},
+            {"role": "assistant", "content": body},
+        ]
+    transcript = Path(cwd) / "long.json"
+    transcript.write_text(
+        json.dumps({"chatcli_transcript": 1, "model": MODEL, "messages": messages}),
+        encoding="utf-8",
+    )
+    imported = subprocess.run(
+        [chatcli, "sessions", "import", str(transcript)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    transcript.unlink()
+    if imported.returncode != 0:
+        print(f"bench: no store to resume from: {imported.stderr.strip()}", file=sys.stderr)
+        return None
+    found = re.search(r"#(\d+)", imported.stderr + imported.stdout)
+    assert found, imported.stderr
+    prompt = f"{MODEL}>".encode()
+    times: dict[str, list[float]] = {"fresh": [], "resume": [], "fresh MB": [], "resume MB": []}
+    for _ in range(runs):
+        for name, extra in (("fresh", []), ("resume", ["--session", found.group(1)])):
+            run = run_in_pty(
+                [chatcli, "-m", MODEL, *extra],
+                env,
+                cwd,
+                markers=(prompt, EDITOR_READY),
+                on_marks=lambda fd: os.write(fd, b"\x04"),
+                timeout=60,
+            )
+            check(run, f"chatcli {' '.join(extra)}")
+            shown = run.until(prompt)
+            assert shown is not None, run.output[-300:]
+            times[name].append(shown)
+            times[f"{name} MB"].append(run.max_rss_kb / 1024)
+    return times
+
+
 def measure_sdk_parsing(server: FakeOpenAI, env: dict[str, str], text: str) -> dict[str, float]:
     """CPU per chunk of the SDK's typed stream vs its raw response plus json.loads."""
     server.reset()
@@ -295,6 +336,7 @@ def report(
     texts: dict[int, str],
     tall: tuple[int, int, int] | None,
     parsing: dict[str, float],
+    resume: dict[str, list[float]] | None,
     runs: int,
 ) -> str:
     nan = float("nan")
@@ -354,6 +396,16 @@ def report(
         f"| 1b | (for reference) line editor up, typed keys drawn ÷ `import openai` | "
         f"{editor / imp:.2f} | — | |",
     )
+    if resume is not None:
+        r = {name: statistics.median(values) for name, values in resume.items()}
+        slower, peak = r["resume"] / r["fresh"], max(resume["resume MB"])
+        table.append(
+            f"| 7 | resume a 1,000-turn conversation: prompt time ÷ fresh start; peak memory | "
+            f"{slower:.2f}; {peak:.0f} MB | ≤ 1.50; < 150 MB | "
+            f"{verdict(slower <= 1.5 and peak < 150)} |"
+        )
+    else:
+        table.append("| 7 | resume a 1,000-turn conversation | no store in this build | | |")
     if tall is not None:
         screens, missing, repeated = tall
         table.append(
@@ -444,7 +496,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as cwd:
             env = child_env(Path(home), server)
             print("startup ...", file=sys.stderr, flush=True)
-            startup = {} if args.no_startup else measure_startup(env, cwd, args.runs)
+            startup = {} if args.no_startup else measure_startup(env, cwd, 3 * args.runs)
+            resume = None if args.no_startup else measure_resume(env, cwd, args.runs)
             print("streaming ...", file=sys.stderr, flush=True)
             stream, texts, tall_output = measure_stream(
                 server, env, cwd, args.runs, tuple(int(n) for n in args.sizes.split(","))
@@ -453,7 +506,7 @@ def main() -> int:
     finally:
         server.stop()
     tall = scrollback_check(tall_output, texts[max(SIZES)]) if tall_output else None
-    text = report(startup, stream, texts, tall, parsing, args.runs)
+    text = report(startup, stream, texts, tall, parsing, resume, args.runs)
     print(text)
     Path(args.out).write_text(text, encoding="utf-8")
     return 0

@@ -77,17 +77,6 @@ def test_prompt_is_shown_before_the_editor_and_openai_load(terminal: Start) -> N
     assert term.exit_status() == 0
 
 
-def section(i: int) -> str:
-    parts = [f"## Part {i}\n\nSome words about part {i}, written as a model would.\n\n"]
-    if i % 3 == 0:
-        parts.append(f"```python\ndef f{i}(x):\n    return x + {i}\n```\n\n")
-    if i % 3 == 1:
-        parts.append(f"- first point {i}\n- second point {i}\n\n")
-    if i % 3 == 2:
-        parts.append(f"| k | v |\n|---|---|\n| a | {i} |\n| b | {i * 2} |\n\n")
-    return "".join(parts)
-
-
 def stream_with_virtual_clock(text: str) -> tuple[RenderStats, int, int]:
     """Stats, bytes written and bytes of rendering once, for a reply at 2,000 tokens/s."""
     now = [0.0]
@@ -104,8 +93,8 @@ def stream_with_virtual_clock(text: str) -> tuple[RenderStats, int, int]:
 
 
 def test_renderer_work_per_chunk_does_not_grow_with_the_reply() -> None:
-    short, _, _ = stream_with_virtual_clock("".join(section(i) for i in range(40)))
-    long, written, once = stream_with_virtual_clock("".join(section(i) for i in range(160)))
+    short, _, _ = stream_with_virtual_clock(tall_reply(40))
+    long, written, once = stream_with_virtual_clock(tall_reply(160))
     assert long.chunks > 3.5 * short.chunks
     per_chunk = [s.parsed_chars / s.chunks for s in (short, long)]
     assert per_chunk[1] <= 1.1 * per_chunk[0], per_chunk  # re-parsing the reply would be ~4x
