@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -95,8 +95,10 @@ class FakeOpenAI:
         self._httpd.server_close()
 
     def expect(self, *behaviours: Behaviour) -> None:
+        """Queue copies: `times` counts down on the queued one, so a Behaviour kept in a
+        module-level table plays the same in every test that queues it."""
         with self._lock:
-            self.script.extend(behaviours)
+            self.script.extend(replace(b) for b in behaviours)
 
     def reset(self) -> None:
         with self._lock:
