@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import sys
-import termios
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,8 @@ class Painted:
     """
 
     def __init__(self, console: Console, fd: int) -> None:
+        import termios  # POSIX only: paint() does not come here on Windows
+
         self.console = console
         self.fd = fd
         self.saved: list[Any] | None = termios.tcgetattr(fd)
@@ -62,6 +63,8 @@ class Painted:
         """Give the terminal back as it was (queued keys stay queued); clear the prompt line."""
         if self.saved is None:
             return
+        import termios
+
         termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
         self.saved = None
         atexit.unregister(self.erase)
@@ -71,8 +74,10 @@ class Painted:
 
 def paint(console: Console, model: str, exit_command: str) -> Painted | None:
     """Write the welcome line and the prompt now; None (nothing written) off a terminal."""
-    if not (console.is_terminal and sys.stdin.isatty()):
+    if sys.platform == "win32" or not (console.is_terminal and sys.stdin.isatty()):
         return None
+    import termios
+
     try:
         painted = Painted(console, sys.stdin.fileno())
     except termios.error:
