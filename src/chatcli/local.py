@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,7 +212,7 @@ class _PortTaken(Exception):
     """Another process bound our port between free_port() and the server's bind."""
 
 
-def _spawn(model: Path, port: int, ctx: int, python: str) -> LocalServer:
+def _spawn(model: Path, port: int, ctx: int) -> LocalServer:
     api_key = secrets.token_urlsafe(24)
     # The key goes through the environment: the command line is readable by every local user.
     env = {k: v for k, v in os.environ.items() if k != "CONFIG_FILE"}
@@ -223,7 +222,7 @@ def _spawn(model: Path, port: int, ctx: int, python: str) -> LocalServer:
     with os.fdopen(fd, "wb") as log:
         process = subprocess.Popen(
             [
-                *(python, "-m", "chatcli.llama_child", str(os.getpid())),
+                *(sys.executable, "-m", "chatcli.llama_child", str(os.getpid())),
                 *("--model", str(model), "--model_alias", name, "--n_ctx", str(ctx)),
                 *("--host", "127.0.0.1", "--port", str(port)),
             ],
@@ -244,7 +243,6 @@ def start(
     *,
     ctx: int,
     timeout: float = START_TIMEOUT,
-    python: str = sys.executable,
     pick_port: Callable[[], int] = free_port,
 ) -> LocalServer:
     """Start the server for `model` (default: the bundled one) and wait until it answers.
@@ -257,7 +255,7 @@ def start(
         raise LocalUnavailable()
     port_retries = 1
     while True:
-        server = _spawn(path, pick_port(), ctx, python)
+        server = _spawn(path, pick_port(), ctx)
         try:
             server.wait_ready(timeout, port_retry=port_retries > 0)
         except _PortTaken:
