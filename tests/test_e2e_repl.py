@@ -95,9 +95,9 @@ def test_private_records_no_history(terminal: Start, isolated: Path) -> None:
 def test_tab_completes_commands_and_model_names(terminal: Start, server: FakeOpenAI) -> None:
     term = terminal()
     term.prompt()
-    term.child.send("/mul\t")
+    term.child.send("/hist\t")
     term.send("")
-    term.expect("multi-line mode")
+    term.expect("no messages yet")
     term.prompt()
     term.send("/models")
     term.expect("qwen-plus")

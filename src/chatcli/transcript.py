@@ -82,6 +82,6 @@ def from_json(text: str) -> Transcript:
     return Transcript(
         model=str(data.get("model") or ""),
         system=data.get("system") or None,
-        messages=messages,
+        messages=[{"role": m["role"], "content": m["content"]} for m in messages],
         params=params,
     )
