@@ -15,10 +15,12 @@ Every number is the median of --runs runs, the clients interleaved so machine no
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -122,6 +124,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="chatcli-bench-local-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     (work / "home").mkdir()
     env = {**clean_environ(work / "home"), "TMPDIR": str(work)}
     cwd = str(work)
