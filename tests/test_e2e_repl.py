@@ -211,3 +211,17 @@ def test_edit_uses_editor(terminal: Start, server: FakeOpenAI, tmp_path: Path) -
     term.prompt()
     term.send("/edit")
     term.expect("Echo: written in the editor")
+
+
+def test_keys_typed_at_launch_reach_the_editor(terminal: Start, server: FakeOpenAI) -> None:
+    """Type-ahead before the editor is up: Enter still sends, nothing turns into a newline."""
+    for attempt in range(5):
+        term = terminal()
+        term.child.send(f"early {attempt}\r")
+        term.expect(f"Echo: early {attempt}")
+        term.prompt()
+        term.send("退出")
+        assert term.exit_status() == 0
+    assert [r["messages"][-1]["content"] for r in server.chat_requests] == [
+        f"early {attempt}" for attempt in range(5)
+    ]

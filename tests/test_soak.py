@@ -46,7 +46,8 @@ def test_three_hundred_turns(terminal: Start, server: FakeOpenAI) -> None:
             samples[turn] = (rss_kib(pid), open_fds(pid))
     (rss_early, fds_early), (rss_late, fds_late) = samples[30], samples[TURNS]
     print(
-        f"\nsoak: RSS {rss_early} KiB at turn 30 -> {rss_late} KiB at turn {TURNS}; fds {fds_early} -> {fds_late}"
+        f"\nsoak: RSS {rss_early} KiB at turn 30 -> {rss_late} KiB at turn {TURNS};"
+        f" fds {fds_early} -> {fds_late}"
     )
     assert fds_late <= fds_early
     assert rss_late - rss_early < 40 * 1024

@@ -57,19 +57,42 @@ class Painted:
         mode[3] &= ~(termios.ICANON | termios.ECHO | termios.IEXTEN | termios.ISIG)
         mode[6][termios.VMIN], mode[6][termios.VTIME] = 1, 0
         termios.tcsetattr(fd, termios.TCSANOW, mode)
-        atexit.register(self.erase)
+        atexit.register(self.release)
+        self.typeahead = self._drain_line_mode_keys()
+
+    def _drain_line_mode_keys(self) -> str:
+        """Keys typed before this point went through line mode, which turned Enter into a
+        newline (the editor's Ctrl-J, "insert a line break"): take them out and undo that."""
+        import os
+
+        os.set_blocking(self.fd, False)
+        try:
+            data = os.read(self.fd, 65536)
+        except (BlockingIOError, OSError):
+            data = b""
+        finally:
+            os.set_blocking(self.fd, True)
+        return data.decode("utf-8", "replace").replace("\n", "\r")
 
     def erase(self) -> None:
-        """Give the terminal back as it was (queued keys stay queued); clear the prompt line."""
+        """Clear the painted prompt line, just before the editor draws its own there.
+
+        The terminal stays in key-at-a-time mode: prompt_toolkit switches to raw mode only
+        after this, and a key typed in between must not meet the line discipline.
+        """
+        self.console.file.write(ERASE_LINE)
+        self.console.file.flush()
+
+    def release(self) -> None:
+        """Give the terminal back its own mode, once the editor's first prompt is over
+        (prompt_toolkit restores the mode it found: ours)."""
         if self.saved is None:
             return
         import termios
 
         termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
         self.saved = None
-        atexit.unregister(self.erase)
-        self.console.file.write(ERASE_LINE)
-        self.console.file.flush()
+        atexit.unregister(self.release)
 
 
 def paint(console: Console, model: str, exit_command: str) -> Painted | None:

@@ -117,19 +117,37 @@ class Repl:
     def remember_models(self, names: list[str]) -> None:
         self.state.models = names
 
+    def _feed_typeahead(self, keys: str) -> None:
+        """Hand keys typed before the editor existed to it, as if typed now."""
+        from prompt_toolkit.input.typeahead import store_typeahead
+        from prompt_toolkit.input.vt100_parser import Vt100Parser
+        from prompt_toolkit.key_binding import KeyPress
+
+        presses: list[KeyPress] = []
+        parser = Vt100Parser(presses.append)
+        parser.feed(keys)
+        parser.flush()
+        store_typeahead(self.session.input, presses)
+
     # --- the loop
     def run(self, *, painted: instant.Painted | None = None) -> int:
         """`painted`: the welcome line and the prompt are already on screen (instant.paint)."""
         if painted is None:
             self.console.print(instant.welcome(self.bot.model, self.exit_command))
         self.session.app.after_render += self._first_frame
+        if painted is not None and painted.typeahead:
+            self._feed_typeahead(painted.typeahead)
         while True:
             try:
-                text = self.session.prompt(
-                    instant.prompt_text(self.bot.model),
-                    pre_run=painted.erase if painted is not None else None,
-                )
-                painted = None
+                try:
+                    text = self.session.prompt(
+                        instant.prompt_text(self.bot.model),
+                        pre_run=painted.erase if painted is not None else None,
+                    )
+                finally:
+                    if painted is not None:
+                        painted.release()
+                        painted = None
             except KeyboardInterrupt:
                 self.console.print(Text(t("ctrl_c_hint", exit=self.exit_command), style="dim"))
                 continue
