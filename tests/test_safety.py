@@ -237,3 +237,51 @@ def test_settings_parser_never_crashes(given_values: dict[str, object]) -> None:
 def test_command_splitter_never_crashes(line: str) -> None:
     name, argument = split("/" + line)
     assert " " not in name and argument == argument.strip()
+
+
+def test_debug_logs_requests_without_the_key(env: dict[str, str], server: FakeOpenAI) -> None:
+    result = subprocess.run(
+        [CHATCLI, "--debug", "hi"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0
+    assert "HTTP Request: POST" in result.stderr and "/chat/completions" in result.stderr
+    assert KEY not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("make_env_file", "expected"),
+    [
+        (lambda p: p.write_bytes(b"CHATCLI_MODEL=\xff\xfe\n"), ".env could not be read"),
+        (
+            lambda p: p.write_text("CHATCLI_TEMPERATURE=hot\n"),
+            "CHATCLI_TEMPERATURE (.env): 'hot' is not a number",
+        ),
+    ],
+    ids=["not-utf8", "bad-value"],
+)
+def test_bad_dotenv_is_one_line(
+    env: dict[str, str],
+    server: FakeOpenAI,
+    tmp_path: Path,
+    make_env_file: Callable[[Path], object],
+    expected: str,
+) -> None:
+    work = tmp_path / "project"
+    work.mkdir()
+    make_env_file(work / ".env")
+    result = subprocess.run(
+        [CHATCLI, "hi"], env=env, cwd=work, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert server.requests == []
+
+
+def test_dotenv_that_is_a_directory_is_ignored(env: dict[str, str], tmp_path: Path) -> None:
+    work = tmp_path / "project"
+    (work / ".env").mkdir(parents=True)
+    result = subprocess.run(
+        [CHATCLI, "hi"], env=env, cwd=work, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0 and result.stdout == "Echo: hi\n"

@@ -185,6 +185,12 @@ def build_parser() -> Parser:
         action="store_true",
         help="print the effective settings and where each one came from",
     )
+    p.add_argument(
+        "--debug",
+        action="store_const",
+        const=True,
+        help="log HTTP requests and timings to stderr (keys redacted)",
+    )
     p.add_argument("--version", action="version", version=f"chatcli {__version__}")
     return p
 
@@ -281,6 +287,10 @@ def _run(settings: Any, job: Any, key_on_command_line: bool, resume: Any = None)
     """`job`: the one-shot message and output form, or None for the interactive chat."""
     from chatcli.i18n import t
 
+    if settings.debug:
+        from chatcli.logs import enable_debug
+
+        enable_debug([settings.api_key.get_secret_value()] if settings.api_key else [])
     if key_on_command_line:
         sys.stderr.write(
             "chatcli: warning: --api-key is visible to other users in the process list; "

@@ -58,15 +58,7 @@ class Presenter:
             if not is_api_error(exc):
                 raise
             renderer.close()
-            message = describe(
-                exc,
-                base_url=bot.display_url,
-                model=bot.model,
-                timeout=bot.timeout,
-                retries=bot.max_retries,
-                mid_stream=turn.receiving,
-            )
-            self.error(message)
+            message = self.fail(exc, bot, mid_stream=turn.receiving)
             if turn.partial_text.strip():
                 self.status.print(Text(t("partial_not_saved"), style="dim"))
             return Outcome(None, error=message)
@@ -78,6 +70,19 @@ class Presenter:
 
     def note(self, message: str) -> None:
         self.status.print(Text(message, style="dim"))
+
+    def fail(self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False) -> str:
+        """Report an API or network failure in one line; returns the line."""
+        message = describe(
+            exc,
+            base_url=bot.display_url,
+            model=bot.model,
+            timeout=bot.timeout,
+            retries=bot.max_retries,
+            mid_stream=mid_stream,
+        )
+        self.error(message)
+        return message
 
     def error(self, message: str) -> None:
         self.status.print(Text(t("error", message=neutralise(message)), style="bold red"))

@@ -17,7 +17,7 @@ from rich.text import Text
 from chatcli import instant
 from chatcli.bot import ChatBot, Content
 from chatcli.commands import Context, ExitRequested, dispatch
-from chatcli.errors import describe, is_api_error
+from chatcli.errors import is_api_error
 from chatcli.exchange import Presenter
 from chatcli.i18n import t
 from chatcli.prompt import InputState, make_session, unfence
@@ -179,16 +179,7 @@ class Repl:
         except Exception as exc:
             if not is_api_error(exc):
                 raise
-            bot = self.bot
-            self.presenter.error(
-                describe(
-                    exc,
-                    base_url=bot.display_url,
-                    model=bot.model,
-                    timeout=bot.timeout,
-                    retries=bot.max_retries,
-                )
-            )
+            self.presenter.fail(exc, self.bot)
 
 
 def run(

@@ -150,6 +150,7 @@ class Settings(BaseSettings, GenerationParams):
     exit_command: str = Field(DEFAULT_EXIT_COMMAND, min_length=1)
     lang: Literal["zh", "en"] | None = None
     private: bool = False
+    debug: bool = False
     local: bool = False
     local_model: Path | None = None
     local_ctx: int = Field(DEFAULT_LOCAL_CTX, ge=256)
