@@ -228,3 +228,26 @@ def test_exit_command_is_configurable(terminal: Start) -> None:
     term.prompt()
     term.send("bye")
     assert term.exit_status() == 0
+
+
+def test_ctrl_c_mid_line_leaves_no_line_twice(terminal: Start, server: FakeOpenAI) -> None:
+    """The terminal's "^C" echo must not shift the live region: every line shown once."""
+    import pyte
+
+    sentences = " ".join(f"Sentence {i:02d} goes on for a while." for i in range(60))
+    server.expect(Behaviour(reply=sentences, delay=0.01))
+    term = terminal()
+    term.prompt()
+    term.send("talk")
+    term.expect("Sentence 2[0-9]")
+    term.child.sendintr()
+    term.expect("interrupted")
+    term.prompt()
+    screen = pyte.Screen(120, 40)
+    pyte.Stream(screen).feed(term.transcript())
+    shown = "\n".join(screen.display)
+    numbers = [n for n in range(60) if f"Sentence {n:02d}" in shown]
+    assert len(numbers) >= 20
+    for n in numbers:
+        assert shown.count(f"Sentence {n:02d}") == 1, n
+    assert "^C" not in shown

@@ -11,12 +11,16 @@ diff, so the terminal receives little more than the finished reply rendered once
 from __future__ import annotations
 
 import math
+import os
 import re
+import signal
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -134,6 +138,56 @@ class BlockSplitter:
         return False, False
 
 
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C in the middle of writing the live region would leave its record of what is on
+    screen out of step with the screen (a line shown twice); deliver it once the write is done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(
+            signal.SIGINT, previous if previous is not None else signal.default_int_handler
+        )
+    if held:
+        raise KeyboardInterrupt
+
+
+class _SilentKeys:
+    """While a reply streams, keys are not echoed: the terminal would print "^C" (or typed
+    text) at the cursor, moving it under the live region's feet. Ctrl-C still interrupts."""
+
+    def __init__(self, fd: int, saved: list[Any]) -> None:
+        self.fd = fd
+        self.saved = saved
+
+    @classmethod
+    def start(cls) -> _SilentKeys | None:
+        try:
+            import termios
+
+            fd = sys.stdin.fileno()
+            if not os.isatty(fd):
+                return None
+            saved = termios.tcgetattr(fd)
+            quiet = termios.tcgetattr(fd)
+            quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
+            termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        except (ImportError, OSError, ValueError):
+            return None
+        return cls(fd, saved)
+
+    def stop(self) -> None:
+        import termios
+
+        with suppress(termios.error):
+            termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
+
+
 class LiveRegion:
     """The bottom lines of the terminal that may still change, updated by line-level diff.
 
@@ -216,6 +270,7 @@ class MarkdownStream:
         self._clock = clock
         self._use_ticker = ticker
         self._open = False
+        self._keys: _SilentKeys | None = None
         self._cropped = False  # the region shows only the bottom of a block taller than it
         self._dirty = False
         self._last_draw = -math.inf
@@ -228,6 +283,8 @@ class MarkdownStream:
         import rich.markdown  # noqa: F401
 
         self._open = True
+        if self.console.is_terminal:
+            self._keys = _SilentKeys.start()
         if self._use_ticker:
             self._ticker = threading.Thread(target=self._tick, daemon=True)
             self._ticker.start()
@@ -237,7 +294,7 @@ class MarkdownStream:
         self.close()
 
     def feed(self, text: str) -> None:
-        with self._lock:
+        with self._lock, _interrupts_held():
             self.stats.chunks += 1
             for block in self._splitter.feed(neutralise(text)):
                 self._print_block(block)
@@ -252,7 +309,10 @@ class MarkdownStream:
         if self._ticker is not None:
             self._ticker.join()
             self._ticker = None
-        with self._lock:
+        if self._keys is not None:
+            self._keys.stop()
+            self._keys = None
+        with self._lock, _interrupts_held():
             self._open = False
             rest = self._splitter.flush()
             if rest.strip():
