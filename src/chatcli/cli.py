@@ -14,9 +14,14 @@ import difflib
 import os
 import re
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from chatcli import __version__
+
+if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay instant
+    from chatcli.oneshot import Job
+    from chatcli.sessions import Resume
+    from chatcli.settings import Settings
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -283,7 +288,9 @@ def _main(argv: list[str] | None) -> int:
     return _run(settings, job, "api_key" in args, resume)
 
 
-def _run(settings: Any, job: Any, key_on_command_line: bool, resume: Any = None) -> int:
+def _run(
+    settings: Settings, job: Job | None, key_on_command_line: bool, resume: Resume | None = None
+) -> int:
     """`job`: the one-shot message and output form, or None for the interactive chat."""
     from chatcli.i18n import t
 
@@ -297,7 +304,7 @@ def _run(settings: Any, job: Any, key_on_command_line: bool, resume: Any = None)
             "prefer OPENAI_API_KEY or a .env file\n"
         )
     provider = settings.chosen_provider
-    if settings.local or settings.local_model is not None or provider.local:
+    if settings.local or settings.local_model is not None:
         return _run_local(settings, job, fallback=False, resume=resume)
     if (
         settings.api_key is None
@@ -312,7 +319,9 @@ def _run(settings: Any, job: Any, key_on_command_line: bool, resume: Any = None)
     return _converse(settings, job, resume)
 
 
-def _run_local(settings: Any, job: Any, *, fallback: bool, resume: Any = None) -> int:
+def _run_local(
+    settings: Settings, job: Job | None, *, fallback: bool, resume: Resume | None = None
+) -> int:
     """Start the llama.cpp child and chat with it like with any other server.
 
     `fallback`: the user configured nothing, so say which model answers and how to go online.
@@ -354,7 +363,7 @@ def _run_local(settings: Any, job: Any, *, fallback: bool, resume: Any = None) -
         )
 
 
-def _converse(settings: Any, job: Any, resume: Any = None) -> int:
+def _converse(settings: Settings, job: Job | None, resume: Resume | None = None) -> int:
     """`resume`: a sessions.Resume from --continue/--session, or None."""
     from rich.console import Console
 
