@@ -251,3 +251,27 @@ def test_ctrl_c_mid_line_leaves_no_line_twice(terminal: Start, server: FakeOpenA
     for n in numbers:
         assert shown.count(f"Sentence {n:02d}") == 1, n
     assert "^C" not in shown
+
+
+def test_chinese_locale_gives_chinese_interface(terminal: Start) -> None:
+    term = terminal(extra_env={"LANG": "zh_CN.UTF-8", "LC_ALL": "zh_CN.UTF-8"})
+    term.expect("输入 /help 查看命令")
+    term.prompt()
+    term.send("/history")
+    term.expect("还没有对话")
+    term.prompt()
+    term.send("exit")
+    assert term.exit_status() == 0
+
+
+def test_python_dash_m_works(env: dict[str, str], server: FakeOpenAI) -> None:
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "chatcli", "hello"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0 and result.stdout == "Echo: hello\n"

@@ -91,3 +91,15 @@ def test_params_carry_generation_fields_only() -> None:
     params = Settings(temperature="0.2", model="m").params
     assert isinstance(params, GenerationParams)
     assert params.differs_from_defaults() == {"temperature": 0.2}
+
+
+def test_env_example_lists_every_variable() -> None:
+    """.env.example is the reference for variables: a new setting must appear there."""
+    example = (Path(__file__).parent.parent / ".env.example").read_text()
+    config_file_only = {"providers"}
+    for name in Settings.model_fields:
+        if name not in config_file_only:
+            assert f"CHATCLI_{name.upper()}=" in example, name
+    for line in example.splitlines():
+        if "KEY=" in line:
+            assert line.split("=", 1)[1].startswith(("sk-your-key", "your-key", "sk-...")), line
