@@ -256,3 +256,22 @@ def test_usage_totals(ctx: Context, rec: Recorder, bot: ChatBot) -> None:
 def test_unfence() -> None:
     assert unfence('"""\nline one\nline two\n"""') == "line one\nline two"
     assert unfence("plain") == "plain"
+
+
+def test_copy_after_load_uses_the_history(
+    ctx: Context, rec: Recorder, bot: ChatBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "q"},
+                    {"role": "assistant", "content": "loaded answer"},
+                ]
+            }
+        )
+    )
+    dispatch(ctx, f"/load {path}")
+    dispatch(ctx, "/copy")
+    assert rec.copied == ["loaded answer"]

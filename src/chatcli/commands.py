@@ -305,7 +305,7 @@ def _usage(ctx: Context, argument: str) -> None:
     "copy the last reply, or its N-th code block, to the clipboard",
 )
 def _copy(ctx: Context, argument: str) -> None:
-    if not ctx.bot.replies:
+    if not ctx.bot.history:  # a resumed conversation has no Reply objects, only history
         raise CommandError(t("nothing_to_copy"))
     reply = ctx.bot.history[-1]["content"]
     if not argument:
