@@ -191,3 +191,11 @@ def test_set_system_restarts(server: FakeOpenAI) -> None:
     bot("x")
     bot.set_system("new")
     assert bot.history == [] and bot.system == "new"
+
+
+def test_sse_decoding() -> None:
+    from chatcli.bot import sse_data
+
+    lines = [": comment", "event: message", 'data: {"a":', "data: 1}", "", "data:[DONE]", ""]
+    assert list(sse_data(lines)) == ['{"a":\n1}', "[DONE]"]
+    assert list(sse_data(["data: tail without blank line"])) == ["tail without blank line"]

@@ -127,6 +127,34 @@ FAULTS: dict[str, Fault] = {
         "",
         reply="ok",
     ),
+    "error event mid-stream": Fault(
+        [
+            Behaviour(
+                raw_events=[
+                    chunk({"content": "par"}),
+                    json.dumps({"error": {"message": "overloaded"}}),
+                ]
+            )
+        ],
+        1,
+        "the server reported an error mid-reply: overloaded",
+    ),
+    "keep-alive comments": Fault(
+        [
+            Behaviour(
+                raw_events=[
+                    ": ping",
+                    chunk({"content": "alive"}),
+                    ": ping",
+                    chunk({}, "stop"),
+                    "[DONE]",
+                ]
+            )
+        ],
+        0,
+        "",
+        reply="alive",
+    ),
     "empty reply": Fault([Behaviour(reply="")], 1, "the model returned an empty reply"),
     "whitespace reply": Fault([Behaviour(reply="  \n ")], 1, "the model returned only whitespace"),
     "done without content": Fault([Behaviour(raw_events=["[DONE]"])], 1, "empty reply"),

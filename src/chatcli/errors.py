@@ -26,6 +26,13 @@ class MalformedResponse(ChatcliError):
         super().__init__(t("err_malformed", detail=detail))
 
 
+class ServerError(ChatcliError):
+    """An error the server reported inside a 200 response (an SSE error event)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(t("err_server_event", detail=detail))
+
+
 class IncompleteReply(ChatcliError):
     """The stream ended cleanly but no choice said it was finished: treat as a cut."""
 
@@ -144,7 +151,7 @@ def describe(
         isinstance(exc, openai.APIConnectionError)
         or any(isinstance(e, httpx.TransportError) for e in chain)
     ):
-        return t("err_cut", base_url=base_url, detail=str(chain[-1]))
+        return t("err_cut", base_url=base_url)
     if isinstance(exc, openai.APIConnectionError) or any(
         isinstance(e, httpx.ConnectError) for e in chain
     ):

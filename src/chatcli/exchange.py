@@ -85,7 +85,9 @@ class Presenter:
         return message
 
     def error(self, message: str) -> None:
-        self.status.print(Text(t("error", message=neutralise(message)), style="bold red"))
+        """One line, even in a log file: the terminal wraps it, rich need not."""
+        text = Text(t("error", message=neutralise(message)), style="bold red")
+        self.status.print(text, soft_wrap=True)
 
     def after(self, bot: ChatBot, reply: Reply) -> None:
         if self.raw is None:

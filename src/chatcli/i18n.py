@@ -31,7 +31,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "系统提示已设置，对话重新开始",
         "system prompt set; the conversation starts over",
     ),
-    "system_cleared": ("系统提示已清除", "system prompt cleared"),
     "cleared": ("对话历史已清空（系统提示保留）", "history cleared (system prompt kept)"),
     "history_empty": ("（还没有对话）", "(no messages yet)"),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
@@ -240,6 +239,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err_cut": (
         "连接在回复中途断开了（{base_url}）",
         "the connection to {base_url} was cut mid-reply",
+    ),
+    "err_incomplete": (
+        "回复流在完成之前就结束了（服务器没有给出结束原因）",
+        "the stream ended before the reply was finished (no finish reason from the server)",
+    ),
+    "err_server_event": (
+        "服务器在回复中报告了错误：{detail}",
+        "the server reported an error mid-reply: {detail}",
     ),
     "err_malformed": (
         "服务器返回了无法解析的数据：{detail}",
