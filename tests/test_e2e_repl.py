@@ -225,3 +225,18 @@ def test_keys_typed_at_launch_reach_the_editor(terminal: Start, server: FakeOpen
     assert [r["messages"][-1]["content"] for r in server.chat_requests] == [
         f"early {attempt}" for attempt in range(5)
     ]
+
+
+def test_ctrl_r_searches_history(terminal: Start, server: FakeOpenAI) -> None:
+    term = terminal()
+    for line in ("alpha one", "beta two"):
+        term.prompt()
+        term.send(line)
+        term.expect(f"Echo: {line}")
+    term.prompt()
+    term.child.send("\x12alph")
+    term.expect("I-search backward")
+    term.child.send("\r")  # accept the match
+    term.child.send("\r")  # send it
+    term.expect("Echo: alpha one.*tokens")
+    assert last_user_message(server) == "alpha one"

@@ -15,6 +15,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
+from prompt_toolkit.filters import is_searching
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
@@ -86,7 +87,10 @@ class ChatCompleter(Completer):
 def _bindings(state: InputState) -> KeyBindings:
     keys = KeyBindings()
 
-    @keys.add("enter")
+    # Not while searching history (Ctrl-R): there Enter accepts the match, as usual.
+    editing = ~is_searching
+
+    @keys.add("enter", filter=editing)
     def _enter(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
         if state.multiline or _fence_open(buffer.text):
@@ -94,7 +98,7 @@ def _bindings(state: InputState) -> KeyBindings:
         else:
             buffer.validate_and_handle()
 
-    @keys.add("escape", "enter")
+    @keys.add("escape", "enter", filter=editing)
     def _alt_enter(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
         if state.multiline:
@@ -102,7 +106,7 @@ def _bindings(state: InputState) -> KeyBindings:
         else:
             buffer.insert_text("\n")
 
-    @keys.add("c-j")
+    @keys.add("c-j", filter=editing)
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 
