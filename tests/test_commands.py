@@ -32,9 +32,6 @@ class Recorder:
     def error(self, text: str) -> None:
         self.errors.append(text)
 
-    def markdown(self, text: str) -> None:
-        self.lines.append(text)
-
     def send(self, content: Content) -> None:
         self.sent.append(content)
 

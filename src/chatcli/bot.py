@@ -23,7 +23,7 @@ from chatcli.errors import (
     ServerError,
     is_context_overflow,
 )
-from chatcli.settings import DEFAULT_MODEL, GenerationParams, Settings
+from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -392,7 +392,7 @@ class ChatBot:
         self.on_record: list[Callable[[Reply], None]] = []
         self.max_tokens_field: MaxTokensField = max_tokens_field or (
             "max_completion_tokens"
-            if base_url is None or "api.openai.com" in base_url
+            if base_url is None or base_url.startswith(OPENAI_URL)
             else "max_tokens"
         )
         self.history: list[Message] = []
@@ -418,7 +418,7 @@ class ChatBot:
 
     @property
     def display_url(self) -> str:
-        return self.base_url or "https://api.openai.com/v1"
+        return self.base_url or OPENAI_URL
 
     @property
     def client(self) -> OpenAI:
@@ -493,9 +493,6 @@ class ChatBot:
         """A plan with about half the tokens of `plan`, or None when nothing is left to drop."""
         smaller = self.plan(new, budget=plan.tokens // 2)
         return smaller if len(smaller.messages) < len(plan.messages) else None
-
-    def request_messages(self, new: Message) -> list[Message]:
-        return self.plan(new).messages
 
     def request_kwargs(self, messages: list[Message]) -> dict[str, Any]:
         p = self.params

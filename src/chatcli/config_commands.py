@@ -13,9 +13,8 @@ from chatcli.config import config_path
 from chatcli.i18n import t
 from chatcli.providers import DEFAULT_PROVIDER, Provider, known_names, resolve
 from chatcli.sanitize import neutralise
-from chatcli.settings import Origin, Settings, dotenv_variables, find_variable
+from chatcli.settings import OPENAI_URL, Origin, Settings, dotenv_variables, find_variable
 
-OPENAI_URL = "https://api.openai.com/v1"
 SHOWN_FIRST = ("provider", "base_url", "api_key", "model", "max_tokens_field")
 NOT_SHOWN = {"providers"}
 

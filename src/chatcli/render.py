@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -199,7 +199,6 @@ class LiveRegion:
     def __init__(self, write: Callable[[str], None]) -> None:
         self._write = write
         self.lines: list[str] = []
-        self.bytes_written = 0
 
     def show(self, new: list[str]) -> None:
         old = self.lines
@@ -229,7 +228,6 @@ class LiveRegion:
         self.lines = []
 
     def _emit(self, data: str) -> None:
-        self.bytes_written += len(data.encode())
         self._write(data)
 
 
@@ -397,7 +395,6 @@ class RawStream:
 
     def __init__(self, out: IO[str]) -> None:
         self.out = out
-        self.code_blocks: list[str] = []
 
     def __enter__(self) -> RawStream:
         return self
@@ -421,9 +418,3 @@ def finished_markdown(text: str) -> Markdown:
     from rich.markdown import Markdown
 
     return Markdown(neutralise(text))
-
-
-def render_all(console: Console, texts: Iterable[str]) -> None:
-    """Render already complete markdown (history, extra choices) once."""
-    for text in texts:
-        console.print(finished_markdown(text))

@@ -21,7 +21,6 @@ from chatcli.errors import is_api_error
 from chatcli.exchange import Presenter
 from chatcli.i18n import t
 from chatcli.prompt import InputState, make_session, unfence
-from chatcli.render import finished_markdown
 from chatcli.sanitize import neutralise
 from chatcli.sessions import Recorder
 
@@ -37,9 +36,6 @@ class TerminalOutput:
 
     def error(self, text: str) -> None:
         self.console.print(Text(neutralise(text), style="bold red"))
-
-    def markdown(self, text: str) -> None:
-        self.console.print(finished_markdown(text))
 
 
 def is_exit(text: str, exit_command: str) -> bool:

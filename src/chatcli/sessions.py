@@ -100,10 +100,6 @@ class Recorder:
                 warn(t("store_off", error=exc))
         return cls(bot, store, warn, private=private)
 
-    @property
-    def saving(self) -> bool:
-        return self.store is not None and not self.private
-
     def fail(self, exc: StoreError) -> None:
         """A database error: say so once, then carry on chatting without history."""
         self.warn(t("store_off", error=exc))

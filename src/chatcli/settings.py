@@ -45,7 +45,7 @@ from chatcli.providers import (
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_EXIT_COMMAND = "退出"
 DEFAULT_LOCAL_CTX = 4096
-OPENAI_HOST = "api.openai.com"
+OPENAI_URL = "https://api.openai.com/v1"  # the SDK's default base URL
 
 
 class GenerationParams(BaseModel):
@@ -196,10 +196,6 @@ class Settings(BaseSettings, GenerationParams):
         return GenerationParams.model_validate(
             {name: getattr(self, name) for name in GenerationParams.model_fields}
         )
-
-    @property
-    def uses_openai_host(self) -> bool:
-        return self.base_url is None or OPENAI_HOST in self.base_url
 
 
 class ConfigFileSource(TomlConfigSettingsSource):
