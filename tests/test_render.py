@@ -133,3 +133,10 @@ def test_raw_stream_writes_text_unchanged() -> None:
         for piece in ["# Hi\n", "\x1b[31mred", " **b**"]:
             stream.feed(piece)
     assert out.getvalue() == "# Hi\n\x1b[31mred **b**"
+
+
+def test_single_newlines_keep_their_lines() -> None:
+    """Chat replies (poems, addresses) keep their line breaks, as in ChatGPT."""
+    shown = render_to_terminal("生活就像一只猫\n生活就像一场雨\n\nnext paragraph\n")
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert lines[:3] == ["生活就像一只猫", "生活就像一场雨", "next paragraph"]

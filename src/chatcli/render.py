@@ -354,7 +354,6 @@ class MarkdownStream:
         """The block's terminal lines exactly as they will stand once it is finished."""
         if not block.strip():
             return []
-        from rich.markdown import Markdown
 
         fence = _FENCE.match(block.lstrip("\n"))
         label = None
@@ -371,7 +370,7 @@ class MarkdownStream:
                 console.print()
             if label is not None:
                 console.print(Text(label, style="dim"))
-            console.print(Markdown(block, code_theme=self.code_theme))
+            console.print(chat_markdown(block, self.code_theme))
         lines = capture.get().split("\n")[:-1]
         self.stats.rendered_lines += len(lines)
         return lines
@@ -410,11 +409,22 @@ class RawStream:
         self.out.flush()
 
 
-def finished_markdown(text: str) -> Markdown:
-    """Complete markdown from a model or a file, neutralised, ready to print once.
+def chat_markdown(text: str, code_theme: str = "monokai") -> Markdown:
+    """Markdown as chat users expect it: a single newline is a line break, as in ChatGPT, so
+    poems, addresses and plain line-by-line lists keep their lines.
 
     rich.markdown (with markdown_it and pygments) loads here on first use, not at startup.
     """
     from rich.markdown import Markdown
 
-    return Markdown(neutralise(text))
+    markdown = Markdown(text, code_theme=code_theme)
+    for token in markdown.parsed:
+        for child in token.children or ():
+            if child.type == "softbreak":
+                child.type = "hardbreak"
+    return markdown
+
+
+def finished_markdown(text: str) -> Markdown:
+    """Complete markdown from a model or a file, neutralised, ready to print once."""
+    return chat_markdown(neutralise(text))
