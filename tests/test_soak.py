@@ -1,9 +1,12 @@
-"""Soak: 300 turns in one REPL session, some interrupted; memory and descriptors stay flat."""
+"""Soak: 300 turns in one REPL session, some interrupted; memory and descriptors stay flat,
+and the database holds exactly the turns that were shown."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.conftest import Terminal
 from tests.fake_server import Behaviour, FakeOpenAI
@@ -24,7 +27,7 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def test_three_hundred_turns(terminal: Start, server: FakeOpenAI) -> None:
+def test_three_hundred_turns(terminal: Start, server: FakeOpenAI, isolated: Path) -> None:
     term = terminal("--max-retries", "0")
     pid = term.child.pid
     interrupted = 0
@@ -59,3 +62,8 @@ def test_three_hundred_turns(terminal: Start, server: FakeOpenAI) -> None:
     term.prompt()
     term.send("退出")
     assert term.exit_status() == 0
+    with sqlite3.connect(isolated / ".local/share/chatcli/conversations.db") as db:
+        rows = db.execute("SELECT role, interrupted FROM messages ORDER BY position").fetchall()
+    assert len(rows) == 2 * TURNS
+    assert [role for role, _ in rows] == ["user", "assistant"] * TURNS
+    assert sum(flag for _, flag in rows) == TURNS // 25
