@@ -208,16 +208,32 @@ class Store:
         self._db = self._open(busy_timeout)
 
     def _open(self, busy_timeout: float) -> sqlite3.Connection:
-        with self._guard():
-            db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+        """Connect, switch to WAL and migrate. Two processes creating the database at the same
+        moment can meet SQLITE_BUSY without the busy handler being asked (the journal-mode
+        switch), so a busy open is retried until the timeout, like any other write."""
+        deadline = time.monotonic() + busy_timeout
+        while True:
             try:
-                db.execute("PRAGMA foreign_keys = ON")
+                return self._connect(busy_timeout)
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() >= deadline:
+                    raise StoreError(self.path, _reason(exc)) from None
+            except sqlite3.Error as exc:
+                raise StoreError(self.path, _reason(exc)) from None
+            time.sleep(0.02)
+
+    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
-                self._migrate(db)
-            except BaseException:
-                db.close()
-                raise
-            return db
+            self._migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         if _version(db) == len(MIGRATIONS):
