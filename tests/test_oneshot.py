@@ -113,6 +113,17 @@ def test_json_output_reports_a_length_cut(env: dict[str, str], server: FakeOpenA
     assert "cut off" in result.stderr
 
 
+def test_json_output_reports_a_failure_as_an_object(
+    env: dict[str, str], server: FakeOpenAI
+) -> None:
+    server.expect(Behaviour(status=401, error={"message": "bad key"}))
+    result = run(env, "--json-output", "--max-retries", "0", "hi")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert set(data) == {"error", "model"} and "401" in data["error"]
+    assert "401" in result.stderr
+
+
 def test_api_error_exits_1_with_the_message_on_stderr(
     env: dict[str, str], server: FakeOpenAI
 ) -> None:

@@ -1,8 +1,9 @@
 """One message in, one reply out, for scripts and pipes.
 
 stdout carries only the reply: markdown on a terminal, the raw text otherwise (or with
---raw), or one JSON object with --json-output. Everything else goes to stderr, so
-`echo hi | chatcli "translate" > out.txt` leaves a clean file. Gathering the input loads
+--raw), or one JSON object with --json-output (`{"error", "model"}` when the request
+fails). Everything else goes to stderr, so `echo hi | chatcli "translate" > out.txt` leaves
+a clean file. Gathering the input loads
 neither rich nor openai, so the interactive chat does not pay for this module.
 """
 
@@ -102,8 +103,14 @@ def run(bot: ChatBot, job: Job) -> Outcome:
     else:
         presenter = Presenter(Console(highlight=False), status)
     outcome = presenter.run(bot, job.message)
-    if job.json_output and outcome.reply is not None and not outcome.interrupted:
-        sys.stdout.write(json.dumps(as_json(bot, outcome.reply), ensure_ascii=False) + "\n")
+    if job.json_output and not outcome.interrupted:
+        # A script reading stdout gets an object either way: the reply, or what went wrong.
+        result = (
+            as_json(bot, outcome.reply)
+            if outcome.reply is not None
+            else {"error": outcome.error, "model": bot.model}
+        )
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return outcome
 
