@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from chatcli import paths
 from chatcli.i18n import t
 
 CONFIG_ENV = "CHATCLI_CONFIG"
@@ -139,10 +140,8 @@ def init_config(path: Path) -> None:
     except OSError as exc:
         raise ConfigError(t("cfg_unwritable", path=path, reason=exc.strerror)) from None
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        paths.write_private(path, STARTER, exclusive=True)
     except FileExistsError:
         raise ConfigError(t("cfg_exists", path=path)) from None
     except OSError as exc:
         raise ConfigError(t("cfg_unwritable", path=path, reason=exc.strerror)) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(STARTER)

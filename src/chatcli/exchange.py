@@ -60,7 +60,7 @@ class Presenter:
             renderer.close()
             message = self.fail(exc, bot, mid_stream=turn.receiving)
             if turn.partial_text.strip():
-                self.status.print(Text(t("partial_not_saved"), style="dim"))
+                self.note(t("partial_not_saved"))
             return Outcome(None, error=message)
         if self.raw is not None and outcome.reply and not outcome.reply.text.endswith("\n"):
             self.raw.write("\n")

@@ -37,9 +37,11 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write a whole file that only its owner can read (exports, starter config)."""
-    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+def write_private(path: Path, text: str, *, exclusive: bool = False) -> None:
+    """Write a whole file that only its owner can read (exports, starter config);
+    `exclusive`: FileExistsError rather than overwrite."""
+    flags = os.O_CREAT | os.O_WRONLY | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
     _restrict(fd)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)

@@ -555,6 +555,21 @@ def when(stamp: float) -> str:
     return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
 
 
+def check_messages(messages: Any) -> list[dict[str, Any]]:
+    """The messages of a file to import (a JSON export or a /save): a list of user and
+    assistant messages with content; ValueError names the first that is not."""
+    if not isinstance(messages, list):
+        raise ValueError("'messages' is not a list")
+    for number, m in enumerate(messages, start=1):
+        if (
+            not isinstance(m, dict)
+            or m.get("role") not in ("user", "assistant")
+            or not isinstance(m.get("content"), str | list)
+        ):
+            raise ValueError(f"message {number} is not a user or assistant message with content")
+    return messages
+
+
 def to_json(conversation: Conversation) -> str:
     """The lossless export: every field of the conversation and its messages."""
     return json.dumps(
@@ -591,13 +606,7 @@ def from_json(text: str) -> Conversation:
     data = json.loads(text)
     if not isinstance(data, dict) or "messages" not in data:
         raise ValueError("not a chatcli conversation export (no 'messages')")
-    for number, m in enumerate(data["messages"], start=1):
-        if (
-            not isinstance(m, dict)
-            or m.get("role") not in ("user", "assistant")
-            or not isinstance(m.get("content"), str | list)
-        ):
-            raise ValueError(f"message {number} is not a user or assistant message with content")
+    check_messages(data["messages"])
     try:
         return Conversation(
             id=int(data.get("id") or 0),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatcli.settings import GenerationParams
+from chatcli.store import check_messages
 
 FORMAT_VERSION = 1
 ROLE_TITLES = {"system": "System", "user": "You", "assistant": "Assistant"}
@@ -64,16 +65,7 @@ def from_json(text: str) -> Transcript:
         raise ValueError(f"not JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(data, dict) or "messages" not in data:
         raise ValueError("not a chatcli transcript (no 'messages')")
-    messages = data["messages"]
-    if not isinstance(messages, list):
-        raise ValueError("'messages' is not a list")
-    for i, message in enumerate(messages):
-        if (
-            not isinstance(message, dict)
-            or message.get("role") not in {"user", "assistant"}
-            or not isinstance(message.get("content"), str | list)
-        ):
-            raise ValueError(f"message {i + 1} is not a user/assistant message with content")
+    messages = check_messages(data["messages"])
     roles = [m["role"] for m in messages]
     if roles != ["user", "assistant"] * (len(roles) // 2):
         raise ValueError("messages must alternate user, assistant")
