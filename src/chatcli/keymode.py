@@ -5,7 +5,7 @@ streaming reply) and turns Enter (CR) into a newline (LF), which the editor read
 "insert a line break": a question typed and sent while a reply streams would arrive at the
 next prompt unsent. Between prompts chatcli therefore holds the terminal in the editor's own
 key-at-a-time mode, echo off, so queued keys reach the next prompt exactly as typed (Enter
-sends, Tab completes), like a shell's type-ahead. Only Ctrl-C keeps its signal meaning while a
+sends, Tab completes), like a shell's type-ahead. Ctrl-C keeps its signal meaning while a
 reply streams, so it can interrupt; before the first prompt it stays a key (the editor reads
 it as "clear the line") so that it cannot end chatcli while it starts.
 """
