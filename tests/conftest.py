@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -15,6 +16,12 @@ import pytest
 from tests.fake_server import FakeOpenAI
 
 CHATCLI = str(Path(sys.executable).with_name("chatcli"))
+
+# A suite started as a background job (`pytest &` in a script, two copies at once) inherits
+# SIGINT ignored, and so would every chatcli it starts: Ctrl-C tests would then see no
+# interrupt. A handler is reset to the default in each child, an ignored signal is not.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 SCREEN_ROWS, SCREEN_COLS = 40, 120
 
 

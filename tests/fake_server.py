@@ -8,6 +8,7 @@ Run it alone for manual trials: `python tests/fake_server.py --port 8765`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import socket
@@ -19,6 +20,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus"]
+HANG_GUARD = 60.0  # seconds: a test that forgot its gate, or a client that never goes away
+
+
+class Gate:
+    """A stream held mid-reply until the test says go, so a test lands a key or a Ctrl-C in
+    the middle of a reply by state, not by timing. `reset()` opens every gate."""
+
+    def __init__(self, after: int = 1) -> None:
+        self.after = after
+        self._open = threading.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    def wait(self) -> None:
+        if not self._open.wait(HANG_GUARD):
+            raise TimeoutError("a held stream was never released")
 
 
 @dataclass
@@ -38,6 +56,7 @@ class Behaviour:
     raw_events: list[str] | None = None
     usage: bool = True
     times: int = 1
+    hold: Gate | None = None  # stop after `hold.after` text chunks until the test opens it
 
 
 @dataclass
@@ -76,6 +95,9 @@ class FakeOpenAI:
         self._httpd.daemon_threads = True
         self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread: threading.Thread | None = None
+        self._live: dict[socket.socket, threading.Thread] = {}  # connections being served
+        self._gates: list[Gate] = []  # holds of streams in flight
+        self._cut = threading.Event()  # set while reset() ends leftover streams
 
     @property
     def port(self) -> int:
@@ -101,12 +123,51 @@ class FakeOpenAI:
             self.script.extend(replace(b) for b in behaviours)
 
     def reset(self) -> None:
+        """A clean server for the next test: connections left over from the previous one are
+        cut and their handlers joined first, so no stale stream can record a request, take a
+        queued behaviour or write after this returns."""
+        self._end_leftovers()
         with self._lock:
             self.script.clear()
             self.requests.clear()
             self.first_content_sent.clear()
             self.api_key = None
             self.models = list(MODELS)
+
+    def _end_leftovers(self) -> None:
+        self._cut.set()
+        with self._lock:
+            live = list(self._live.items())
+            gates, self._gates = self._gates, []
+        for gate in gates:
+            gate.open()
+        for connection, _ in live:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        try:
+            for _, thread in live:
+                thread.join(HANG_GUARD)
+                if thread.is_alive():
+                    raise AssertionError("a leftover request handler did not end")
+        finally:
+            self._cut.clear()
+
+    def _serving(self, connection: socket.socket, serving: bool) -> None:
+        with self._lock:
+            if serving:
+                self._live[connection] = threading.current_thread()
+            else:
+                self._live.pop(connection, None)
+
+    def _pause(self, seconds: float) -> None:
+        """A scripted delay that `reset()` cuts short."""
+        self._cut.wait(seconds)
+
+    def _hold(self, gate: Gate) -> None:
+        with self._lock:
+            self._gates.append(gate)
+        if not self._cut.is_set():
+            gate.wait()
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
@@ -129,6 +190,16 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
+
+        def setup(self) -> None:
+            server._serving(self.request, True)
+            super().setup()
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                server._serving(self.request, False)
 
         def _authorised(self) -> bool:
             if server.api_key is None:
@@ -174,7 +245,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 return
             behaviour = server.next_behaviour()
             if behaviour.first_delay:
-                time.sleep(behaviour.first_delay)
+                server._pause(behaviour.first_delay)
             if behaviour.status != 200:
                 error = behaviour.error or {"message": f"injected status {behaviour.status}"}
                 self._json(behaviour.status, {"error": error}, behaviour.headers)
@@ -288,7 +359,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
-            start, content_sent = time.monotonic(), False
+            start, texts = time.monotonic(), 0
             try:
                 for count, event in enumerate(self._events(body, behaviour)):
                     if behaviour.drop_after is not None and count >= behaviour.drop_after:
@@ -296,18 +367,21 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                         self.close_connection = True
                         return
                     if behaviour.delay and count:
-                        time.sleep(behaviour.delay)
+                        server._pause(behaviour.delay)
                     if behaviour.rate and count:
-                        time.sleep(max(0.0, start + count / behaviour.rate - time.monotonic()))
+                        server._pause(start + count / behaviour.rate - time.monotonic())
                     line = (
                         event
                         if event.startswith((":", "data:", "event:")) or event == ""
                         else f"data: {event}"
                     )
                     self._write_chunk((line + "\n\n").encode())
-                    if not content_sent and _carries_text(event):
-                        content_sent = True
-                        server.first_content_sent.append(time.monotonic())
+                    if _carries_text(event):
+                        texts += 1
+                        if texts == 1:
+                            server.first_content_sent.append(time.monotonic())
+                        if behaviour.hold is not None and texts == behaviour.hold.after:
+                            server._hold(behaviour.hold)
                 self._write_chunk(b"")
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True

@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Callable
 
 from tests.conftest import CHATCLI, Terminal
-from tests.fake_server import Behaviour, FakeOpenAI
+from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
 Start = Callable[..., Terminal]
 
@@ -43,13 +43,15 @@ def test_markdown_is_rendered_not_shown_raw(terminal: Start, server: FakeOpenAI)
 
 
 def test_ctrl_c_mid_reply_keeps_partial_and_continues(terminal: Start, server: FakeOpenAI) -> None:
-    server.expect(Behaviour(reply="tick " * 400, delay=0.02))
+    gate = Gate(after=3)
+    server.expect(Behaviour(reply="tick " * 400, hold=gate))
     term = terminal()
     term.prompt()
     term.send("count")
     term.expect("tick tick tick")
     term.child.sendintr()
     term.expect("interrupted")
+    gate.open()
     term.prompt()
     term.send("after")
     term.expect("Echo: after")
@@ -235,13 +237,15 @@ def test_ctrl_c_mid_line_leaves_no_line_twice(terminal: Start, server: FakeOpenA
     import pyte
 
     sentences = " ".join(f"Sentence {i:02d} goes on for a while." for i in range(60))
-    server.expect(Behaviour(reply=sentences, delay=0.01))
+    gate = Gate(after=7 * 25)  # seven pieces a sentence: held after sentence 24
+    server.expect(Behaviour(reply=sentences, hold=gate))
     term = terminal()
     term.prompt()
     term.send("talk")
     term.expect("Sentence 2[0-9]")
     term.child.sendintr()
     term.expect("interrupted")
+    gate.open()
     term.prompt()
     screen = pyte.Screen(120, 40)
     pyte.Stream(screen).feed(term.transcript())

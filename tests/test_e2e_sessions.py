@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from tests.conftest import CHATCLI, Terminal
-from tests.fake_server import Behaviour, FakeOpenAI
+from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
 Start = Callable[..., Terminal]
 KEY = "sk-test-key-123456"  # the key the `env` fixture gives chatcli
@@ -95,7 +95,7 @@ def test_kill_9_mid_reply_loses_no_finished_turn(
 ) -> None:
     term = terminal()
     chat(term, "first", "second")
-    server.expect(Behaviour(reply="slow " * 300, delay=0.05))
+    server.expect(Behaviour(reply="slow " * 300, hold=Gate(after=3)))  # never released
     term.prompt()
     term.send("third, never finished")
     term.expect("slow slow slow")
@@ -126,13 +126,15 @@ def test_kill_9_mid_reply_loses_no_finished_turn(
 def test_interrupted_reply_is_stored_flagged(
     terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
-    server.expect(Behaviour(reply="tick " * 300, delay=0.02))
+    gate = Gate(after=3)
+    server.expect(Behaviour(reply="tick " * 300, hold=gate))
     term = terminal()
     term.prompt()
     term.send("count")
     term.expect("tick tick tick")
     term.child.sendintr()
     term.expect("interrupted")
+    gate.open()
     quit_chat(term)
     ((content, interrupted),) = rows(
         env, "SELECT content, interrupted FROM messages WHERE role = 'assistant'"

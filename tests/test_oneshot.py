@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from tests.conftest import Terminal, start_chatcli
 from tests.conftest import run_chatcli as run
-from tests.fake_server import Behaviour, FakeOpenAI
+from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
 Start = Callable[..., Terminal]
 MARKDOWN = "# Big title\n\nSome **bold** words.\n\n```python\nx = 1\n```"
@@ -149,7 +149,8 @@ def test_bad_flags_exit_2_before_any_request(env: dict[str, str], server: FakeOp
 def test_ctrl_c_mid_reply_exits_130_keeping_what_was_written(
     env: dict[str, str], server: FakeOpenAI
 ) -> None:
-    server.expect(Behaviour(chunks=[f"word{i} " for i in range(200)], delay=0.1))
+    gate = Gate(after=1)
+    server.expect(Behaviour(chunks=[f"word{i} " for i in range(200)], hold=gate))
     proc = start_chatcli(env, "count slowly")
     try:
         first = wait_for_output(proc)
@@ -157,6 +158,7 @@ def test_ctrl_c_mid_reply_exits_130_keeping_what_was_written(
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:
+        gate.open()
         proc.kill()
     assert proc.returncode == 130
     assert b"word199" not in first + out
@@ -190,12 +192,14 @@ def _wait_until_reading_stdin(pid: int) -> None:
 
 
 def test_closed_stdout_ends_quietly(env: dict[str, str], server: FakeOpenAI) -> None:
-    server.expect(Behaviour(chunks=[f"line {i}\n" for i in range(200)], delay=0.05))
+    gate = Gate(after=1)
+    server.expect(Behaviour(chunks=[f"line {i}\n" for i in range(200)], hold=gate))
     proc = start_chatcli(env, "many lines")
     try:
         wait_for_output(proc)
         assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()
+        gate.open()
         err = proc.stderr.read()
         proc.wait(timeout=30)
     finally:

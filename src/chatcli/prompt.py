@@ -1,7 +1,8 @@
 """The input line: key bindings for multi-line entry, persistent history, completion, toolbar.
 
 Enter sends; Alt-Enter and Ctrl-J insert a newline; a line of three double quotes opens and
-closes a block; multi-line mode swaps Enter and Alt-Enter. Bracketed paste inserts text
+closes a block; multi-line mode swaps Enter and Alt-Enter. Tab completes at once, so keys
+typed after it (even queued with it) see the completed text. Bracketed paste inserts text
 whole, so a pasted paragraph is one message.
 """
 
@@ -13,7 +14,14 @@ from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.buffer import Buffer, CompletionState
+from prompt_toolkit.completion import (
+    CompleteEvent,
+    Completer,
+    Completion,
+    PathCompleter,
+    get_common_complete_suffix,
+)
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import is_searching
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
@@ -110,7 +118,38 @@ def _bindings(state: InputState) -> KeyBindings:
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 
+    @keys.add("tab", filter=editing)
+    def _tab(event: KeyPressEvent) -> None:
+        complete_now(event.current_buffer)
+
     return keys
+
+
+def complete_now(buffer: Buffer) -> None:
+    """Tab: complete before the next key is handled, not in a background task as
+    prompt_toolkit does. There, an Enter that came in with the Tab (type-ahead, a busy
+    machine) was handled first and sent the uncompleted text. Our completer is cheap: a
+    single match is inserted, otherwise the common part, and the rest offered in the menu
+    (Tab again walks it)."""
+    if buffer.complete_state:
+        buffer.complete_next()
+        return
+    if buffer.completer is None:
+        return
+    document = buffer.document
+    found = list(
+        buffer.completer.get_completions(document, CompleteEvent(completion_requested=True))
+    )
+    if len(found) == 1:
+        buffer.apply_completion(found[0])
+        return
+    common = get_common_complete_suffix(document, found)
+    if common:
+        buffer.insert_text(common)
+        found = [c.new_completion_from_position(len(common)) for c in found]
+    if found:
+        buffer.complete_state = CompletionState(buffer.document, found)
+        buffer.on_completions_changed.fire()
 
 
 class _ChatHistory(FileHistory):

@@ -11,20 +11,19 @@ diff, so the terminal receives little more than the finished reply rendered once
 from __future__ import annotations
 
 import math
-import os
 import re
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
+from chatcli.keymode import KeyMode, quiet
 from chatcli.sanitize import neutralise
 
 if TYPE_CHECKING:
@@ -157,37 +156,6 @@ def _interrupts_held() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-class _SilentKeys:
-    """While a reply streams, keys are not echoed: the terminal would print "^C" (or typed
-    text) at the cursor, moving it under the live region's feet. Ctrl-C still interrupts."""
-
-    def __init__(self, fd: int, saved: list[Any]) -> None:
-        self.fd = fd
-        self.saved = saved
-
-    @classmethod
-    def start(cls) -> _SilentKeys | None:
-        try:
-            import termios
-
-            fd = sys.stdin.fileno()
-            if not os.isatty(fd):
-                return None
-            saved = termios.tcgetattr(fd)
-            quiet = termios.tcgetattr(fd)
-            quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
-            termios.tcsetattr(fd, termios.TCSANOW, quiet)
-        except (ImportError, OSError, ValueError):
-            return None
-        return cls(fd, saved)
-
-    def stop(self) -> None:
-        import termios
-
-        with suppress(termios.error):
-            termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
-
-
 class LiveRegion:
     """The bottom lines of the terminal that may still change, updated by line-level diff.
 
@@ -268,7 +236,7 @@ class MarkdownStream:
         self._clock = clock
         self._use_ticker = ticker
         self._open = False
-        self._keys: _SilentKeys | None = None
+        self._keys: KeyMode | None = None
         self._cropped = False  # the region shows only the bottom of a block taller than it
         self._dirty = False
         self._last_draw = -math.inf
@@ -282,7 +250,7 @@ class MarkdownStream:
 
         self._open = True
         if self.console.is_terminal:
-            self._keys = _SilentKeys.start()
+            self._keys = quiet()
         if self._use_ticker:
             self._ticker = threading.Thread(target=self._tick, daemon=True)
             self._ticker.start()
@@ -308,7 +276,7 @@ class MarkdownStream:
             self._ticker.join()
             self._ticker = None
         if self._keys is not None:
-            self._keys.stop()
+            self._keys.release()
             self._keys = None
         with self._lock, _interrupts_held():
             self._open = False

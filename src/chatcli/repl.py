@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -20,6 +21,7 @@ from chatcli.commands import Context, ExitRequested, dispatch
 from chatcli.errors import is_api_error
 from chatcli.exchange import Presenter
 from chatcli.i18n import t
+from chatcli.keymode import KeyMode
 from chatcli.prompt import InputState, make_session, unfence
 from chatcli.sanitize import neutralise
 from chatcli.sessions import Recorder
@@ -71,6 +73,7 @@ class Repl:
         self.presenter = Presenter(console, console)
         self.state = InputState()
         self._warming = False
+        self.keys: KeyMode | None = None
         self.state.toolbar = lambda: toolbar_text(bot, self.state)
         self.session: PromptSession[str] = make_session(
             self.state, private=private, forget=lambda text: is_exit(text, exit_command)
@@ -104,7 +107,8 @@ class Repl:
             path = Path(folder) / "message.md"
             path.write_text(initial, encoding="utf-8")
             try:
-                subprocess.run([*shlex.split(editor), str(path)], check=True)
+                with self.keys.lent() if self.keys is not None else nullcontext():
+                    subprocess.run([*shlex.split(editor), str(path)], check=True)
             except (OSError, subprocess.CalledProcessError) as exc:
                 self.ctx.out.error(f"$EDITOR ({editor}): {exc}")
                 return None
@@ -130,9 +134,22 @@ class Repl:
         """`painted`: the welcome line and the prompt are already on screen (instant.paint)."""
         if painted is None:
             self.console.print(instant.welcome(self.bot.model, self.exit_command))
+            self.keys = KeyMode.hold(signals=True)
+            typeahead = self.keys.drain() if self.keys is not None else ""
+        else:
+            self.keys, typeahead = painted.keys, painted.typeahead
+        if typeahead:
+            self._feed_typeahead(typeahead)
         self.session.app.after_render += self._first_frame
-        if painted is not None and painted.typeahead:
-            self._feed_typeahead(painted.typeahead)
+        try:
+            return self._loop(painted)
+        finally:
+            if self.keys is not None:
+                self.keys.release()
+
+    def _loop(self, painted: instant.Painted | None) -> int:
+        """Between prompts the terminal stays in key mode (keymode.py), so keys typed while a
+        reply streams or a command runs reach the next prompt as typed; Ctrl-C interrupts."""
         while True:
             try:
                 try:
@@ -142,7 +159,7 @@ class Repl:
                     )
                 finally:
                     if painted is not None:
-                        painted.release()
+                        painted.keys.set(signals=True)
                         painted = None
             except KeyboardInterrupt:
                 self.console.print(Text(t("ctrl_c_hint", exit=self.exit_command), style="dim"))
