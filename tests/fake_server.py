@@ -38,6 +38,14 @@ class Behaviour:
     raw_events: list[str] | None = None
     usage: bool = True
     times: int = 1
+    # Hostile servers: a whole body served as is (with this content type), whatever was asked
+    body: str | None = None
+    content_type: str = "application/json"
+    # after the events, send this line (": keep-alive", "") every `trickle_every` s forever
+    trickle: str | None = None
+    trickle_every: float = 0.2
+    hold_open: bool = False  # after the events: neither [DONE] nor the end of the body
+    header_trickle: bool = False  # the status line, then one header byte at a time, forever
 
 
 @dataclass
@@ -69,6 +77,7 @@ class FakeOpenAI:
         self.requests: list[Recorded] = []
         self.script: list[Behaviour] = []
         self.models = list(MODELS)
+        self.models_payload: Any = None  # served as /models instead of `models` when set
         self.api_key: str | None = None
         self.first_content_sent: list[float] = []  # time.monotonic() per stream, for benchmarks
         self._lock = threading.Lock()
@@ -107,6 +116,7 @@ class FakeOpenAI:
             self.first_content_sent.clear()
             self.api_key = None
             self.models = list(MODELS)
+            self.models_payload = None
 
     @property
     def chat_requests(self) -> list[dict[str, Any]]:
@@ -154,7 +164,9 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             server.requests.append(Recorded(self.path, {}, _lower(self.headers)))
             if not self._authorised():
                 return
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.rstrip("/").endswith("/models") and server.models_payload is not None:
+                self._json(200, server.models_payload)
+            elif self.path.rstrip("/").endswith("/models"):
                 data = [
                     {"id": m, "object": "model", "created": 0, "owned_by": "test"}
                     for m in server.models
@@ -175,6 +187,12 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             behaviour = server.next_behaviour()
             if behaviour.first_delay:
                 time.sleep(behaviour.first_delay)
+            if behaviour.header_trickle:
+                self._trickle_headers()
+                return
+            if behaviour.body is not None:
+                self._raw_body(behaviour)
+                return
             if behaviour.status != 200:
                 error = behaviour.error or {"message": f"injected status {behaviour.status}"}
                 self._json(behaviour.status, {"error": error}, behaviour.headers)
@@ -229,6 +247,37 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     "usage": self._usage(body, len(pieces)),
                 },
             )
+
+        def _raw_body(self, behaviour: Behaviour) -> None:
+            data = behaviour.body.encode() if behaviour.body is not None else b""
+            self.send_response(behaviour.status)
+            self.send_header("Content-Type", behaviour.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _trickle_headers(self) -> None:
+            """A header that never ends: one byte every 0.2 s until the client gives up."""
+            self.close_connection = True
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                for _ in range(600):
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def _after_events(self, behaviour: Behaviour) -> None:
+            """Keep the stream open without ending it, until the client hangs up (or 2 min)."""
+            self.close_connection = True
+            if behaviour.trickle is not None:
+                for _ in range(int(120 / behaviour.trickle_every)):
+                    self._write_chunk((behaviour.trickle + "\n").encode())
+                    time.sleep(behaviour.trickle_every)
+            else:
+                self.connection.settimeout(120)
+                self.connection.recv(1)
 
         def _write_chunk(self, data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -308,8 +357,11 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     if not content_sent and _carries_text(event):
                         content_sent = True
                         server.first_content_sent.append(time.monotonic())
+                if behaviour.hold_open or behaviour.trickle is not None:
+                    self._after_events(behaviour)
+                    return
                 self._write_chunk(b"")
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError, TimeoutError):
                 self.close_connection = True
 
     return Handler
