@@ -96,7 +96,7 @@ def test_whole_response_must_be_an_object() -> None:
 
 def test_index_is_bounded_by_n() -> None:
     assert events(chunk(index=2, delta={"content": "c"}), n=3) == [TextDelta(2, "c")]
-    with pytest.raises(Malformed, match="not one of the 3"):
+    with pytest.raises(Malformed, match="not a whole number from 0 to 2"):
         events(chunk(index=3, delta={"content": "c"}), n=3)
 
 

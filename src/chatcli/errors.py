@@ -140,7 +140,7 @@ def _retries_taken(exc: Any, configured: int) -> int:
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{math.ceil(seconds)} s"
-    if seconds < 90 * 60:
+    if seconds < 3600:
         return f"{round(seconds / 60)} min"
     if seconds < 48 * 3600:
         return f"{round(seconds / 3600, 1):g} h"

@@ -228,7 +228,7 @@ def _index(raw: Any, n: int) -> int:
         return 0
     value = _integer(raw)
     if value is None or not 0 <= value < n:
-        raise Malformed(f"choice index {_kind(raw)} is not one of the {n} requested")
+        raise Malformed(f"choice index {_glimpse(raw)} is not a whole number from 0 to {n - 1}")
     return value
 
 
@@ -303,6 +303,13 @@ def _count(raw: Any) -> int | None:
 
 def _name(raw: Any) -> str | None:
     return raw[:MAX_NAME] if isinstance(raw, str) and raw else None
+
+
+def _glimpse(value: Any) -> str:
+    """A short JSON rendering of a scalar; containers are only named."""
+    if isinstance(value, list | dict):
+        return _kind(value)
+    return _clip(json.dumps(value if not isinstance(value, str) else value[:80]), 40)
 
 
 def _kind(value: Any) -> str:
