@@ -3,8 +3,10 @@ line, never a traceback, never a hang past --timeout, and the REPL lives through
 
 from __future__ import annotations
 
+import email.utils
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,9 @@ def sse(**choice: Any) -> str:
 TEXT = sse(delta={"content": "Hello"})
 FINISH = sse(delta={}, finish_reason="stop")
 LONG_ERROR = "\n".join(f"line {i}: upstream exploded" for i in range(8000))  # ~200 KB
+WHOLE = json.dumps(
+    {"choices": [{"index": 0, "message": {"content": "Hello"}, "finish_reason": "stop"}]}
+)
 
 
 def stream(*events: str, **extra: Any) -> Behaviour:
@@ -111,10 +116,24 @@ CASES = {
         "Hello",
         ok=True,
     ),
+    "finished_no_usage_held_open": Case(stream(TEXT, FINISH, hold_open=True), "Hello", ok=True),
+    "whole_body_to_a_stream": Case(Behaviour(body=WHOLE), "Hello", ok=True),
+    "text_body": Case(
+        Behaviour(body="upstream connect error\n", content_type="text/plain"),
+        "text/plain, not a chat reply: upstream connect error",
+    ),
     "keepalive_trickle": Case(stream(trickle=": keep-alive"), "read timeout after 3"),
+    "blank_line_trickle": Case(stream(trickle=""), "read timeout after 3"),
     "header_trickle": Case(Behaviour(header_trickle=True), "no answer from"),
     "retry_after_an_hour": Case(
         Behaviour(status=429, headers={"Retry-After": "3600"}), "asked to wait 1 h"
+    ),
+    "retry_after_a_date": Case(
+        Behaviour(
+            status=503,
+            headers={"Retry-After": email.utils.formatdate(time.time() + 7200, usegmt=True)},
+        ),
+        "asked to wait 2 h",
     ),
     "long_error": Case(Behaviour(status=500, error={"message": LONG_ERROR}), "line 0: upstream"),
 }
@@ -155,8 +174,36 @@ def test_usage_as_strings_is_saved(env: dict[str, str], server: FakeOpenAI) -> N
 def test_long_error_is_whole_only_under_debug(env: dict[str, str], server: FakeOpenAI) -> None:
     server.expect(CASES["long_error"].behaviour)
     result = run_chatcli(env, "--max-retries", "0", "--debug", "hi")
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error.endswith("…") and len(error) < 400
     assert "line 7999: upstream exploded" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+NO_STREAM = {
+    "html": (Behaviour(body="<html>down</html>", content_type="text/html"), "HTML page"),
+    "not_an_object": (Behaviour(body="[1, 2]"), "got a list"),
+    "message_string": (
+        Behaviour(body=json.dumps({"choices": [{"index": 0, "message": "Hello"}]})),
+        "message is a string",
+    ),
+    "index_huge": (
+        Behaviour(body=json.dumps({"choices": [{"index": 10**9, "message": {"content": "x"}}]})),
+        "choice index 1000000000",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", NO_STREAM)
+def test_whole_replies_answer_in_one_line(
+    name: str, env: dict[str, str], server: FakeOpenAI
+) -> None:
+    behaviour, shows = NO_STREAM[name]
+    server.expect(behaviour)
+    result = run_chatcli(env, "--no-stream", "hi")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(lines) == 1 and shows in lines[0], result.stderr
 
 
 def test_repl_survives_every_hostile_reply(
@@ -179,3 +226,13 @@ def test_repl_survives_every_hostile_reply(
     assert "Traceback" not in term.transcript()
     term.send("/exit")
     assert term.exit_status() == 0
+
+
+def test_huge_logprob_is_shown_in_a_terminal(terminal: Start, server: FakeOpenAI) -> None:
+    """Piped output shows no probabilities; on a terminal a logprob of 1000 once overflowed."""
+    server.expect(CASES["logprob_overflow"].behaviour)
+    term = terminal(*ARGS, "hi")
+    term.expect("token probabilities")
+    term.expect("100%")
+    assert term.exit_status() == 0
+    assert "Traceback" not in term.transcript()

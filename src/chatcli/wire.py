@@ -120,7 +120,7 @@ def body_json(content_type: str, text: str) -> Any:
         pass
     kind = content_type.split(";")[0].strip().lower()
     page = "html" in kind or text.lstrip()[:1] == "<"
-    raise NotAChatReply(page=page, content_type=kind or "no content type", glimpse=_clip(text))
+    raise NotAChatReply(page=page, content_type=kind or "no content type", glimpse=text)
 
 
 def parse_json(payload: str) -> Any:
@@ -128,7 +128,7 @@ def parse_json(payload: str) -> Any:
     try:
         return json.loads(payload)
     except (ValueError, RecursionError) as exc:
-        raise Malformed(f"not JSON: {_clip(payload)}") from exc
+        raise Malformed(f"not JSON: {payload}") from exc
 
 
 def decode_chunk(obj: Any, part: Part = "delta", n: int = 1) -> Iterator[Event]:
@@ -188,7 +188,10 @@ def error_message(error: Any) -> str:
         return str(error["message"])
     if isinstance(error, str):
         return error
-    return json.dumps(error, ensure_ascii=False, default=str)
+    try:
+        return json.dumps(error, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return _kind(error)
 
 
 def _choices(raw: Any) -> list[Any]:
@@ -309,7 +312,7 @@ def _glimpse(value: Any) -> str:
     """A short JSON rendering of a scalar; containers are only named."""
     if isinstance(value, list | dict):
         return _kind(value)
-    return _clip(json.dumps(value if not isinstance(value, str) else value[:80]), 40)
+    return _clip(json.dumps(value[:80] if isinstance(value, str) else value))
 
 
 def _kind(value: Any) -> str:
@@ -319,14 +322,14 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, int | float):
-        return f"a number ({_clip(repr(value), 40)})"
+        return f"a number ({_clip(repr(value))})"
     if isinstance(value, str):
-        return f"a string ({_clip(json.dumps(value[:80], ensure_ascii=False), 40)})"
+        return f"a string ({_clip(json.dumps(value[:80], ensure_ascii=False))})"
     if isinstance(value, list):
         return f"a list of {len(value)}"
     return "an object" if isinstance(value, dict) else type(value).__name__
 
 
-def _clip(text: str, limit: int = 80) -> str:
+def _clip(text: str, limit: int = 40) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
