@@ -122,6 +122,10 @@ CASES = {
         Behaviour(body="upstream connect error\n", content_type="text/plain"),
         "text/plain, not a chat reply: upstream connect error",
     ),
+    "empty_body": Case(
+        Behaviour(body="", content_type="text/plain"), "text/plain, not a chat reply: (empty)"
+    ),
+    "empty_event_stream": Case(Behaviour(body="", content_type="text/event-stream"), "empty reply"),
     "keepalive_trickle": Case(stream(trickle=": keep-alive"), "read timeout after 3"),
     "blank_line_trickle": Case(stream(trickle=""), "read timeout after 3"),
     "header_trickle": Case(Behaviour(header_trickle=True), "no answer from"),

@@ -234,6 +234,8 @@ class Turn:
             if not (self._all_finished() and is_api_error(exc)):
                 raise
             log.debug("stream ended after the finish: %s", exc)
+        finally:
+            self._response.close()  # a stream left before its end must not hold the socket
         text = self.partial_text
         if not text.strip():
             raise EmptyReply(whitespace_only=bool(text))
@@ -289,7 +291,7 @@ class Turn:
             return
         lines = iter(response.iter_lines())
         first = next((line for line in lines if line.strip()), "")
-        if looks_like_sse(first):
+        if looks_like_sse(first) or (not first and "event-stream" in content_type):
             yield from self._read_stream(itertools.chain([first], lines))
         else:
             yield from self._read_whole(body_json(content_type, "\n".join([first, *lines])))

@@ -61,7 +61,8 @@ class NotAChatReply(ChatcliError):
 
     def __init__(self, *, page: bool, content_type: str, glimpse: str) -> None:
         key = "err_html_body" if page else "err_other_body"
-        super().__init__(t(key, content_type=content_type, glimpse=server_text(glimpse, 80)))
+        shown = server_text(glimpse, 80) or t("empty_body")
+        super().__init__(t(key, content_type=content_type, glimpse=shown))
 
 
 class IncompleteReply(ChatcliError):

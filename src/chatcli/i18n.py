@@ -266,6 +266,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "服务器返回 200 和无法识别的内容（{content_type}），不是聊天回复：{glimpse}",
         "the server answered 200 with {content_type}, not a chat reply: {glimpse}",
     ),
+    "empty_body": ("（空）", "(empty)"),
     "err_malformed": (
         "服务器返回了无法解析的数据：{detail}",
         "the server sent a malformed response: {detail}",
