@@ -240,3 +240,13 @@ def test_huge_logprob_is_shown_in_a_terminal(terminal: Start, server: FakeOpenAI
     term.expect("100%")
     assert term.exit_status() == 0
     assert "Traceback" not in term.transcript()
+
+
+def test_line_separators_inside_json_strings_are_text(
+    env: dict[str, str], server: FakeOpenAI
+) -> None:
+    """U+2028 and NEL are line ends to str.splitlines, not to SSE: the event stays whole."""
+    server.expect(Behaviour(reply="one\u2028two\x85three"))
+    result = run_chatcli(env, "--json-output", "hi")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == "one\u2028two\x85three"

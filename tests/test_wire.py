@@ -25,6 +25,9 @@ from chatcli.wire import (
     body_json,
     decode_chunk,
     decode_models,
+    joined,
+    sse_data,
+    sse_lines,
 )
 
 
@@ -204,3 +207,24 @@ def test_decoder_raises_nothing_but_malformed(obj: Any, part: Any, n: int) -> No
 def test_models_decoder_raises_nothing_but_malformed(obj: Any) -> None:
     with contextlib.suppress(Malformed):
         assert all(isinstance(name, str) for name in decode_models(obj))
+
+
+@pytest.mark.parametrize(
+    ("chunks", "lines"),
+    [
+        (["data: a\u2028b\x85c\x1cd\n\n"], ["data: a\u2028b\x85c\x1cd", ""]),
+        (["a\r", "\nb\rc\r\n", "d"], ["a", "b", "c", "d"]),
+        (["ab", "cd\n", "\n"], ["abcd", ""]),
+    ],
+)
+def test_lines_split_only_where_sse_says(chunks: list[str], lines: list[str]) -> None:
+    assert list(sse_lines(chunks)) == lines
+
+
+def test_an_endless_line_or_event_is_refused() -> None:
+    with pytest.raises(Malformed, match="longer than 10"):
+        list(sse_lines(["abcdef", "ghijkl"], limit=10))
+    with pytest.raises(Malformed, match="longer than 10"):
+        list(sse_data(["data: 12345", "data: 67890"], limit=10))
+    with pytest.raises(Malformed, match="longer than 10"):
+        joined(["12345", "67890"], limit=10)

@@ -39,9 +39,11 @@ from chatcli.wire import (
     body_json,
     decode_chunk,
     decode_models,
+    joined,
     looks_like_sse,
     parse_json,
     sse_data,
+    sse_lines,
 )
 
 if TYPE_CHECKING:
@@ -289,12 +291,13 @@ class Turn:
         if not self._bot.stream:
             yield from self._read_whole(body_json(content_type, response.text))
             return
-        lines = iter(response.iter_lines())
+        lines = sse_lines(response.iter_text())
         first = next((line for line in lines if line.strip()), "")
+        rest = itertools.chain([first], lines)
         if looks_like_sse(first) or (not first and "event-stream" in content_type):
-            yield from self._read_stream(itertools.chain([first], lines))
+            yield from self._read_stream(rest)
         else:
-            yield from self._read_whole(body_json(content_type, "\n".join([first, *lines])))
+            yield from self._read_whole(body_json(content_type, joined(rest)))
 
     def _read_stream(self, lines: Iterable[str]) -> Iterator[Delta]:
         """Events until `[DONE]`, the end of the body, or a finished reply.

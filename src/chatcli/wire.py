@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,6 +27,10 @@ MAX_COUNT = 10**12
 # exp() of a log-probability below this is 0.0 in a float anyway; above 0 is not a probability.
 MIN_LOGPROB = -1000.0
 MAX_NAME = 200  # model names, fingerprints, finish reasons
+# One event, line or non-stream body in characters: far above any real chunk, far below what
+# would exhaust memory.
+MAX_EVENT = 32 * 1024 * 1024
+_LINE_END = re.compile("\r\n|\r|\n")
 
 
 class Malformed(MalformedResponse):
@@ -87,20 +92,65 @@ class ServerErrorEvent:
 Event = TextDelta | Finish | UsageEvent | Meta | LogprobsEvent | ServerErrorEvent
 
 
-def sse_data(lines: Iterable[str]) -> Iterator[str]:
-    """The data of each server-sent event (multi-line data joined, comments skipped)."""
+def sse_lines(chunks: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
+    """Lines as the SSE spec splits them: at CR, LF or CRLF only.
+
+    (str.splitlines, which httpx's iter_lines uses, also splits at U+2028, U+0085 and other
+    separators a JSON string may hold raw, tearing the event in two.) A line longer than
+    `limit` characters is refused before it fills memory.
+    """
+    pending: list[str] = []
+    size = 0
+    after_cr = False
+    for chunk in chunks:
+        if after_cr and chunk.startswith("\n"):
+            chunk = chunk[1:]
+        after_cr = chunk.endswith("\r")
+        start = 0
+        for end in _LINE_END.finditer(chunk):
+            pending.append(chunk[start : end.start()])
+            yield "".join(pending)
+            pending, size, start = [], 0, end.end()
+        if start < len(chunk):
+            size += len(chunk) - start
+            if size > limit:
+                raise Malformed(f"a line of the stream is longer than {limit} characters")
+            pending.append(chunk[start:])
+    if pending:
+        yield "".join(pending)
+
+
+def sse_data(lines: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
+    """The data of each server-sent event (multi-line data joined, comments skipped); an
+    event whose data grows past `limit` characters is refused."""
     data: list[str] = []
+    size = 0
     for line in lines:
         if not line:
             if data:
                 yield "\n".join(data)
-                data = []
+                data, size = [], 0
             continue
         name, _, value = line.partition(":")
         if name == "data":
             data.append(value[1:] if value.startswith(" ") else value)
+            size += len(data[-1]) + 1
+            if size > limit:
+                raise Malformed(f"an event of the stream is longer than {limit} characters")
     if data:
         yield "\n".join(data)
+
+
+def joined(lines: Iterable[str], limit: int = MAX_EVENT) -> str:
+    """The lines of a body that is not an event stream, as one text of at most `limit`."""
+    parts: list[str] = []
+    size = 0
+    for line in lines:
+        parts.append(line)
+        size += len(line) + 1
+        if size > limit:
+            raise Malformed(f"the answer is longer than {limit} characters")
+    return "\n".join(parts)
 
 
 SSE_FIELDS = ("data:", "event:", "id:", "retry:", ":")
