@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
+import re
 from typing import Any
 
 import pytest
@@ -228,3 +230,13 @@ def test_an_endless_line_or_event_is_refused() -> None:
         list(sse_data(["data: 12345", "data: 67890"], limit=10))
     with pytest.raises(Malformed, match="longer than 10"):
         joined(["12345", "67890"], limit=10)
+
+
+@given(st.text(alphabet="ab\r\n\u2028", max_size=30), st.lists(st.integers(0, 30), max_size=5))
+def test_lines_do_not_depend_on_where_the_network_cut(text: str, cuts: list[int]) -> None:
+    points = sorted({0, len(text), *(c for c in cuts if c <= len(text))})
+    chunks = [text[a:b] for a, b in itertools.pairwise(points)]
+    expected = re.split("\r\n|\r|\n", text)
+    if expected[-1] == "":
+        expected.pop()
+    assert list(sse_lines(chunks)) == expected

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,7 +29,6 @@ MAX_NAME = 200  # model names, fingerprints, finish reasons
 # One event, line or non-stream body in characters: far above any real chunk, far below what
 # would exhaust memory.
 MAX_EVENT = 32 * 1024 * 1024
-_LINE_END = re.compile("\r\n|\r|\n")
 
 
 class Malformed(MalformedResponse):
@@ -106,16 +104,19 @@ def sse_lines(chunks: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
         if after_cr and chunk.startswith("\n"):
             chunk = chunk[1:]
         after_cr = chunk.endswith("\r")
-        start = 0
-        for end in _LINE_END.finditer(chunk):
-            pending.append(chunk[start : end.start()])
+        if "\r" in chunk:
+            chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
+        *complete, rest = chunk.split("\n")
+        if complete:
+            pending.append(complete[0])
             yield "".join(pending)
-            pending, size, start = [], 0, end.end()
-        if start < len(chunk):
-            size += len(chunk) - start
+            yield from complete[1:]
+            pending, size = [], 0
+        if rest:
+            size += len(rest)
             if size > limit:
                 raise Malformed(f"a line of the stream is longer than {limit} characters")
-            pending.append(chunk[start:])
+            pending.append(rest)
     if pending:
         yield "".join(pending)
 
