@@ -160,7 +160,7 @@ def _refused_with_wait(exc: Any) -> str | None:
 
 
 def _looks_like_context_overflow(exc: Any) -> bool:
-    text = (_server_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
+    text = (_full_server_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
     return any(
         marker in text
         for marker in ("context_length_exceeded", "context length", "maximum context", "too long")
