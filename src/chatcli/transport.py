@@ -10,6 +10,7 @@ trickles. Imported only when the first request is made (it loads httpx2).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -29,12 +30,14 @@ class Deadline:
         """From now, allow `seconds` (default: the full timeout) until the next progress."""
         self.at = time.monotonic() + (self.seconds if seconds is None else seconds)
 
-    def clamp(self, timeout: float | None, error: type[Exception]) -> float:
+    def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
         """`timeout` shortened to what is left, or `error` when nothing is left."""
         left = self.at - time.monotonic()
         if left <= 0:
             raise error("the deadline passed")
-        return left if timeout is None else min(timeout, left)
+        if timeout is None:
+            return left if math.isfinite(left) else None
+        return min(timeout, left)
 
 
 class _Stream(httpcore2.NetworkStream):
