@@ -135,9 +135,10 @@ CASES = {
     "retry_after_a_date": Case(
         Behaviour(
             status=503,
-            headers={"Retry-After": email.utils.formatdate(time.time() + 7200, usegmt=True)},
+            # ten days: minutes between import and run do not change "10 d"
+            headers={"Retry-After": email.utils.formatdate(time.time() + 864000, usegmt=True)},
         ),
-        "asked to wait 2 h",
+        "asked to wait 10 d",
     ),
     "long_error": Case(Behaviour(status=500, error={"message": LONG_ERROR}), "line 0: upstream"),
 }
