@@ -57,6 +57,14 @@ class Behaviour:
     usage: bool = True
     times: int = 1
     hold: Gate | None = None  # stop after `hold.after` text chunks until the test opens it
+    # Hostile servers: a whole body served as is (with this content type), whatever was asked
+    body: str | None = None
+    content_type: str = "application/json"
+    # after the events, send this line (": keep-alive", "") every `trickle_every` s forever
+    trickle: str | None = None
+    trickle_every: float = 0.2
+    hold_open: bool = False  # after the events: neither [DONE] nor the end of the body
+    header_trickle: bool = False  # the status line, then one header byte at a time, forever
 
 
 @dataclass
@@ -88,6 +96,7 @@ class FakeOpenAI:
         self.requests: list[Recorded] = []
         self.script: list[Behaviour] = []
         self.models = list(MODELS)
+        self.models_payload: Any = None  # served as /models instead of `models` when set
         self.api_key: str | None = None
         self.first_content_sent: list[float] = []  # time.monotonic() per stream, for benchmarks
         self._lock = threading.Lock()
@@ -133,6 +142,7 @@ class FakeOpenAI:
             self.first_content_sent.clear()
             self.api_key = None
             self.models = list(MODELS)
+            self.models_payload = None
 
     def _end_leftovers(self) -> None:
         self._cut.set()
@@ -225,7 +235,9 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             server.requests.append(Recorded(self.path, {}, _lower(self.headers)))
             if not self._authorised():
                 return
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.rstrip("/").endswith("/models") and server.models_payload is not None:
+                self._json(200, server.models_payload)
+            elif self.path.rstrip("/").endswith("/models"):
                 data = [
                     {"id": m, "object": "model", "created": 0, "owned_by": "test"}
                     for m in server.models
@@ -246,6 +258,12 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             behaviour = server.next_behaviour()
             if behaviour.first_delay:
                 server._pause(behaviour.first_delay)
+            if behaviour.header_trickle:
+                self._trickle_headers()
+                return
+            if behaviour.body is not None:
+                self._raw_body(behaviour)
+                return
             if behaviour.status != 200:
                 error = behaviour.error or {"message": f"injected status {behaviour.status}"}
                 self._json(behaviour.status, {"error": error}, behaviour.headers)
@@ -300,6 +318,41 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     "usage": self._usage(body, len(pieces)),
                 },
             )
+
+        def _raw_body(self, behaviour: Behaviour) -> None:
+            data = behaviour.body.encode() if behaviour.body is not None else b""
+            self.send_response(behaviour.status)
+            self.send_header("Content-Type", behaviour.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _trickle_headers(self) -> None:
+            """A header that never ends: one byte every 0.2 s until the client gives up."""
+            self.close_connection = True
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                for _ in range(600):
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                    server._pause(0.2)
+                    if server._cut.is_set():
+                        return
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                return
+
+        def _after_events(self, behaviour: Behaviour) -> None:
+            """Keep the stream open without ending it, until the client hangs up (or 2 min)."""
+            self.close_connection = True
+            if behaviour.trickle is not None:
+                for _ in range(int(120 / behaviour.trickle_every)):
+                    self._write_chunk((behaviour.trickle + "\n").encode())
+                    server._pause(behaviour.trickle_every)
+                    if server._cut.is_set():
+                        return
+            else:
+                self.connection.settimeout(120)
+                self.connection.recv(1)
 
         def _write_chunk(self, data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -382,8 +435,11 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                             server.first_content_sent.append(time.monotonic())
                         if behaviour.hold is not None and texts == behaviour.hold.after:
                             server._hold(behaviour.hold)
+                if behaviour.hold_open or behaviour.trickle is not None:
+                    self._after_events(behaviour)
+                    return
                 self._write_chunk(b"")
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError, TimeoutError):
                 self.close_connection = True
 
     return Handler

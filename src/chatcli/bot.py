@@ -7,7 +7,8 @@ leaves a trace — unlike the tutorial's bot, which appended `None`.
 
 from __future__ import annotations
 
-import json
+import itertools
+import logging
 import math
 import re
 import time
@@ -18,20 +19,46 @@ from typing import TYPE_CHECKING, Any, Literal
 from chatcli.errors import (
     EmptyReply,
     IncompleteReply,
-    MalformedResponse,
     MissingApiKey,
     ServerError,
+    is_api_error,
     is_context_overflow,
 )
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
+from chatcli.wire import (
+    Event,
+    Finish,
+    LogprobsEvent,
+    Malformed,
+    Meta,
+    ServerErrorEvent,
+    TextDelta,
+    TokenLogprob,
+    Usage,
+    UsageEvent,
+    body_json,
+    decode_chunk,
+    decode_models,
+    joined,
+    looks_like_sse,
+    parse_json,
+    sse_data,
+    sse_lines,
+)
 
 if TYPE_CHECKING:
     from openai import OpenAI
+
+    from chatcli.transport import Deadline
+
+log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 Content = str | list[dict[str, Any]]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
+# After every choice finished, how long to wait for the usage chunk before ending the turn.
+FINISH_GRACE = 2.0
 
 # --- the context window ----------------------------------------------------------------------
 # Estimates, not a tokenizer (nothing to download): one token per CJK character, one per four
@@ -139,20 +166,6 @@ class Delta:
     text: str
 
 
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-@dataclass(frozen=True)
-class TokenLogprob:
-    token: str
-    logprob: float
-    top: tuple[tuple[str, float], ...] = ()
-
-
 @dataclass
 class Reply:
     """What one request produced; `text` is choice 1, the one that enters the history."""
@@ -212,17 +225,19 @@ class Turn:
         return "".join(self._texts[0])
 
     def __iter__(self) -> Iterator[Delta]:
-        bot = self._bot
         self._started = time.monotonic()
+        self._response = self._create().http_response
+        self.receiving = True
         try:
-            self._response = self._create().http_response
-            self.receiving = True
-            if bot.stream:
-                yield from self._read_stream()
-            else:
-                yield from self._read_whole()
-        except json.JSONDecodeError as exc:
-            raise MalformedResponse(str(exc)) from exc
+            yield from self._read()
+        except Exception as exc:
+            # After every choice said it is finished only usage can follow: the reply is
+            # complete, whatever happens to the connection now.
+            if not (self._all_finished() and is_api_error(exc)):
+                raise
+            log.debug("stream ended after the finish: %s", exc)
+        finally:
+            self._response.close()  # a stream left before its end must not hold the socket
         text = self.partial_text
         if not text.strip():
             raise EmptyReply(whitespace_only=bool(text))
@@ -268,33 +283,80 @@ class Turn:
         self._texts[index].append(text)
         return Delta(index, text)
 
-    def _read_stream(self) -> Iterator[Delta]:
-        for payload in sse_data(self._response.iter_lines()):
+    def _read(self) -> Iterator[Delta]:
+        """The reply as deltas, whatever shape the body has: an event stream, or (a server that
+        ignored `stream`, an error, a web page) a whole body decoded in one piece."""
+        response = self._response
+        content_type = response.headers.get("content-type", "")
+        if not self._bot.stream:
+            yield from self._read_whole(body_json(content_type, response.text))
+            return
+        lines = sse_lines(response.iter_text())
+        first = next((line for line in lines if line.strip()), "")
+        rest = itertools.chain([first], lines)
+        if looks_like_sse(first) or (not first and "event-stream" in content_type):
+            yield from self._read_stream(rest)
+        else:
+            yield from self._read_whole(body_json(content_type, joined(rest)))
+
+    def _read_stream(self, lines: Iterable[str]) -> Iterator[Delta]:
+        """Events until `[DONE]`, the end of the body, or a finished reply.
+
+        Every choice finished and usage received (it comes after the finish chunk with
+        `include_usage`) ends the turn at once, so a server that holds the connection open
+        without `[DONE]` costs no wait. Finished but no usage yet: the next event ends the
+        turn (taking its usage, if any), and the wait for it is cut to `FINISH_GRACE`, the one
+        timing guess, needed only by servers that neither send usage nor close.
+        """
+        n = self._bot.params.n
+        for payload in sse_data(lines):
             if payload == "[DONE]":
                 return
-            yield from self._read_chunk(json.loads(payload), "delta")
+            finished = self._all_finished()
+            try:
+                events = list(decode_chunk(parse_json(payload), "delta", n))
+            except Malformed as exc:
+                if not finished:
+                    raise
+                log.debug("ignored after the finish: %s", exc)
+                return
+            if finished:
+                self._usage = next(
+                    (e.usage for e in events if isinstance(e, UsageEvent)), self._usage
+                )
+                return
+            yield from self._apply(events)
+            if self._all_finished():
+                if self._usage is not None:
+                    return
+                self._bot.progress(FINISH_GRACE)
 
-    def _read_whole(self) -> Iterator[Delta]:
-        yield from self._read_chunk(self._response.json(), "message")
+    def _read_whole(self, body: Any) -> Iterator[Delta]:
+        yield from self._apply(decode_chunk(body, "message", self._bot.params.n))
 
-    def _read_chunk(self, chunk: dict[str, Any], part: str) -> Iterator[Delta]:
-        """One streamed chunk (`part` "delta") or a whole response ("message"), as JSON."""
-        if chunk.get("error"):
-            raise ServerError(_error_message(chunk["error"]))
-        self._model = chunk.get("model") or self._model
-        self._fingerprint = chunk.get("system_fingerprint") or self._fingerprint
-        if chunk.get("usage"):
-            self._usage = _usage(chunk["usage"])
-        for choice in chunk.get("choices") or ():
-            index = choice.get("index") or 0
-            self._slot(index)
-            if choice.get("finish_reason"):
-                self._finish[index] = choice["finish_reason"]
-            if index == 0 and choice.get("logprobs"):
-                self._logprobs.extend(_logprobs(choice["logprobs"]))
-            text = (choice.get(part) or {}).get("content")
-            if text:
-                yield self._note_text(index, text)
+    def _apply(self, events: Iterable[Event]) -> Iterator[Delta]:
+        """Take in decoded events; text comes out as deltas, any progress moves the deadline."""
+        for event in events:
+            match event:
+                case TextDelta(index=index, text=text):
+                    yield self._note_text(index, text)
+                case Finish(index=index, reason=reason):
+                    self._slot(index)
+                    self._finish[index] = reason
+                case UsageEvent(usage=usage):
+                    self._usage = usage
+                case LogprobsEvent(index=0, items=items):
+                    self._logprobs.extend(items)
+                case Meta(model=model, fingerprint=fingerprint):
+                    self._model = model or self._model
+                    self._fingerprint = fingerprint or self._fingerprint
+                    continue
+                case ServerErrorEvent(message=message):
+                    raise ServerError(message, mid_reply=bool(self.partial_text))
+            self._bot.progress()
+
+    def _all_finished(self) -> bool:
+        return len(self._finish) == self._bot.params.n and None not in self._finish
 
     def _finish_turn(self, *, interrupted: bool) -> Reply:
         now = time.monotonic()
@@ -314,47 +376,6 @@ class Turn:
             self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
         return reply
-
-
-def sse_data(lines: Iterable[str]) -> Iterator[str]:
-    """The data of each server-sent event (multi-line data joined, comments skipped)."""
-    data: list[str] = []
-    for line in lines:
-        if not line:
-            if data:
-                yield "\n".join(data)
-                data = []
-            continue
-        name, _, value = line.partition(":")
-        if name == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield "\n".join(data)
-
-
-def _error_message(error: Any) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error)
-    return str(error)
-
-
-def _usage(raw: dict[str, Any]) -> Usage:
-    return Usage(
-        prompt_tokens=raw.get("prompt_tokens") or 0,
-        completion_tokens=raw.get("completion_tokens") or 0,
-        total_tokens=raw.get("total_tokens") or 0,
-    )
-
-
-def _logprobs(raw: dict[str, Any]) -> list[TokenLogprob]:
-    return [
-        TokenLogprob(
-            token=item["token"],
-            logprob=item["logprob"],
-            top=tuple((alt["token"], alt["logprob"]) for alt in item.get("top_logprobs") or ()),
-        )
-        for item in raw.get("content") or ()
-    ]
 
 
 class ChatBot:
@@ -398,6 +419,7 @@ class ChatBot:
         self.history: list[Message] = []
         self.replies: list[Reply] = []
         self._client = client
+        self._deadline: Deadline | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatBot:
@@ -427,13 +449,22 @@ class ChatBot:
                 raise MissingApiKey()
             from openai import OpenAI
 
+            from chatcli.transport import Deadline, bounded_client
+
+            self._deadline = Deadline(self.timeout)
             self._client = OpenAI(
                 api_key=self.api_key or NO_KEY_PLACEHOLDER,
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
+                http_client=bounded_client(self._deadline, timeout=self.timeout),
             )
         return self._client
+
+    def progress(self, seconds: float | None = None) -> None:
+        """The reply moved on: the next socket wait may take `seconds` (default --timeout)."""
+        if self._deadline is not None:
+            self._deadline.restart(None if seconds is None else min(seconds, self.timeout))
 
     @property
     def context_window(self) -> int:
@@ -580,4 +611,5 @@ class ChatBot:
         self.clear()
 
     def list_models(self) -> list[str]:
-        return sorted(model.id for model in self.client.models.list())
+        response = self.client.models.with_raw_response.list().http_response
+        return decode_models(body_json(response.headers.get("content-type", ""), response.text))

@@ -5,11 +5,33 @@ The openai and httpx modules are looked up lazily so importing this module costs
 
 from __future__ import annotations
 
+import email.utils
 import importlib
+import logging
+import math
 import sys
+import time
 from typing import Any
 
 from chatcli.i18n import t
+
+log = logging.getLogger(__name__)
+SERVER_TEXT_LIMIT = 200
+# The openai SDK honours a Retry-After up to this many seconds and does not retry beyond it
+# (openai._constants.MAX_RETRY_AFTER_DELAY).
+SDK_RETRY_AFTER_CAP = 120.0
+
+
+def server_text(text: str, limit: int = SERVER_TEXT_LIMIT) -> str:
+    """Text the server wrote, fit for one line: whitespace runs folded, cut with an ellipsis.
+
+    The whole text goes to the --debug log when anything was lost.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit and flat == text:
+        return flat
+    log.debug("full server message (%d characters): %s", len(text), text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class ChatcliError(Exception):
@@ -23,14 +45,24 @@ class MissingApiKey(ChatcliError):
 
 class MalformedResponse(ChatcliError):
     def __init__(self, detail: str) -> None:
-        super().__init__(t("err_malformed", detail=detail))
+        super().__init__(t("err_malformed", detail=server_text(detail)))
 
 
 class ServerError(ChatcliError):
-    """An error the server reported inside a 200 response (an SSE error event)."""
+    """An error the server reported inside a 200 response (an SSE error event, or the body)."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(t("err_server_event", detail=detail))
+    def __init__(self, detail: str, *, mid_reply: bool = True) -> None:
+        key = "err_server_event" if mid_reply else "err_server_body"
+        super().__init__(t(key, detail=server_text(detail)))
+
+
+class NotAChatReply(ChatcliError):
+    """A 200 whose body is neither JSON nor an event stream: say what it was."""
+
+    def __init__(self, *, page: bool, content_type: str, glimpse: str) -> None:
+        key = "err_html_body" if page else "err_other_body"
+        shown = server_text(glimpse, 80) or t("empty_body")
+        super().__init__(t(key, content_type=content_type, glimpse=shown))
 
 
 class IncompleteReply(ChatcliError):
@@ -66,6 +98,10 @@ def _http_module() -> Any:
 
 
 def _server_message(exc: Any) -> str:
+    return server_text(_full_server_message(exc))
+
+
+def _full_server_message(exc: Any) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error", body)
@@ -76,8 +112,55 @@ def _server_message(exc: Any) -> str:
     return str(getattr(exc, "message", "") or exc)
 
 
+def retry_after(headers: Any) -> float | None:
+    """Seconds the server asked to wait (Retry-After as seconds or a date, or retry-after-ms)."""
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / divisor
+        except ValueError:
+            continue
+        return seconds if math.isfinite(seconds) else None
+    try:
+        moment = email.utils.parsedate_tz(headers.get("retry-after") or "")
+        return None if moment is None else email.utils.mktime_tz(moment) - time.time()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _retries_taken(exc: Any, configured: int) -> int:
+    """How often the SDK retried before giving up (it numbers its attempts in a header);
+    `configured` when the request does not say."""
+    request = getattr(getattr(exc, "response", None), "request", None)
+    value = request.headers.get("x-stainless-retry-count", "") if request is not None else ""
+    return int(value) if value.isdecimal() else configured
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{math.ceil(seconds)} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600, 1):g} h"
+    return f"{round(seconds / 86400, 1):g} d"
+
+
+def _refused_with_wait(exc: Any) -> str | None:
+    """429/5xx with a Retry-After longer than the SDK waits: it did not retry, say so."""
+    response = getattr(exc, "response", None)
+    wait = retry_after(response.headers) if response is not None else None
+    if wait is None or wait <= SDK_RETRY_AFTER_CAP:
+        return None
+    return t(
+        "err_retry_after", status=exc.status_code, wait=_duration(wait), server=_server_message(exc)
+    )
+
+
 def _looks_like_context_overflow(exc: Any) -> bool:
-    text = (_server_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
+    text = (_full_server_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
     return any(
         marker in text
         for marker in ("context_length_exceeded", "context length", "maximum context", "too long")
@@ -129,15 +212,19 @@ def describe(
         return t("err_403", server=_server_message(exc))
     if isinstance(exc, openai.NotFoundError):
         return t("err_404", model=model, base_url=base_url, server=_server_message(exc))
-    if isinstance(exc, openai.RateLimitError):
-        return t("err_429", retries=retries, server=_server_message(exc))
     if isinstance(exc, openai.BadRequestError) and _looks_like_context_overflow(exc):
         return t("err_context", server=_server_message(exc))
     if isinstance(exc, openai.APIStatusError):
+        retryable = exc.status_code == 429 or exc.status_code >= 500
+        if retryable and (asked := _refused_with_wait(exc)):
+            return asked
+        taken = _retries_taken(exc, retries)
+        if exc.status_code == 429:
+            key = "err_429" if taken else "err_429_once"
+            return t(key, retries=taken, server=_server_message(exc))
         if exc.status_code >= 500:
-            return t(
-                "err_5xx", status=exc.status_code, retries=retries, server=_server_message(exc)
-            )
+            key = "err_5xx" if taken else "err_5xx_once"
+            return t(key, status=exc.status_code, retries=taken, server=_server_message(exc))
         return t("err_status", status=exc.status_code, server=_server_message(exc))
     chain = _chain(exc)
     timed_out = isinstance(exc, openai.APITimeoutError) or any(
@@ -162,5 +249,5 @@ def describe(
             return t("err_refused", base_url=base_url)
         return t("err_connect", base_url=base_url, detail=str(chain[-1]))
     if isinstance(exc, openai.APIResponseValidationError):
-        return t("err_malformed", detail=str(exc))
-    return t("err_other", detail=str(exc) or type(exc).__name__)
+        return t("err_malformed", detail=server_text(str(exc)))
+    return t("err_other", detail=server_text(str(exc) or type(exc).__name__))

@@ -211,6 +211,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the conversation exceeds the model's context length: /clear the history "
         "or set a smaller --context-tokens. Server: {server}",
     ),
+    "err_429_once": ("请求太频繁（429）：{server}", "rate limited (429): {server}"),
+    "err_5xx_once": ("服务器错误（{status}）：{server}", "server error ({status}): {server}"),
+    "err_retry_after": (
+        "服务器（{status}）要求等待 {wait} 后再试，没有重试：{server}",
+        "the server ({status}) asked to wait {wait} before trying again; not retried: {server}",
+    ),
     "err_5xx": (
         "服务器错误（{status}），重试 {retries} 次后仍失败：{server}",
         "server error ({status}), still failing after {retries} retries: {server}",
@@ -248,6 +254,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "服务器在回复中报告了错误：{detail}",
         "the server reported an error mid-reply: {detail}",
     ),
+    "err_server_body": (
+        "服务器返回了错误：{detail}",
+        "the server answered with an error: {detail}",
+    ),
+    "err_html_body": (
+        "服务器返回 200 和一个 HTML 页面（{content_type}），不是聊天回复：{glimpse}",
+        "the server answered 200 with an HTML page ({content_type}), not a chat reply: {glimpse}",
+    ),
+    "err_other_body": (
+        "服务器返回 200 和无法识别的内容（{content_type}），不是聊天回复：{glimpse}",
+        "the server answered 200 with {content_type}, not a chat reply: {glimpse}",
+    ),
+    "empty_body": ("（空）", "(empty)"),
     "err_malformed": (
         "服务器返回了无法解析的数据：{detail}",
         "the server sent a malformed response: {detail}",

@@ -1,0 +1,386 @@
+"""The one tolerant decoder: whatever JSON a server sends becomes typed events or `Malformed`.
+
+Every streamed chunk, whole response and /models listing passes through here, so the rest of
+chatcli only ever sees values of the types below. Pure functions, no I/O, no openai: the
+decoder can be tested on any JSON value, and a reply that breaks the schema becomes one
+`Malformed` line instead of a traceback deep inside the bot. Values a server gets slightly
+wrong but whose meaning is plain (`"index": "0"`, `"usage": {"prompt_tokens": "12"}`, content
+as a list of text parts) are accepted; a choice index at or above the requested `n` is
+refused, so a hostile index can never make the caller allocate.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from chatcli.errors import MalformedResponse, NotAChatReply
+
+Part = Literal["delta", "message"]
+
+# A count above this is not a token count: SQLite would refuse it, the status line would lie.
+MAX_COUNT = 10**12
+# exp() of a log-probability below this is 0.0 in a float anyway; above 0 is not a probability.
+MIN_LOGPROB = -1000.0
+MAX_NAME = 200  # model names, fingerprints, finish reasons
+# One event, line or non-stream body in characters: far above any real chunk, far below what
+# would exhaust memory.
+MAX_EVENT = 32 * 1024 * 1024
+
+
+class Malformed(MalformedResponse):
+    """The reply does not fit the chat completions schema; `detail` says where."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    token: str
+    logprob: float
+    top: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class Meta:
+    model: str | None
+    fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class LogprobsEvent:
+    index: int
+    items: tuple[TokenLogprob, ...]
+
+
+@dataclass(frozen=True)
+class ServerErrorEvent:
+    message: str
+
+
+Event = TextDelta | Finish | UsageEvent | Meta | LogprobsEvent | ServerErrorEvent
+
+
+def sse_lines(chunks: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
+    """Lines as the SSE spec splits them: at CR, LF or CRLF only.
+
+    (str.splitlines, which httpx's iter_lines uses, also splits at U+2028, U+0085 and other
+    separators a JSON string may hold raw, tearing the event in two.) A line longer than
+    `limit` characters is refused before it fills memory.
+    """
+    pending: list[str] = []
+    size = 0
+    after_cr = False
+    for chunk in chunks:
+        if after_cr and chunk.startswith("\n"):
+            chunk = chunk[1:]
+        after_cr = chunk.endswith("\r")
+        if "\r" in chunk:
+            chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
+        *complete, rest = chunk.split("\n")
+        if complete:
+            pending.append(complete[0])
+            yield "".join(pending)
+            yield from complete[1:]
+            pending, size = [], 0
+        if rest:
+            size += len(rest)
+            if size > limit:
+                raise Malformed(f"a line of the stream is longer than {limit} characters")
+            pending.append(rest)
+    if pending:
+        yield "".join(pending)
+
+
+def sse_data(lines: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
+    """The data of each server-sent event (multi-line data joined, comments skipped); an
+    event whose data grows past `limit` characters is refused."""
+    data: list[str] = []
+    size = 0
+    for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+                data, size = [], 0
+            continue
+        name, _, value = line.partition(":")
+        if name == "data":
+            data.append(value[1:] if value.startswith(" ") else value)
+            size += len(data[-1]) + 1
+            if size > limit:
+                raise Malformed(f"an event of the stream is longer than {limit} characters")
+    if data:
+        yield "\n".join(data)
+
+
+def joined(lines: Iterable[str], limit: int = MAX_EVENT) -> str:
+    """The lines of a body that is not an event stream, as one text of at most `limit`."""
+    parts: list[str] = []
+    size = 0
+    for line in lines:
+        parts.append(line)
+        size += len(line) + 1
+        if size > limit:
+            raise Malformed(f"the answer is longer than {limit} characters")
+    return "\n".join(parts)
+
+
+SSE_FIELDS = ("data:", "event:", "id:", "retry:", ":")
+
+
+def looks_like_sse(line: str) -> bool:
+    """Whether the first non-blank line of a body starts a server-sent event stream."""
+    return line.startswith(SSE_FIELDS)
+
+
+def body_json(content_type: str, text: str) -> Any:
+    """The JSON of a whole body; anything else (a web page, plain text) becomes
+    `NotAChatReply`, which says what came back instead of "empty reply"."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    kind = content_type.split(";")[0].strip().lower()
+    page = "html" in kind or text.lstrip()[:1] == "<"
+    raise NotAChatReply(page=page, content_type=kind or "no content type", glimpse=text)
+
+
+def parse_json(payload: str) -> Any:
+    """json.loads that fails as `Malformed` (NaN and Infinity are read as floats)."""
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(f"not JSON: {payload}") from exc
+
+
+def decode_chunk(obj: Any, part: Part = "delta", n: int = 1) -> Iterator[Event]:
+    """The events of one streamed chunk (`part` "delta") or one whole response ("message").
+
+    `null` carries nothing (some servers send it as a keep-alive); any other non-object, or an
+    object that breaks the schema where its meaning is not plain, raises `Malformed`.
+    """
+    if obj is None and part == "delta":
+        return
+    if not isinstance(obj, dict):
+        raise Malformed(f"expected a JSON object, got {_kind(obj)}")
+    error = obj.get("error")
+    if error:
+        yield ServerErrorEvent(error_message(error))
+        return
+    model, fingerprint = _name(obj.get("model")), _name(obj.get("system_fingerprint"))
+    if model or fingerprint:
+        yield Meta(model, fingerprint)
+    usage = decode_usage(obj.get("usage"))
+    for choice in _choices(obj.get("choices")):
+        yield from _decode_choice(choice, part, n)
+    if usage is not None:
+        yield UsageEvent(usage)
+
+
+def decode_models(obj: Any) -> list[str]:
+    """The model ids of a /models answer; entries that are not objects with a string id are
+    skipped (a listing is a convenience, one odd entry should not hide the rest)."""
+    data = obj.get("data") if isinstance(obj, dict) else obj
+    if not isinstance(data, list):
+        raise Malformed(f"the model list is {_kind(data)}, not a list")
+    ids = {
+        entry["id"]
+        for entry in data
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"].strip()
+    }
+    return sorted(ids)
+
+
+def decode_usage(raw: Any) -> Usage | None:
+    """Token counts; numbers sent as strings are read, anything that is not a plausible count
+    makes the usage unknown (None) rather than failing the reply."""
+    if not isinstance(raw, dict):
+        return None
+    prompt = _count(raw.get("prompt_tokens"))
+    completion = _count(raw.get("completion_tokens"))
+    if prompt is None or completion is None:
+        return None
+    total = _count(raw.get("total_tokens"))
+    return Usage(prompt, completion, prompt + completion if total is None else total)
+
+
+def error_message(error: Any) -> str:
+    """The text of an `error` member: its `message` when it has one, else the JSON itself."""
+    if isinstance(error, dict) and isinstance(error.get("message"), str) and error["message"]:
+        return str(error["message"])
+    if isinstance(error, str):
+        return error
+    try:
+        return json.dumps(error, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return _kind(error)
+
+
+def _choices(raw: Any) -> list[Any]:
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        return [raw]
+    if not isinstance(raw, list):
+        raise Malformed(f"choices is {_kind(raw)}")
+    return [choice for choice in raw if choice is not None]
+
+
+def _decode_choice(choice: Any, part: Part, n: int) -> Iterator[Event]:
+    if not isinstance(choice, dict):
+        raise Malformed(f"a choice is {_kind(choice)}")
+    index = _index(choice.get("index"), n)
+    logprobs = _logprobs(choice.get("logprobs"))
+    if logprobs:
+        yield LogprobsEvent(index, logprobs)
+    body = choice.get(part)
+    if body is not None:
+        if not isinstance(body, dict):
+            raise Malformed(f"{part} is {_kind(body)}")
+        text = _content(body.get("content"))
+        if text:
+            yield TextDelta(index, text)
+    reason = choice.get("finish_reason")
+    if reason is not None and reason != "":
+        if not isinstance(reason, str):
+            raise Malformed(f"finish_reason is {_kind(reason)}")
+        yield Finish(index, reason[:MAX_NAME])
+
+
+def _index(raw: Any, n: int) -> int:
+    """The choice index: missing means 0, `"1"` and `1.0` mean 1; refused outside 0..n-1."""
+    if raw is None:
+        return 0
+    value = _integer(raw)
+    if value is None or not 0 <= value < n:
+        raise Malformed(f"choice index {_glimpse(raw)} is not a whole number from 0 to {n - 1}")
+    return value
+
+
+def _content(raw: Any) -> str:
+    """Message text: a string, or a list of parts whose text parts are joined."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, list):
+        texts: list[str] = []
+        for item in raw:
+            if isinstance(item, str):
+                texts.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("text"), str):
+                texts.append(item["text"])
+            elif not isinstance(item, dict) or item.get("type") in (None, "text"):
+                raise Malformed(f"a content part is {_kind(item)}")
+            # other part types (audio, images) carry no text to show
+        return "".join(texts)
+    raise Malformed(f"content is {_kind(raw)}")
+
+
+def _logprobs(raw: Any) -> tuple[TokenLogprob, ...]:
+    """Per-token log-probabilities; entries that are not token + number are skipped (they
+    only decorate the reply), values are clamped so exp() can neither overflow nor mislead."""
+    content = raw.get("content") if isinstance(raw, dict) else None
+    if not isinstance(content, list):
+        return ()
+    items: list[TokenLogprob] = []
+    for entry in content:
+        pair = _token_pair(entry)
+        if pair is None:
+            continue
+        alternatives = entry.get("top_logprobs")
+        top = (
+            tuple(p for p in map(_token_pair, alternatives) if p is not None)
+            if isinstance(alternatives, list)
+            else ()
+        )
+        items.append(TokenLogprob(pair[0], pair[1], top))
+    return tuple(items)
+
+
+def _token_pair(entry: Any) -> tuple[str, float] | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        return None
+    value = entry.get("logprob")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if math.isnan(number):
+        return None
+    return entry["token"], min(max(number, MIN_LOGPROB), 0.0)
+
+
+def _integer(raw: Any) -> int | None:
+    """An integer sent as a number, an integral float or a string of digits; else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdecimal() and len(raw) < 20:
+        return int(raw)
+    return None
+
+
+def _count(raw: Any) -> int | None:
+    value = _integer(raw)
+    return value if value is not None and 0 <= value <= MAX_COUNT else None
+
+
+def _name(raw: Any) -> str | None:
+    return raw[:MAX_NAME] if isinstance(raw, str) and raw else None
+
+
+def _glimpse(value: Any) -> str:
+    """A short JSON rendering of a scalar; containers are only named."""
+    if isinstance(value, list | dict):
+        return _kind(value)
+    return _clip(json.dumps(value[:80] if isinstance(value, str) else value))
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value is named in a message: its type, and the value when it is short."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({_clip(repr(value))})"
+    if isinstance(value, str):
+        return f"a string ({_clip(json.dumps(value[:80], ensure_ascii=False))})"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
