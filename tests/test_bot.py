@@ -7,11 +7,8 @@ import pytest
 from chatcli.bot import ChatBot
 from chatcli.errors import EmptyReply, MissingApiKey
 from chatcli.settings import GenerationParams, Settings
+from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
-
-
-def make_bot(server: FakeOpenAI, **kwargs: object) -> ChatBot:
-    return ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5, **kwargs)  # type: ignore[arg-type]
 
 
 def test_call_returns_text_and_remembers(server: FakeOpenAI) -> None:

@@ -3,8 +3,6 @@ still says the prompt is too long."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import openai
 import pytest
 from hypothesis import given
@@ -23,6 +21,7 @@ from chatcli.bot import (
     group_turns,
 )
 from chatcli.settings import GenerationParams
+from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 
 OVERFLOW = Behaviour(
@@ -32,10 +31,6 @@ OVERFLOW = Behaviour(
         "code": "context_length_exceeded",
     },
 )
-
-
-def make_bot(server: FakeOpenAI, **kwargs: Any) -> ChatBot:
-    return ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5, **kwargs)
 
 
 def test_estimates_count_cjk_per_character_and_other_text_per_four() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import CHATCLI, Terminal
+from tests.conftest import Terminal
+from tests.conftest import run_chatcli as run
 from tests.fake_server import Behaviour, FakeOpenAI
 
 Start = Callable[..., Terminal]
@@ -159,17 +159,6 @@ FAULTS: dict[str, Fault] = {
     "whitespace reply": Fault([Behaviour(reply="  \n ")], 1, "the model returned only whitespace"),
     "done without content": Fault([Behaviour(raw_events=["[DONE]"])], 1, "empty reply"),
 }
-
-
-def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CHATCLI, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.mark.parametrize("name", list(FAULTS))

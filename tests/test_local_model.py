@@ -129,6 +129,7 @@ def test_model_name_drops_the_quantisation_suffix() -> None:
     assert local.model_name(Path("tiny.gguf")) == "tiny"
 
 
+@pytest.mark.local_extra
 def test_bundled_model_is_found_in_place_without_loading_llama_cpp() -> None:
     code = (
         "import sys; from chatcli import local; p = local.bundled_model(); "

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from chatcli import store as store_module
-from chatcli.bot import ChatBot
 from chatcli.sessions import Recorder
 from chatcli.store import (
     MIGRATIONS,
@@ -28,6 +27,7 @@ from chatcli.store import (
     to_json,
     to_markdown,
 )
+from tests.conftest import make_bot
 from tests.fake_server import FakeOpenAI
 
 PARTS = [
@@ -463,7 +463,7 @@ def test_a_save_that_fails_mid_session_warns_once_and_chatting_goes_on(
     tmp_path: Path, server: FakeOpenAI
 ) -> None:
     path = tmp_path / "conversations.db"
-    bot = ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5)
+    bot = make_bot(server)
     warnings: list[str] = []
     recorder = Recorder(bot, Store(path, busy_timeout=0.1), warnings.append)
     bot("saved")
