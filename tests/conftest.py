@@ -175,15 +175,17 @@ class Terminal:
         return self.child.exitstatus
 
     def end(self) -> None:
-        """Leave as a user would (Ctrl-C for a reply or a half-typed line, then Ctrl-D), so
-        chatcli runs its exit handlers and its coverage data is saved; kill it only if it
-        still runs after that (a test that left it in a state no key ends)."""
-        if self.child.isalive():
-            self.child.sendintr()
-            for _ in range(3):
-                self.child.sendeof()
-                if self.child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=5) == 0:
-                    break
+        """Leave as a user would, so chatcli runs its exit handlers and its coverage data is
+        saved: Ctrl-D until it ends (one typed before the editor is ready may be dropped),
+        with a Ctrl-C first after a few (a half-typed line, a reply still coming). Killed
+        only if it still runs after that: a state no key ends."""
+        for attempt in range(6):
+            if not self.child.isalive():
+                break
+            if attempt == 3:
+                self.child.sendintr()
+            self.child.sendeof()
+            self.child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=1 if attempt < 5 else 5)
         self.child.terminate(force=True)
         self.child.close()
 
