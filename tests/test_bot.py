@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chatcli.bot import ChatBot
-from chatcli.errors import EmptyReply, MissingApiKey
+from chatcli.errors import EmptyReply, MissingApiKey, is_api_error
 from chatcli.settings import GenerationParams, Settings
 from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
@@ -122,8 +122,9 @@ def test_failed_request_leaves_history_untouched(server: FakeOpenAI, behaviour: 
     bot("first")
     before = list(bot.history)
     server.expect(behaviour)
-    with pytest.raises(Exception):  # noqa: B017 - each case raises its own kind
+    with pytest.raises(Exception) as failed:  # each case raises its own kind
         bot("second")
+    assert is_api_error(failed.value), repr(failed.value)  # one the REPL survives, not a bug
     assert bot.history == before
     assert None not in [m["content"] for m in bot.history]
     bot("third")

@@ -209,13 +209,19 @@ def test_unwritable_data_dir_still_chats(terminal: Start, tmp_path: Path) -> Non
 
 
 def test_spaces_only_and_control_characters(terminal: Start, server: FakeOpenAI) -> None:
+    """Spaces only send nothing; a typed Ctrl-A is the editor's Home key; a pasted control
+    character is sent as it is and shown inert."""
     term = terminal()
     term.prompt()
     term.send("     ")
     term.prompt()
     term.send("a\x01b")
-    term.expect("Echo:")
-    assert len(server.chat_requests) == 1
+    term.expect("Echo: ba")
+    term.prompt()
+    term.child.send("\x1b[200~c\x01d\x1b[201~")
+    term.send("")
+    term.expect("Echo: c␁d")
+    assert [r["messages"][-1]["content"] for r in server.chat_requests] == ["ba", "c\x01d"]
 
 
 def test_one_megabyte_paste_is_sent_whole(terminal: Start, server: FakeOpenAI) -> None:
@@ -264,10 +270,15 @@ def test_save_to_full_disk_is_one_line(terminal: Start) -> None:
 )
 def test_settings_parser_never_crashes(given_values: dict[str, object]) -> None:
     try:
-        Settings(**given_values)
+        settings = Settings(**given_values)
     except ValidationError as exc:
         message = describe_validation_error(exc, set(given_values))
         assert message and "\n" not in message
+    else:  # accepted: every value given is kept, and reads back as itself
+        parsed = {key: getattr(settings, key) for key in given_values}
+        assert None not in parsed.values()
+        again = Settings(**parsed)
+        assert {key: getattr(again, key) for key in given_values} == parsed
 
 
 @given(st.text(max_size=40))
