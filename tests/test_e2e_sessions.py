@@ -393,16 +393,24 @@ def test_sessions_subcommand_list_show_export_import_delete(
 
 
 def test_two_chatcli_processes_at_once_lose_nothing(
-    server: FakeOpenAI, env: dict[str, str]
+    terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
+    """A chatcli session holds the database open, one turn saved, while two more chatcli
+    processes each save four one-shot conversations, and it goes on after them."""
+    session = terminal()
+    session.chat("session 1")
     script = 'for i in 1 2 3 4; do "$0" "$1 $i" > /dev/null || exit 1; done'
     writers = [
         subprocess.Popen(["sh", "-c", script, CHATCLI, name], env=env) for name in ("left", "right")
     ]
+    session.chat("session 2")
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    session.chat("session 3")
+    session.quit()
     titles = sorted(str(r[0]) for r in rows(env, "SELECT title FROM conversations"))
-    assert titles == sorted(f"{name} {i}" for name in ("left", "right") for i in range(1, 5))
-    assert rows(env, "SELECT count(*) FROM messages") == [(16,)]
+    one_shots = [f"{name} {i}" for name in ("left", "right") for i in range(1, 5)]
+    assert titles == sorted(["session 1", *one_shots])
+    assert rows(env, "SELECT count(*) FROM messages") == [(16 + 6,)]
 
 
 @pytest.mark.parametrize("flag", ["--context-tokens=0", "--context-tokens=lots"])
