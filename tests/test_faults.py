@@ -156,6 +156,11 @@ FAULTS: dict[str, Fault] = {
         "",
         reply="alive",
     ),
+    "stream ends without a finish reason": Fault(
+        [Behaviour(raw_events=[chunk({"content": "half a rep"}), "[DONE]"])],
+        1,
+        "the stream ended before the reply was finished (no finish reason from the server)",
+    ),
     "empty reply": Fault([Behaviour(reply="")], 1, "the model returned an empty reply"),
     "whitespace reply": Fault([Behaviour(reply="  \n ")], 1, "the model returned only whitespace"),
     "done without content": Fault([Behaviour(raw_events=["[DONE]"])], 1, "empty reply"),
