@@ -117,3 +117,42 @@ def test_damaged_stored_parameters_resume_with_the_defaults(
     sent = server.chat_requests[-1]
     assert [m["content"] for m in sent["messages"]] == ["first", "Echo: first", "second"]
     assert "temperature" not in sent
+
+
+def test_export_where_nothing_can_be_written_is_one_line(env: dict[str, str]) -> None:
+    assert run_chatcli(env, "hi").returncode == 0
+    result = run_chatcli(env, "sessions", "export", "1", "-o", "/proc/chatcli-export.md")
+    assert result.returncode == 2
+    assert result.stderr.startswith("chatcli: /proc/chatcli-export.md: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_picture_is_saved_and_exported_as_a_placeholder(
+    terminal: Start, env: dict[str, str], tmp_path: Path
+) -> None:
+    """/save and `sessions export` name the pictures of a conversation, not paste their bytes."""
+    picture = tmp_path / "pic.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x01" * 20)
+    saved = tmp_path / "talk.md"
+    term = terminal()
+    term.prompt()
+    term.send(f"/image {picture} what is it?")
+    term.expect("Echo: what is it\\? \\[image\\]")
+    term.prompt()
+    term.send(f"/save {saved}")
+    term.expect("saved")
+    term.quit()
+    exported = run_chatcli(env, "sessions", "export", "1").stdout
+    for text in (saved.read_text(), exported):
+        assert "what is it?\n" in text and "\n[image]\n" in text
+        assert "base64" not in text
+
+
+def test_an_editor_that_fails_is_one_line(terminal: Start, server: FakeOpenAI) -> None:
+    term = terminal(extra_env={"EDITOR": "false"})
+    term.prompt()
+    term.send("/edit")
+    term.expect("\\$EDITOR \\(false\\): ")
+    term.chat("after the editor")
+    term.quit()
+    assert [m["content"] for m in server.chat_requests[-1]["messages"]] == ["after the editor"]
