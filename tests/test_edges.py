@@ -69,12 +69,16 @@ def test_init_config_where_nothing_can_be_written(
 def test_sessions_delete_asks_first_in_a_terminal(env: dict[str, str]) -> None:
     assert run_chatcli(env, "keep me").returncode == 0
 
-    def delete(answer: str) -> str:
+    def delete(answer: str | None) -> str:
+        """Answer the question with a line, or with Ctrl-D (None)."""
         child = pexpect.spawn(
             CHATCLI, ["sessions", "delete", "1"], env=env, encoding="utf-8", timeout=15
         )
         child.expect_exact("delete conversation #1 “keep me”? [y/N] ")
-        child.sendline(answer)
+        if answer is None:
+            child.sendeof()
+        else:
+            child.sendline(answer)
         child.expect(pexpect.EOF)
         child.close()
         assert child.exitstatus == 0
@@ -82,6 +86,7 @@ def test_sessions_delete_asks_first_in_a_terminal(env: dict[str, str]) -> None:
 
     assert "not deleted" in delete("")
     assert "not deleted" in delete("n")
+    assert "not deleted" in delete(None)
     assert "keep me" in run_chatcli(env, "sessions", "list").stdout
     assert "deleted conversation #1" in delete("y")
     assert "keep me" not in run_chatcli(env, "sessions", "list").stdout
