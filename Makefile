@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: chat test test-fast lint bench clean
+.PHONY: chat test test-fast lint bench mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +26,24 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Under coverage, children included (see [tool.coverage.run]): the report is line and branch.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report
 
-# While iterating: skip the real-model tests.
+# While iterating: skip the real-model tests and those that need the local extra.
 test-fast: lint
-	$(BIN)/pytest -m 'not local_model'
+	$(BIN)/pytest -m 'not local_model and not local_extra'
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/local_model.py
 
+# Each safety mechanism removed in turn (tests/mutants.py): some test must fail every time.
+mutants: $(VENV)/.installed-dev
+	$(BIN)/python tests/mutants.py
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -9,10 +9,12 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
 
+from chatcli.bot import ChatBot
 from tests.fake_server import FakeOpenAI
 
 CHATCLI = str(Path(sys.executable).with_name("chatcli"))
@@ -23,17 +25,31 @@ CHATCLI = str(Path(sys.executable).with_name("chatcli"))
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 SCREEN_ROWS, SCREEN_COLS = 40, 120
+KEY = "sk-test-key-123456"
+"""The API key the `env` fixture gives chatcli: tests look for it where it must never be."""
 
 
 def run_chatcli(
-    env: dict[str, str], *args: str, stdin: bytes = b""
+    env: dict[str, str],
+    *args: str,
+    stdin: str | bytes = b"",
+    cwd: Path | None = None,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     """The installed chatcli in a pipeline: stdin a pipe holding `stdin`, stdout and stderr
     captured apart (decoded as UTF-8, so stray bytes would show)."""
-    result = subprocess.run([CHATCLI, *args], env=env, input=stdin, capture_output=True, timeout=60)
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    result = subprocess.run(
+        [CHATCLI, *args], env=env, cwd=cwd, input=data, capture_output=True, timeout=timeout
+    )
     return subprocess.CompletedProcess(
         result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
     )
+
+
+def make_bot(server: FakeOpenAI, **kwargs: Any) -> ChatBot:
+    """A ChatBot on the loopback server that fails at once instead of retrying."""
+    return ChatBot(api_key=KEY, base_url=server.base_url, max_retries=0, timeout=5, **kwargs)
 
 
 def start_chatcli(
@@ -110,7 +126,7 @@ def server(_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
 def env(isolated: Path, server: FakeOpenAI) -> dict[str, str]:
     """Environment for a chatcli child process pointed at the loopback server."""
     environ = clean_environ(isolated)
-    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-test-key-123456")
+    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY=KEY)
     return environ
 
 
@@ -147,10 +163,38 @@ class Terminal:
     def send(self, line: str) -> None:
         self.child.send(line + "\r")
 
+    def chat(self, *messages: str) -> None:
+        """Each message at its own prompt, answered by the loopback server's echo."""
+        for message in messages:
+            self.prompt()
+            self.send(message)
+            self.expect("Echo: " + message)
+
+    def quit(self) -> None:
+        """The exit word at the next prompt: chatcli must end with status 0."""
+        self.prompt()
+        self.send("退出")
+        assert self.exit_status() == 0
+
     def exit_status(self) -> int | None:
         self.child.expect(pexpect.EOF)
         self.child.close()
         return self.child.exitstatus
+
+    def end(self) -> None:
+        """Leave as a user would, so chatcli runs its exit handlers and its coverage data is
+        saved: Ctrl-D until it ends (one typed before the editor is ready may be dropped),
+        with a Ctrl-C first after a few (a half-typed line, a reply still coming). Killed
+        only if it still runs after that: a state no key ends."""
+        for attempt in range(6):
+            if not self.child.isalive():
+                break
+            if attempt == 3:
+                self.child.sendintr()
+            self.child.sendeof()
+            self.child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=1 if attempt < 5 else 5)
+        self.child.terminate(force=True)
+        self.child.close()
 
 
 @pytest.fixture
@@ -164,5 +208,4 @@ def terminal(env: dict[str, str]) -> Iterator[Callable[..., Terminal]]:
 
     yield start
     for term in started:
-        if term.child.isalive():
-            term.child.terminate(force=True)
+        term.end()

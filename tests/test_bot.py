@@ -5,13 +5,10 @@ from __future__ import annotations
 import pytest
 
 from chatcli.bot import ChatBot
-from chatcli.errors import EmptyReply, MissingApiKey
+from chatcli.errors import EmptyReply, MissingApiKey, is_api_error
 from chatcli.settings import GenerationParams, Settings
+from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
-
-
-def make_bot(server: FakeOpenAI, **kwargs: object) -> ChatBot:
-    return ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5, **kwargs)  # type: ignore[arg-type]
 
 
 def test_call_returns_text_and_remembers(server: FakeOpenAI) -> None:
@@ -125,8 +122,9 @@ def test_failed_request_leaves_history_untouched(server: FakeOpenAI, behaviour: 
     bot("first")
     before = list(bot.history)
     server.expect(behaviour)
-    with pytest.raises(Exception):  # noqa: B017 - each case raises its own kind
+    with pytest.raises(Exception) as failed:  # each case raises its own kind
         bot("second")
+    assert is_api_error(failed.value), repr(failed.value)  # one the REPL survives, not a bug
     assert bot.history == before
     assert None not in [m["content"] for m in bot.history]
     bot("third")

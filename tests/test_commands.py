@@ -272,3 +272,30 @@ def test_copy_after_load_uses_the_history(
     dispatch(ctx, f"/load {path}")
     dispatch(ctx, "/copy")
     assert rec.copied == ["loaded answer"]
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("/model two words", "/model NAME: two words"),
+        ("/set temperature", "usage: /set PARAM VALUE (/set alone lists them)"),
+        ("/set stop 'unclosed", "/set: No closing quotation"),
+        ("/unset", "/unset PARAM"),
+        ("/retry", "nothing to retry"),
+        ("/copy", "no reply to copy yet"),
+        ("/load", "/load PATH"),
+        ("/load /nonexistent/talk.json", "/nonexistent/talk.json: No such file or directory"),
+        ("/image", "/image PATH|URL [QUESTION]"),
+        ("/image 'unclosed", "/image: No closing quotation"),
+        ("/pick first", "/pick K"),
+        ("/pick 9", "no reply yet"),
+    ],
+)
+def test_a_misused_command_is_one_error_line_and_changes_nothing(
+    ctx: Context, rec: Recorder, bot: ChatBot, line: str, error: str
+) -> None:
+    params, model = bot.params.model_dump(), bot.model
+    dispatch(ctx, line)
+    assert rec.errors == [error]
+    assert rec.lines == [] and rec.sent == [] and rec.copied == []
+    assert bot.history == [] and bot.params.model_dump() == params and bot.model == model

@@ -3,8 +3,6 @@ still says the prompt is too long."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import openai
 import pytest
 from hypothesis import given
@@ -23,6 +21,7 @@ from chatcli.bot import (
     group_turns,
 )
 from chatcli.settings import GenerationParams
+from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 
 OVERFLOW = Behaviour(
@@ -32,10 +31,6 @@ OVERFLOW = Behaviour(
         "code": "context_length_exceeded",
     },
 )
-
-
-def make_bot(server: FakeOpenAI, **kwargs: Any) -> ChatBot:
-    return ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5, **kwargs)
 
 
 def test_estimates_count_cjk_per_character_and_other_text_per_four() -> None:
@@ -154,11 +149,13 @@ def test_requests_drop_the_oldest_turns_but_the_history_keeps_them(server: FakeO
     turn = bot.stream_turn("the newest question")
     list(turn)
     sent = server.chat_requests[-1]["messages"]
+    # The budget is 750 (a quarter of 1000 kept for the reply). The server counts each turn
+    # as 64 + 65 tokens (253 and 259 JSON characters, a token per four, plus one), the system
+    # message as 3, the new question as 6: five turns (654) fit, six (783) do not.
     assert sent[0] == {"role": "system", "content": "be brief"}
+    assert sent[1:-1] == bot.history[14:24]  # the newest five turns, whole and in order
+    assert sent[1]["content"] == "question 7 " + "words " * 40
     assert sent[-1] == {"role": "user", "content": "the newest question"}
-    assert turn.plan.dropped > 0
-    assert len(sent) == 2 + 2 * (12 - turn.plan.dropped)
-    assert sent[1]["content"] == f"question {turn.plan.dropped} " + "words " * 40
     assert len(bot.history) == 2 * 13  # only the request was trimmed
 
 
@@ -168,7 +165,8 @@ def test_the_estimate_is_calibrated_by_the_servers_count(server: FakeOpenAI) -> 
     usage = bot.replies[-1].usage
     assert usage is not None
     actual = usage.prompt_tokens + usage.completion_tokens
-    assert bot.token_scale != 1.0
+    uncalibrated = REQUEST_OVERHEAD + sum(estimate_message(m) for m in bot.history)
+    assert abs(uncalibrated - actual) > 2 * len(bot.history)  # the raw estimate is off
     assert abs(bot.context_size() - actual) <= len(bot.history)  # rounding per message
 
 
@@ -187,7 +185,11 @@ def test_context_length_exceeded_trims_further_and_retries_once(server: FakeOpen
     assert second["messages"][-1]["content"] == "and now?"
     assert bot.learned_budget is not None and bot.prompt_budget == bot.learned_budget
     bot("next")  # the learned budget spares the next turn the failing first attempt
-    assert len(server.chat_requests[-1]["messages"]) < 15
+    following = server.chat_requests[-1]["messages"]
+    assert len(server.chat_requests) == 6 + 3
+    assert len(following) == len(second["messages"])  # the new turn replaced an older one
+    assert following[-3:-1] == bot.history[-4:-2]  # the "and now?" turn, then the new one
+    assert following[-1] == {"role": "user", "content": "next"}
 
 
 def test_no_retry_when_nothing_is_left_to_drop(server: FakeOpenAI) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 
-from tests.conftest import CHATCLI, Terminal
+from tests.conftest import Terminal
+from tests.conftest import run_chatcli as run
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
 Start = Callable[..., Terminal]
@@ -162,17 +163,6 @@ def test_chinese_interface(terminal: Start, env: dict[str, str]) -> None:
     term.prompt()
     term.send("/clear")
     term.expect("对话历史已清空")
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CHATCLI, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_every_flag_arrives_in_the_request(env: dict[str, str], server: FakeOpenAI) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.conftest import CHATCLI, Terminal
+from tests.conftest import CHATCLI, KEY, Terminal
+from tests.conftest import run_chatcli as chatcli
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
 Start = Callable[..., Terminal]
-KEY = "sk-test-key-123456"  # the key the `env` fixture gives chatcli
 
 
 def db_path(env: dict[str, str]) -> Path:
@@ -32,25 +32,6 @@ def rows(env: dict[str, str], sql: str) -> list[tuple[object, ...]]:
         db.close()
 
 
-def chatcli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CHATCLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
-    )
-
-
-def chat(term: Terminal, *messages: str) -> None:
-    for message in messages:
-        term.prompt()
-        term.send(message)
-        term.expect("Echo: " + message)
-
-
-def quit_chat(term: Terminal) -> None:
-    term.prompt()
-    term.send("退出")
-    assert term.exit_status() == 0
-
-
 def contents(request: dict[str, object]) -> list[object]:
     return [m["content"] for m in request["messages"]]  # type: ignore[attr-defined, index]
 
@@ -59,15 +40,15 @@ def test_chat_quit_continue_and_the_conversation_is_there(
     terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
     term = terminal("-m", "deepseek-chat", "-s", "你是一个诗人。", "--temperature", "0.2")
-    chat(term, "你好，我是羚伊", "写一首关于秋天的诗")
-    quit_chat(term)
+    term.chat("你好，我是羚伊", "写一首关于秋天的诗")
+    term.quit()
 
     term = terminal("-c")
     term.expect("resumed #1")
     term.expect("你好，我是羚伊")  # the recap of the last turns
     term.expect("Echo: 写一首关于秋天的诗")
-    chat(term, "我叫什么？")
-    quit_chat(term)
+    term.chat("我叫什么？")
+    term.quit()
     last = server.chat_requests[-1]
     assert last["model"] == "deepseek-chat"
     assert last["temperature"] == 0.2
@@ -83,8 +64,8 @@ def test_chat_quit_continue_and_the_conversation_is_there(
     # flags on the command line win over what the conversation stored
     term = terminal("--session", "1", "--temperature", "0.9", "-m", "qwen-plus")
     term.expect("resumed #1")
-    chat(term, "再来")
-    quit_chat(term)
+    term.chat("再来")
+    term.quit()
     last = server.chat_requests[-1]
     assert (last["model"], last["temperature"]) == ("qwen-plus", 0.9)
     assert contents(last)[0] == "你是一个诗人。" and len(contents(last)) == 8
@@ -94,7 +75,7 @@ def test_kill_9_mid_reply_loses_no_finished_turn(
     terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
     term = terminal()
-    chat(term, "first", "second")
+    term.chat("first", "second")
     server.expect(Behaviour(reply="slow " * 300, hold=Gate(after=3)))  # never released
     term.prompt()
     term.send("third, never finished")
@@ -112,7 +93,7 @@ def test_kill_9_mid_reply_loses_no_finished_turn(
     ]
     term = terminal("-c")
     screen = term.expect("resumed #1.*2 turns")
-    chat(term, "after the crash")
+    term.chat("after the crash")
     assert "slow" not in screen + term.transcript()
     assert contents(server.chat_requests[-1]) == [
         "first",
@@ -135,7 +116,7 @@ def test_interrupted_reply_is_stored_flagged(
     term.child.sendintr()
     term.expect("interrupted")
     gate.open()
-    quit_chat(term)
+    term.quit()
     ((content, interrupted),) = rows(
         env, "SELECT content, interrupted FROM messages WHERE role = 'assistant'"
     )
@@ -147,8 +128,8 @@ def test_interrupted_reply_is_stored_flagged(
 
 def test_private_stores_nothing(terminal: Start, server: FakeOpenAI, env: dict[str, str]) -> None:
     term = terminal("--private")
-    chat(term, "a secret")
-    quit_chat(term)
+    term.chat("a secret")
+    term.quit()
     assert not db_path(env).exists()
     assert chatcli(env, "--private", "one-shot secret").returncode == 0
     assert not db_path(env).exists()
@@ -156,8 +137,8 @@ def test_private_stores_nothing(terminal: Start, server: FakeOpenAI, env: dict[s
     assert chatcli(env, "kept").returncode == 0
     term = terminal("--private", "-c")  # resuming reads the store, and still writes nothing
     term.expect("resumed #1")
-    chat(term, "not kept")
-    quit_chat(term)
+    term.chat("not kept")
+    term.quit()
     assert contents(server.chat_requests[-1]) == ["kept", "Echo: kept", "not kept"]
     assert rows(env, "SELECT count(*) FROM messages") == [(2,)]
 
@@ -166,8 +147,8 @@ def test_the_api_key_never_reaches_the_disk(
     terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
     term = terminal("--api-key", KEY + "-flag", "-s", "SYSTEM-MARKER")
-    chat(term, "USER-MARKER")
-    quit_chat(term)
+    term.chat("USER-MARKER")
+    term.quit()
     files = list(db_path(env).parent.iterdir())
     data = b"".join(f.read_bytes() for f in files)
     assert (
@@ -223,7 +204,7 @@ def test_repl_commands_list_search_resume_title_delete(
     term.prompt()
     term.send("/resume 1")
     term.expect("resumed #1")
-    chat(term, "要排队吗")
+    term.chat("要排队吗")
     term.prompt()
     term.send("/title 周末吃什么")
     term.expect("conversation title: 周末吃什么")
@@ -246,8 +227,8 @@ def test_repl_commands_list_search_resume_title_delete(
     term.prompt()
     term.send("/new")
     term.expect("new conversation started")
-    chat(term, "fresh start")
-    quit_chat(term)
+    term.chat("fresh start")
+    term.quit()
     assert contents(server.chat_requests[-1]) == ["fresh start"]
     assert rows(env, "SELECT id, title FROM conversations ORDER BY id") == [
         (1, "周末吃什么"),
@@ -260,12 +241,12 @@ def test_undo_and_retry_are_mirrored_in_the_store(
     terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
     term = terminal()
-    chat(term, "one", "two")
+    term.chat("one", "two")
     term.prompt()
     term.send("/undo")
     term.expect("dropped the last question and reply")
-    chat(term, "three")
-    quit_chat(term)
+    term.chat("three")
+    term.quit()
     stored = [r[0] for r in rows(env, "SELECT content FROM messages ORDER BY position")]
     assert stored == ["one", "Echo: one", "three", "Echo: three"]
 
@@ -274,12 +255,12 @@ def test_clear_starts_a_new_conversation_and_keeps_the_old(
     terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
     term = terminal()
-    chat(term, "same question")
+    term.chat("same question")
     term.prompt()
     term.send("/clear")
     term.expect("history cleared")
-    chat(term, "same question")
-    quit_chat(term)
+    term.chat("same question")
+    term.quit()
     assert rows(env, "SELECT conversation_id, count(*) FROM messages GROUP BY 1") == [
         (1, 2),
         (2, 2),
@@ -295,11 +276,11 @@ def test_a_damaged_database_warns_and_chatcli_still_chats(
     path.write_bytes(garbage)
     term = terminal()
     term.expect(r"conversations will not be saved \(history off\).*not a SQLite database")
-    chat(term, "still works")
+    term.chat("still works")
     term.prompt()
     term.send("/sessions")
     term.expect("history is off")
-    quit_chat(term)
+    term.quit()
     assert path.read_bytes() == garbage  # nothing overwritten
     result = chatcli(env, "one-shot too")
     assert (result.returncode, result.stdout) == (0, "Echo: one-shot too\n")
@@ -320,8 +301,8 @@ def test_a_locked_database_warns_and_chatcli_still_chats(
     try:
         term = terminal()
         term.expect(r"history off.*locked")
-        chat(term, "works anyway")
-        quit_chat(term)
+        term.chat("works anyway")
+        term.quit()
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -342,7 +323,7 @@ def test_long_chat_says_what_it_left_out(
     assert sent[-1] == f"q7 {words}"
     assert f"q0 {words}" not in sent
     assert len(sent) % 2 == 1  # whole turns only
-    quit_chat(term)
+    term.quit()
     assert rows(env, "SELECT count(*) FROM messages") == [(16,)]  # the store keeps everything
 
 
@@ -350,7 +331,7 @@ def test_context_overflow_from_the_server_is_retried_once(
     terminal: Start, server: FakeOpenAI
 ) -> None:
     term = terminal()
-    chat(term, "one", "two", "three")
+    term.chat("one", "two", "three")
     server.expect(
         Behaviour(
             status=400,
@@ -414,16 +395,24 @@ def test_sessions_subcommand_list_show_export_import_delete(
 
 
 def test_two_chatcli_processes_at_once_lose_nothing(
-    server: FakeOpenAI, env: dict[str, str]
+    terminal: Start, server: FakeOpenAI, env: dict[str, str]
 ) -> None:
+    """A chatcli session holds the database open, one turn saved, while two more chatcli
+    processes each save four one-shot conversations, and it goes on after them."""
+    session = terminal()
+    session.chat("session 1")
     script = 'for i in 1 2 3 4; do "$0" "$1 $i" > /dev/null || exit 1; done'
     writers = [
         subprocess.Popen(["sh", "-c", script, CHATCLI, name], env=env) for name in ("left", "right")
     ]
+    session.chat("session 2")
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    session.chat("session 3")
+    session.quit()
     titles = sorted(str(r[0]) for r in rows(env, "SELECT title FROM conversations"))
-    assert titles == sorted(f"{name} {i}" for name in ("left", "right") for i in range(1, 5))
-    assert rows(env, "SELECT count(*) FROM messages") == [(16,)]
+    one_shots = [f"{name} {i}" for name in ("left", "right") for i in range(1, 5)]
+    assert titles == sorted(["session 1", *one_shots])
+    assert rows(env, "SELECT count(*) FROM messages") == [(16 + 6,)]
 
 
 @pytest.mark.parametrize("flag", ["--context-tokens=0", "--context-tokens=lots"])

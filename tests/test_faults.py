@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import CHATCLI, Terminal
+from tests.conftest import Terminal
+from tests.conftest import run_chatcli as run
 from tests.fake_server import Behaviour, FakeOpenAI
 
 Start = Callable[..., Terminal]
@@ -155,21 +156,15 @@ FAULTS: dict[str, Fault] = {
         "",
         reply="alive",
     ),
+    "stream ends without a finish reason": Fault(
+        [Behaviour(raw_events=[chunk({"content": "half a rep"}), "[DONE]"])],
+        1,
+        "the stream ended before the reply was finished (no finish reason from the server)",
+    ),
     "empty reply": Fault([Behaviour(reply="")], 1, "the model returned an empty reply"),
     "whitespace reply": Fault([Behaviour(reply="  \n ")], 1, "the model returned only whitespace"),
     "done without content": Fault([Behaviour(raw_events=["[DONE]"])], 1, "empty reply"),
 }
-
-
-def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CHATCLI, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.mark.parametrize("name", list(FAULTS))
@@ -184,6 +179,38 @@ def test_fault_in_one_shot(name: str, env: dict[str, str], server: FakeOpenAI) -
         assert len(result.stderr.strip().splitlines()) <= 2
     if fault.reply:
         assert result.stdout.startswith(fault.reply)
+
+
+def test_retry_after_is_honoured(env: dict[str, str], server: FakeOpenAI) -> None:
+    """The retry waits as long as the server asked (the SDK's own backoff is under a second).
+    A lower bound only: a loaded machine can make the run longer, never shorter."""
+    server.expect(Behaviour(status=429, headers={"Retry-After": "3"}))
+    started = time.monotonic()
+    result = run(env, "--max-retries", "1", "hello")
+    assert result.returncode == 0 and result.stdout == "Echo: hello\n", result.stderr
+    assert time.monotonic() - started >= 3
+    assert len(server.chat_requests) == 2
+
+
+@pytest.mark.parametrize("name", [name for name, fault in FAULTS.items() if fault.args])
+def test_repl_survives_the_faults_that_need_flags(
+    name: str, terminal: Start, server: FakeOpenAI
+) -> None:
+    """The faults the long REPL session below cannot play (they need their own retries or
+    timeout): the same line as in one-shot, then the chat goes on with a consistent history."""
+    fault = FAULTS[name]
+    server.expect(*fault.behaviours)
+    term = terminal(*fault.args)
+    term.prompt()
+    term.send("hello")
+    if fault.exit_code == 0:
+        term.expect("Echo: hello")
+    else:
+        term.child.expect_exact(fault.message)
+    term.chat("ping")
+    kept = ["hello", "Echo: hello"] if fault.exit_code == 0 else []
+    assert [m["content"] for m in server.chat_requests[-1]["messages"]] == [*kept, "ping"]
+    term.quit()
 
 
 def test_connection_refused(env: dict[str, str]) -> None:
@@ -256,7 +283,7 @@ def test_repl_survives_every_fault_with_consistent_history(
             term.expect("tokens")
             expected += [f"q {name}", fault.reply or ""]
         else:
-            term.expect("error: ")
+            term.child.expect_exact(fault.message)
         term.prompt()
         term.send("ping")
         term.expect("Echo: ping")

@@ -129,6 +129,7 @@ def test_model_name_drops_the_quantisation_suffix() -> None:
     assert local.model_name(Path("tiny.gguf")) == "tiny"
 
 
+@pytest.mark.local_extra
 def test_bundled_model_is_found_in_place_without_loading_llama_cpp() -> None:
     code = (
         "import sys; from chatcli import local; p = local.bundled_model(); "
@@ -276,6 +277,20 @@ def test_the_server_wants_its_per_run_key(llama: local.LocalServer) -> None:
         urllib.request.urlopen(llama.base_url + "/models", timeout=10)
     assert refused.value.code == 401
     assert llama.api_key not in " ".join(_argv(llama.process.pid) or [])
+
+
+@local_model
+def test_each_local_server_has_its_own_key(llama: local.LocalServer) -> None:
+    """A key fixed in the code would let any local process use the server: each run draws
+    its own, and one server refuses the other's."""
+    with local.start(ctx=256) as other:
+        assert other.api_key != llama.api_key
+        request = urllib.request.Request(
+            other.base_url + "/models", headers={"Authorization": f"Bearer {llama.api_key}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
 
 
 # --- start failures ---------------------------------------------------------------------------

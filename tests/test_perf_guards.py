@@ -50,6 +50,7 @@ def test_version_and_help_do_not_import_openai(flag: str) -> None:
     assert "pydantic" not in loaded and "rich" not in loaded
 
 
+@pytest.mark.local_extra  # chatcli.llama_child imports llama_cpp
 def test_no_chatcli_module_imports_openai_or_markdown_at_import_time() -> None:
     """openai loads on first send (or in the warm-up thread); rich.markdown on first render."""
     loaded = loaded_after(

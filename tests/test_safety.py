@@ -6,7 +6,6 @@ import io
 import logging
 import os
 import stat
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,11 +18,10 @@ from chatcli.commands import split
 from chatcli.logs import Redactor
 from chatcli.sanitize import neutralise
 from chatcli.settings import Settings, describe_validation_error
-from tests.conftest import CHATCLI, Terminal
+from tests.conftest import KEY, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 
 Start = Callable[..., Terminal]
-KEY = "sk-test-key-123456"
 
 HOSTILE = (
     "Title \x1b]0;pwned-title\x07 then \x1b]52;c;ZXZpbA==\x07 and "
@@ -87,10 +85,16 @@ def test_hostile_reply_is_inert_on_the_terminal(terminal: Start, server: FakeOpe
 
 def test_raw_mode_writes_model_text_unchanged(env: dict[str, str], server: FakeOpenAI) -> None:
     server.expect(Behaviour(chunks=[HOSTILE]))
-    result = subprocess.run([CHATCLI, "hi"], env=env, capture_output=True, text=True, timeout=30)
+    result = run_chatcli(env, "hi")
     assert result.stdout == HOSTILE + "\n"
 
 
+SINK = pytest.mark.xfail(
+    strict=True, reason="a key the server echoes is masked by the sink branch's key masker"
+)
+
+
+@SINK
 def test_api_key_never_shown_or_stored(
     terminal: Start, server: FakeOpenAI, isolated: Path, tmp_path: Path
 ) -> None:
@@ -98,7 +102,7 @@ def test_api_key_never_shown_or_stored(
     term = terminal()
     term.prompt()
     term.send("hello")
-    term.expect("401")
+    term.expect("Incorrect API key provided")
     term.prompt()
     term.send("again")
     term.expect("Echo: again")
@@ -113,16 +117,20 @@ def test_api_key_never_shown_or_stored(
     assert on_disk
     for path in on_disk:
         assert KEY.encode() not in path.read_bytes(), path
+    assert KEY not in term.transcript()
+
+
+@SINK
+def test_key_in_json_output_masked(env: dict[str, str], server: FakeOpenAI) -> None:
+    server.expect(Behaviour(status=401, error={"message": f"Incorrect API key provided: {KEY}"}))
+    result = run_chatcli(env, "--json-output", "hi")
+    assert result.returncode == 1
+    assert '"error"' in result.stdout and "Incorrect API key provided" in result.stdout
+    assert KEY not in result.stdout + result.stderr
 
 
 def test_api_key_flag_warns_about_process_list(env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [CHATCLI, "--api-key", "sk-flag-key-999", "hi"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_chatcli(env, "--api-key", "sk-flag-key-999", "hi")
     assert result.returncode == 0
     assert "visible to other users in the process list" in result.stderr
     assert "sk-flag-key-999" not in result.stderr + result.stdout
@@ -160,25 +168,60 @@ def test_files_are_private(terminal: Start, isolated: Path, tmp_path: Path) -> N
     assert stat.S_IMODE((tmp_path / "talk.md").stat().st_mode) == 0o600
 
 
-def test_unwritable_home_still_chats(terminal: Start, isolated: Path) -> None:
-    os.chmod(isolated, 0o500)
-    try:
-        term = terminal(extra_env={"XDG_DATA_HOME": str(isolated / "data")})
-        term.prompt()
-        term.send("hi")
-        term.expect("Echo: hi")
-    finally:
-        os.chmod(isolated, 0o700)
+def test_overwritten_files_become_private(
+    terminal: Start, env: dict[str, str], isolated: Path, tmp_path: Path
+) -> None:
+    """Files that exist already, readable by all (0644), end 0600 once chatcli writes them."""
+    data = isolated / ".local/share/chatcli"
+    data.mkdir(parents=True)
+    targets = [
+        data / "conversations.db",
+        data / "input_history",
+        tmp_path / "talk.md",
+        tmp_path / "export.json",
+    ]
+    for path in targets:
+        path.write_bytes(b"")
+        path.chmod(0o644)
+    term = terminal()
+    term.chat("hi")
+    term.prompt()
+    term.send(f"/save {targets[2]}")
+    term.expect("saved")
+    term.quit()
+    result = run_chatcli(env, "sessions", "export", "1", "--format", "json", "-o", str(targets[3]))
+    assert result.returncode == 0, result.stderr
+    assert "Echo: hi" in targets[2].read_text() and "Echo: hi" in targets[3].read_text()
+    for path in targets:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_unwritable_data_dir_still_chats(terminal: Start, tmp_path: Path) -> None:
+    """The data directory cannot be created, even by root (its parent is a regular file):
+    chatcli says history is off, and chats."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    term = terminal(extra_env={"XDG_DATA_HOME": str(blocker)})
+    term.expect("history off")
+    term.chat("hi", "still here")
+    term.quit()
+    assert blocker.read_text() == ""
 
 
 def test_spaces_only_and_control_characters(terminal: Start, server: FakeOpenAI) -> None:
+    """Spaces only send nothing; a typed Ctrl-A is the editor's Home key; a pasted control
+    character is sent as it is and shown inert."""
     term = terminal()
     term.prompt()
     term.send("     ")
     term.prompt()
     term.send("a\x01b")
-    term.expect("Echo:")
-    assert len(server.chat_requests) == 1
+    term.expect("Echo: ba")
+    term.prompt()
+    term.child.send("\x1b[200~c\x01d\x1b[201~")
+    term.send("")
+    term.expect("Echo: c␁d")
+    assert [r["messages"][-1]["content"] for r in server.chat_requests] == ["ba", "c\x01d"]
 
 
 def test_one_megabyte_paste_is_sent_whole(terminal: Start, server: FakeOpenAI) -> None:
@@ -227,10 +270,15 @@ def test_save_to_full_disk_is_one_line(terminal: Start) -> None:
 )
 def test_settings_parser_never_crashes(given_values: dict[str, object]) -> None:
     try:
-        Settings(**given_values)
+        settings = Settings(**given_values)
     except ValidationError as exc:
         message = describe_validation_error(exc, set(given_values))
         assert message and "\n" not in message
+    else:  # accepted: every value given is kept, and reads back as itself
+        parsed = {key: getattr(settings, key) for key in given_values}
+        assert None not in parsed.values()
+        again = Settings(**parsed)
+        assert {key: getattr(again, key) for key in given_values} == parsed
 
 
 @given(st.text(max_size=40))
@@ -240,11 +288,14 @@ def test_command_splitter_never_crashes(line: str) -> None:
 
 
 def test_debug_logs_requests_without_the_key(env: dict[str, str], server: FakeOpenAI) -> None:
-    result = subprocess.run(
-        [CHATCLI, "--debug", "hi"], env=env, capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 0
+    """A gateway that takes the key in its URL puts the key in every request line: the log
+    shows the requests with the key redacted."""
+    gateway = server.base_url.removesuffix("/v1") + f"/gateway/{KEY}/v1"
+    result = run_chatcli({**env, "OPENAI_BASE_URL": gateway}, "--debug", "hi")
+    assert result.returncode == 0, result.stderr
+    assert KEY in server.requests[-1].path
     assert "HTTP Request: POST" in result.stderr and "/chat/completions" in result.stderr
+    assert "/gateway/[redacted]/v1" in result.stderr
     assert KEY not in result.stderr + result.stdout
 
 
@@ -269,9 +320,7 @@ def test_bad_dotenv_is_one_line(
     work = tmp_path / "project"
     work.mkdir()
     make_env_file(work / ".env")
-    result = subprocess.run(
-        [CHATCLI, "hi"], env=env, cwd=work, capture_output=True, text=True, timeout=30
-    )
+    result = run_chatcli(env, "hi", cwd=work)
     assert result.returncode == 2
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -281,7 +330,5 @@ def test_bad_dotenv_is_one_line(
 def test_dotenv_that_is_a_directory_is_ignored(env: dict[str, str], tmp_path: Path) -> None:
     work = tmp_path / "project"
     (work / ".env").mkdir(parents=True)
-    result = subprocess.run(
-        [CHATCLI, "hi"], env=env, cwd=work, capture_output=True, text=True, timeout=30
-    )
+    result = run_chatcli(env, "hi", cwd=work)
     assert result.returncode == 0 and result.stdout == "Echo: hi\n"

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from chatcli import store as store_module
-from chatcli.bot import ChatBot
 from chatcli.sessions import Recorder
 from chatcli.store import (
     MIGRATIONS,
@@ -28,6 +27,7 @@ from chatcli.store import (
     to_json,
     to_markdown,
 )
+from tests.conftest import make_bot
 from tests.fake_server import FakeOpenAI
 
 PARTS = [
@@ -394,16 +394,15 @@ def test_a_database_locked_while_opening_is_a_clear_error(tmp_path: Path) -> Non
 
 WRITER = textwrap.dedent(
     """\
-    import sys, time
+    import sys
     from pathlib import Path
     from chatcli.store import Store, StoredMessage
 
-    path, name, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[4])
-    turns, shared = int(sys.argv[3]), int(sys.argv[5])
+    path, name = Path(sys.argv[1]), sys.argv[2]
+    turns, shared = int(sys.argv[3]), int(sys.argv[4])
     db = Store(path)
-    deadline = time.monotonic() + 30
-    while not go.exists() and time.monotonic() < deadline:
-        pass
+    print("ready", flush=True)
+    assert sys.stdin.readline() == "go\\n"
     own = None
     for i in range(turns):
         for target in ("own", "shared"):
@@ -415,6 +414,9 @@ WRITER = textwrap.dedent(
             )
             if target == "own":
                 own = saved.conversation_id
+        if i == 0:  # both writers hold a turn in the shared conversation before going on
+            print("started", flush=True)
+            assert sys.stdin.readline() == "go on\\n"
     print(own)
     """
 )
@@ -423,18 +425,24 @@ WRITER = textwrap.dedent(
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "conversations.db"
     shared = save(Store(path), None, "shared start", "a")
-    go = tmp_path / "go"
     turns = 150
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path), name, str(turns), str(go), str(shared)],
+            [sys.executable, "-c", WRITER, str(path), name, str(turns), str(shared)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[1])},
         )
         for name in ("alpha", "beta")
     ]
-    go.touch()
+    for line, answer in (("ready\n", "go\n"), ("started\n", "go on\n")):
+        for writer in writers:  # both reached the line before either goes on
+            assert writer.stdout is not None and writer.stdout.readline() == line
+        for writer in writers:
+            assert writer.stdin is not None
+            writer.stdin.write(answer)
+            writer.stdin.flush()
     own = {}
     for name, writer in zip(("alpha", "beta"), writers, strict=True):
         out, _ = writer.communicate(timeout=120)
@@ -450,6 +458,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert [q for q in mixed if q.startswith(name)] == [
             f"{name} shared q{i}" for i in range(turns)
         ]
+    assert sorted(mixed[1:3]) == ["alpha shared q0", "beta shared q0"]  # they overlapped
     positions = [
         row[0]
         for row in sqlite3.connect(path).execute(
@@ -463,7 +472,7 @@ def test_a_save_that_fails_mid_session_warns_once_and_chatting_goes_on(
     tmp_path: Path, server: FakeOpenAI
 ) -> None:
     path = tmp_path / "conversations.db"
-    bot = ChatBot(api_key="sk-test", base_url=server.base_url, max_retries=0, timeout=5)
+    bot = make_bot(server)
     warnings: list[str] = []
     recorder = Recorder(bot, Store(path, busy_timeout=0.1), warnings.append)
     bot("saved")

@@ -1,0 +1,215 @@
+"""`make mutants`: each safety mechanism the README promises, removed in turn, must fail a test.
+
+Every mutation replaces one exact line (compared without its indentation, which the
+replacement keeps) in a fresh temporary copy of src/ and tests/, then runs the tests named
+for it there, with PYTHONPATH on the copy (the installed `chatcli` then runs the copy too).
+A mutation is KILLED when those tests fail, SURVIVED when they pass. An anchor line that is
+not in the code (or is there twice) is reported as ANCHOR MISSING, apart from a survivor;
+as TODO when the mutation waits for code still on another branch (`todo` names it).
+Before any mutation the union of the tests must pass on an unchanged copy.
+
+    python tests/mutants.py [--list] [NAME...]
+
+Exit status: 0 when every mutation that could be applied was killed and no anchor is missing
+outside the TODO entries, 1 otherwise, 2 when the unchanged copy already fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAFETY = "tests/test_safety.py::"
+LOCAL = "tests/test_local_model.py::"
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    path: str
+    anchor: str
+    replacement: str
+    tests: tuple[str, ...]
+    todo: str = ""
+
+
+MUTATIONS = (
+    Mutation(
+        "neutralise returns its input",
+        "src/chatcli/sanitize.py",
+        "return _UNSAFE.sub(_visible, text)",
+        "return text",
+        (SAFETY + "test_hostile_reply_is_inert_on_the_terminal",),
+    ),
+    Mutation(
+        "the terminal sink writes segments unneutralised",
+        "src/chatcli/sink.py",
+        "yield Segment(neutralise(text), style)",
+        "yield Segment(text, style)",
+        (SAFETY + "test_hostile_reply_is_inert_on_the_terminal",),
+        todo="sink",
+    ),
+    Mutation(
+        "--show-config shows the whole key",
+        "src/chatcli/config_commands.py",
+        'return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 20 else "…"',
+        "return secret",
+        ("tests/test_config.py",),
+    ),
+    Mutation(
+        "a key echoed by the server is not masked (screen, --json-output)",
+        "src/chatcli/sink.py",
+        "text = text.replace(secret, mask_secret(secret))",
+        "pass",
+        (SAFETY + "test_api_key_never_shown_or_stored", SAFETY + "test_key_in_json_output_masked"),
+        todo="sink",
+    ),
+    Mutation(
+        "--debug log unredacted",
+        "src/chatcli/logs.py",
+        "handler.addFilter(Redactor(secrets))",
+        "pass",
+        (SAFETY + "test_debug_logs_requests_without_the_key",),
+    ),
+    Mutation(
+        "an existing file keeps its mode when overwritten",
+        "src/chatcli/paths.py",
+        "os.fchmod(fd, 0o600)",
+        "pass",
+        (SAFETY + "test_files_are_private", SAFETY + "test_overwritten_files_become_private"),
+    ),
+    Mutation(
+        "the llama.cpp child does not watch for chatcli's end",
+        "src/chatcli/llama_child.py",
+        "threading.Thread(target=exit_with_parent, args=(int(argv[0]),), daemon=True).start()",
+        "pass",
+        (LOCAL + "test_server_ends_when_chatcli_is_killed",),
+    ),
+    Mutation(
+        "the local server's key is fixed, not per run",
+        "src/chatcli/local.py",
+        "api_key = secrets.token_urlsafe(24)",
+        'api_key = "chatcli-local-key"',
+        (LOCAL + "test_each_local_server_has_its_own_key",),
+    ),
+    Mutation(
+        "the local server's key on its command line",
+        "src/chatcli/local.py",
+        '*("--host", "127.0.0.1", "--port", str(port)),',
+        '*("--host", "127.0.0.1", "--port", str(port), "--api_key", api_key),',
+        (LOCAL + "test_the_server_wants_its_per_run_key",),
+    ),
+    Mutation(
+        "an unwritable data directory is not caught (history)",
+        "src/chatcli/prompt.py",
+        "except OSError:",
+        "except KeyError:",
+        (SAFETY + "test_unwritable_data_dir_still_chats",),
+    ),
+    Mutation(
+        "an unwritable data directory is not caught (conversations)",
+        "src/chatcli/store.py",
+        "raise StoreError(where, exc.strerror or str(exc)) from None",
+        "raise",
+        (SAFETY + "test_unwritable_data_dir_still_chats",),
+    ),
+)
+
+
+def copy_repo(into: Path) -> None:
+    for name in ("src", "tests"):
+        shutil.copytree(
+            ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
+    shutil.copy2(ROOT / "pyproject.toml", into / "pyproject.toml")
+
+
+def anchor_line(mutation: Mutation, repo: Path) -> tuple[int, str]:
+    """The index of the one anchor line, or -1 and why there is none."""
+    path = repo / mutation.path
+    if not path.is_file():
+        return -1, f"{mutation.path} does not exist"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = [i for i, line in enumerate(lines) if line.strip() == mutation.anchor]
+    if len(found) != 1:
+        return -1, f"{len(found)} lines in {mutation.path} read {mutation.anchor!r}"
+    return found[0], ""
+
+
+def apply(mutation: Mutation, repo: Path, index: int) -> None:
+    path = repo / mutation.path
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = lines[index]
+    indent = line[: len(line) - len(line.lstrip())]
+    lines[index] = indent + mutation.replacement + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def run_tests(repo: Path, tests: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(repo / "src"), str(repo)])
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="run only these mutations (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the mutations and stop")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not args.names or m.name in args.names]
+    if args.list or not chosen:
+        for mutation in MUTATIONS:
+            todo = f", TODO {mutation.todo}" if mutation.todo else ""
+            print(f"{mutation.name}  ({mutation.path}{todo})")
+        return 0 if args.list else 1
+    results: list[tuple[Mutation, str, str]] = []
+    applicable = []
+    for mutation in chosen:
+        index, why = anchor_line(mutation, ROOT)
+        if index < 0:
+            verdict = f"TODO ({mutation.todo})" if mutation.todo else "ANCHOR MISSING"
+            results.append((mutation, verdict, why))
+        else:
+            applicable.append((mutation, index))
+    with tempfile.TemporaryDirectory(prefix="chatcli-mutants-") as tmp:
+        pristine = Path(tmp) / "pristine"
+        copy_repo(pristine)
+        union = tuple(dict.fromkeys(t for m, _ in applicable for t in m.tests))
+        baseline = run_tests(pristine, union)
+        if baseline.returncode != 0:
+            print(baseline.stdout[-3000:] + baseline.stderr[-2000:])
+            print("the unchanged copy already fails these tests: fix that first")
+            return 2
+        for mutation, index in applicable:
+            repo = Path(tmp) / "mutant"
+            shutil.rmtree(repo, ignore_errors=True)
+            copy_repo(repo)
+            apply(mutation, repo, index)
+            outcome = run_tests(repo, mutation.tests)
+            verdict = {0: "SURVIVED", 1: "KILLED"}.get(outcome.returncode, "ERROR")
+            last = (outcome.stdout.strip().splitlines() or [""])[-1]
+            results.append((mutation, verdict, last))
+            print(f"{verdict:<15} {mutation.name}: {last}", flush=True)
+    for mutation, verdict, why in results:
+        if verdict.startswith(("TODO", "ANCHOR")):
+            print(f"{verdict:<15} {mutation.name}: {why}")
+    bad = [m.name for m, verdict, _ in results if not verdict.startswith(("KILLED", "TODO"))]
+    print(f"{len(results)} mutations; not killed: {', '.join(bad) or 'none'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
