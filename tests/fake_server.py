@@ -355,6 +355,8 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.connection.recv(1)
 
         def _write_chunk(self, data: bytes) -> None:
+            if server._cut.is_set():  # reset() is ending this leftover stream: not a byte more
+                raise BrokenPipeError
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
