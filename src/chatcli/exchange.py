@@ -58,7 +58,11 @@ class Presenter:
             outcome = Outcome(turn.reply)
         except KeyboardInterrupt:
             renderer.abandon()
-            outcome = Outcome(turn.interrupt(), interrupted=True)
+            if turn.reply is None:
+                outcome = Outcome(turn.interrupt(), interrupted=True)
+            else:  # complete and saved; Ctrl-C stopped only the writing of it
+                self.status.print(Text(t("interrupted"), style="yellow"))
+                outcome = Outcome(turn.reply, interrupted=True)
         except Exception as exc:
             if not is_api_error(exc):
                 raise

@@ -297,8 +297,11 @@ class MarkdownStream:
             self._ticker.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self.abandon()
+        else:
+            self.close()
 
     def feed(self, text: str) -> None:
         with self._lock:
