@@ -59,7 +59,8 @@ class Parser(argparse.ArgumentParser):
             close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
             if close:
                 message += f" (did you mean {close[0]}?)"
-        self.exit(EXIT_USAGE, f"chatcli: {message}\n")
+        _say(message)
+        self.exit(EXIT_USAGE)
 
 
 def build_parser() -> Parser:

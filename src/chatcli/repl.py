@@ -107,7 +107,8 @@ class Repl:
             return path.read_text(encoding="utf-8")
 
     def remember_models(self, names: list[str]) -> None:
-        self.state.models = names
+        """The server's names, cleaned: the completion menu is drawn by prompt_toolkit."""
+        self.state.models = [clean(name) for name in names]
 
     def _feed_typeahead(self, keys: str) -> None:
         """Hand keys typed before the editor existed to it, as if typed now."""

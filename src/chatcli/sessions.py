@@ -247,7 +247,8 @@ def recap(conversation: Conversation) -> Text:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+        sink.line(f"{self.prog}: {message}")
+        self.exit(EXIT_USAGE)
 
 
 def _parser() -> argparse.ArgumentParser:
