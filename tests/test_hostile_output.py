@@ -263,3 +263,73 @@ def test_ctrl_c_in_a_huge_reply_acts_and_the_prompt_returns(
     term.prompt()
     term.send("退出")
     assert term.exit_status() == 0
+
+
+def test_sessions_show_prints_links_as_their_target(
+    env: dict[str, str], tmp_path: Path, server: FakeOpenAI
+) -> None:
+    export = tmp_path / "links.json"
+    export.write_text(
+        json.dumps(
+            {
+                "title": "links",
+                "model": "gpt-4o",
+                "messages": [
+                    {"role": "user", "content": "where?"},
+                    {
+                        "role": "assistant",
+                        "content": "At [https://bank.example/login](https://evil.example/x) "
+                        "&#x202E;fdp.exe <div>hidden html</div> END-MARK",
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert run_chatcli(env, "sessions", "import", str(export)).returncode == 0
+    child = pexpect.spawn(
+        CHATCLI, ["sessions", "show", "1"], env=env, encoding="utf-8", dimensions=(40, 120)
+    )
+    child.expect(pexpect.EOF, timeout=30)
+    child.close()
+    shown = str(child.before)
+    assert child.exitstatus == 0 and "END-MARK" in shown
+    assert OSC not in shown and "\u202e" not in shown
+    assert "https://evil.example/x" in shown and "hidden html" in shown
+
+
+def test_load_of_a_hostile_transcript(terminal: Start, server: FakeOpenAI, tmp_path: Path) -> None:
+    saved = tmp_path / "evil.json"
+    saved.write_text(
+        json.dumps(
+            {
+                "model": EVIL_NAME + "\u200f\u2067x\U000e0041",
+                "system": "sys \x1b]0;SYS\x07",
+                "messages": [
+                    {"role": "user", "content": "q \x1b]0;Q\x07"},
+                    {"role": "assistant", "content": "a \x1b]52;c;cHduZWQ=\x07"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    term = terminal()
+    term.prompt()
+    term.send(f"/load {saved}")
+    term.expect("loaded")
+    for command, shown in [
+        ("/model", "model: gpt"),
+        ("/system", "sys ␛]0;SYS"),
+        ("/history", "a ␛]52;c;cHduZWQ="),
+        ("hi", "Echo: hi"),
+    ]:
+        term.prompt()
+        term.send(command)
+        term.expect(re.escape(shown))
+    term.prompt()
+    term.send("退出")
+    term.exit_status()
+    shown = term.transcript()
+    assert OSC not in shown
+    for invisible in ("\u202e", "\u200f", "\u2067", "\U000e0041"):
+        assert invisible not in shown, repr(invisible)
