@@ -5,14 +5,17 @@ echoed by a server must show nowhere (screen, --json-output, --debug)."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
+import pyte
 import pytest
 
 from tests.conftest import CHATCLI, Terminal, run_chatcli
@@ -333,3 +336,89 @@ def test_load_of_a_hostile_transcript(terminal: Start, server: FakeOpenAI, tmp_p
     assert OSC not in shown
     for invisible in ("\u202e", "\u200f", "\u2067", "\U000e0041"):
         assert invisible not in shown, repr(invisible)
+
+
+class Gated(list[str]):
+    """SSE events that wait, before the ones numbered in `gates`, until the test opens them."""
+
+    def __init__(self, events: list[str], gates: dict[int, threading.Event]) -> None:
+        super().__init__(events)
+        self.gates = gates
+
+    def __iter__(self) -> Iterator[str]:
+        for number, event in enumerate(list.__iter__(self)):
+            if number in self.gates:
+                self.gates[number].wait(30)
+            yield event
+
+
+def content_event(text: str | None) -> str:
+    delta = {"content": text} if text is not None else {}
+    choice = {"index": 0, "delta": delta, "finish_reason": None if text is not None else "stop"}
+    return json.dumps({"id": "x", "object": "chat.completion.chunk", "choices": [choice]})
+
+
+def xterm_resize(screen: pyte.HistoryScreen, rows: int, columns: int) -> None:
+    """What xterm does: a shorter screen keeps the cursor's row, the lines above it go to the
+    scrollback; a narrower one cuts lines. (pyte's own resize drops the top lines instead.)"""
+    if rows < screen.lines:
+        over = screen.cursor.y - (rows - 1)
+        if over > 0:
+            row = screen.cursor.y
+            screen.cursor.y = screen.lines - 1
+            for _ in range(over):
+                screen.index()
+            screen.cursor.y = row - over
+        for below in range(rows, screen.lines):
+            screen.buffer.pop(below, None)
+    if columns < screen.columns:
+        for line in screen.buffer.values():
+            for x in range(columns, screen.columns):
+                line.pop(x, None)
+    screen.lines, screen.columns = rows, columns
+    screen.set_margins()
+    screen.cursor.x = min(screen.cursor.x, columns - 1)
+
+
+def test_resize_while_a_list_streams_never_repeats_or_loses_an_item(
+    env: dict[str, str], server: FakeOpenAI
+) -> None:
+    items = [f"item L{i:03d} " + "w" * (i % 40) for i in range(120)]
+    events = [content_event("Intro\n\n")] + [content_event(f"- {item}\n") for item in items]
+    events += [content_event("\nAfter END-MARK\n"), content_event(None), "[DONE]"]
+    sizes = {41: (20, 70), 81: (40, 120)}  # before event k (holding item k-1): the new size
+    gates = {k: threading.Event() for k in sizes}
+    server.expect(Behaviour(raw_events=Gated(events, gates)))
+    real_size = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+    child = pexpect.spawn(CHATCLI, env=real_size, encoding="utf-8", dimensions=(40, 120))
+    child.timeout = 15
+    log = io.StringIO()
+    child.logfile_read = log
+    child.expect("gpt-4o>")
+    child.send("list\r")
+    width, resizes = 120, []
+    for k, (rows, columns) in sizes.items():
+        # the frame ends with the last item shown, padded to the width: all of it read
+        last = items[k - 2]
+        child.expect(re.escape(last) + " " * (width - len(" • " + last)))
+        resizes.append((len(log.getvalue()), rows, columns))
+        child.setwinsize(rows, columns)
+        width = columns
+        gates[k].set()
+    child.expect("END-MARK")
+    child.expect("gpt-4o>")
+    child.send("退出\r")
+    child.expect(pexpect.EOF)
+    screen = pyte.HistoryScreen(120, 40, history=100_000)
+    stream = pyte.Stream(screen)
+    raw, done = log.getvalue(), 0
+    for at, rows, columns in resizes:
+        stream.feed(raw[done:at])
+        done = at
+        xterm_resize(screen, rows, columns)
+    stream.feed(raw[done:])
+    lines = ["".join(ch.data for ch in row.values()) for row in screen.history.top]
+    shown = "\n".join([*lines, *screen.display])
+    counts = {item[:9]: shown.count(item[:9]) for item in items}
+    assert {name: n for name, n in counts.items() if n != 1} == {}
+    assert shown.count("After END-MARK") == 1

@@ -359,11 +359,17 @@ class MarkdownStream:
         self.console.file.flush()
 
     def _draw(self) -> None:
-        """Show the unfinished block, cropped to the screen so the cursor can reach its top."""
+        """Show the unfinished block, cropped to half the screen, measured anew each frame.
+
+        When a terminal gets shorter it keeps the cursor's row and pushes the lines above
+        into the scrollback, where no cursor move can reach them: a region taller than the
+        new screen would leave copies there. Half the height keeps the whole region on
+        screen through any resize to at least half the height (120x40 → 70x20 and back).
+        """
         self._dirty = False
         self._last_draw = self._clock()
         self.stats.frames += 1
-        room = max(1, self.console.size.height - 1)
+        room = max(1, self.console.size.height // 2)
         tail, cut = self._splitter.tail_window(room, room * self.console.size.width)
         lines = self._render(tail, final=False)
         self._cropped = cut or len(lines) > room
