@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from collections.abc import Iterator
 
 import pytest
 from rich.control import Control
@@ -13,11 +14,19 @@ from rich.style import Style
 from rich.text import Text
 
 from chatcli import sink
-from chatcli.render import MAX_RENDERED_CHARS, MarkdownStream, chat_markdown
+from chatcli.render import MAX_RENDERED_CHARS, MarkdownStream, RawStream, chat_markdown
 from chatcli.sanitize import neutralise
 from chatcli.stdio import FALLBACK
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture
+def masker() -> Iterator[sink.Masker]:
+    """The process-wide masker, given back as it was after the test."""
+    saved = list(sink.MASKER.secrets)
+    yield sink.MASKER
+    sink.MASKER.secrets = saved
 
 
 def console(width: int = 100, height: int = 30) -> tuple[sink.SinkConsole, io.StringIO]:
@@ -93,9 +102,9 @@ def test_html_is_shown_as_text(html: str) -> None:
     assert "<" in shown
 
 
-def test_secrets_are_masked_in_everything_written() -> None:
+def test_secrets_are_masked_in_everything_written(masker: sink.Masker) -> None:
     secret = "sk-sink-unit-test-0123456789"
-    sink.MASKER.add(secret)
+    masker.add(secret)
     made, out = console()
     made.print(Text(f"error: key {secret} rejected", style="bold red"))
     made.print(chat_markdown(f"the key is `{secret}`"))
@@ -169,3 +178,22 @@ def test_interrupt_leaves_the_rest_unrendered() -> None:
     renderer.abandon()
     assert renderer.stats.parsed_chars == parsed and renderer.stats.plain_chars == 0
     assert "TAIL-MARK" in out.getvalue()
+
+
+def test_a_key_split_across_chunks_is_masked_in_raw_and_rendered_output(
+    masker: sink.Masker,
+) -> None:
+    secret = "sk-split-test-key-987654321"
+    masker.add(secret)
+    text = f"your key is {secret}, keep it safe"
+    pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
+    out = io.StringIO()
+    with RawStream(out) as raw:
+        for piece in pieces:
+            raw.feed(piece)
+    assert out.getvalue() == text.replace(secret, "sk-…4321")
+    renderer, shown = stream()
+    with renderer:
+        for piece in pieces:
+            renderer.feed(piece)
+    assert secret not in shown.getvalue() and "sk-…4321" in shown.getvalue()

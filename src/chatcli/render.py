@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli.sanitize import StreamNeutraliser, neutralise
+from chatcli.sink import StreamMasker
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -273,6 +274,7 @@ class MarkdownStream:
         self.stats = RenderStats()
         self.region = LiveRegion(self._write)
         self._splitter = BlockSplitter()
+        self._masker = StreamMasker()
         self._neutraliser = StreamNeutraliser()
         self._clock = clock
         self._use_ticker = ticker
@@ -306,7 +308,8 @@ class MarkdownStream:
     def feed(self, text: str) -> None:
         with self._lock:
             self.stats.chunks += 1
-            for block in self._splitter.feed(self._neutraliser.feed(text)):
+            text = self._neutraliser.feed(self._masker.feed(text))
+            for block in self._splitter.feed(text):
                 self._print_block(block)
             self._dirty = True
             if self._clock() - self._last_draw >= self.interval:
@@ -318,7 +321,8 @@ class MarkdownStream:
         if self._stop_streaming():
             with self._lock:
                 self._open = False
-                for block in self._splitter.feed(self._neutraliser.flush()):
+                rest = self._neutraliser.feed(self._masker.flush()) + self._neutraliser.flush()
+                for block in self._splitter.feed(rest):
                     self._print_block(block)
                 rest = self._splitter.flush()
                 if rest.strip():
@@ -448,13 +452,15 @@ def code_blocks(text: str) -> list[str]:
 
 
 class RawStream:
-    """For pipes and files: the model's text exactly as received, no ANSI, no wrapping.
+    """For pipes and files: the model's text as received (configured keys masked), no ANSI,
+    no wrapping.
 
     `neutral`: on a terminal (`--raw` there) the text is neutralised all the same.
     """
 
     def __init__(self, out: IO[str], *, neutral: bool = False) -> None:
         self.out = out
+        self._masker = StreamMasker()
         self._neutraliser = StreamNeutraliser() if neutral else None
 
     def __enter__(self) -> RawStream:
@@ -464,14 +470,17 @@ class RawStream:
         self.close()
 
     def feed(self, text: str) -> None:
+        text = self._masker.feed(text)
         if self._neutraliser is not None:
             text = self._neutraliser.feed(text)
         self.out.write(text)
         self.out.flush()
 
     def close(self) -> None:
+        rest = self._masker.flush()
         if self._neutraliser is not None:
-            self.out.write(self._neutraliser.flush())
+            rest = self._neutraliser.feed(rest) + self._neutraliser.flush()
+        self.out.write(rest)
         self.out.flush()
 
     def abandon(self) -> None:

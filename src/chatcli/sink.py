@@ -50,6 +50,32 @@ class Masker:
 MASKER = Masker()
 
 
+class StreamMasker:
+    """MASKER for text that arrives in pieces: the end of a piece that could be the start of
+    a key waits for the next piece, so a key split across two chunks is masked whole."""
+
+    def __init__(self, masker: Masker = MASKER) -> None:
+        self.masker = masker
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        if not self.masker.secrets:
+            return text
+        text, self._held = self._held + text, ""
+        cut = len(text)
+        for secret in self.masker.secrets:
+            for start in range(max(0, len(text) - len(secret) + 1), len(text)):
+                if secret.startswith(text[start:]):
+                    cut = min(cut, start)
+                    break
+        text, self._held = text[:cut], text[cut:]
+        return self.masker.mask(text)
+
+    def flush(self) -> str:
+        rest, self._held = self._held, ""
+        return self.masker.mask(rest)
+
+
 def mask_secret(secret: str) -> str:
     """At most the first 3 and last 4 characters; a short key shows nothing at all."""
     return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 20 else "…"
@@ -90,11 +116,6 @@ class SinkConsole(Console):
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
         return MASKER.mask(super()._render_buffer(_inert(buffer)))
-
-    def control_codes(self, data: str) -> None:
-        """chatcli's own cursor moves plus text this console rendered (the live region)."""
-        self.file.write(data)
-        self.file.flush()
 
 
 def console(*, stderr: bool = False) -> SinkConsole:
