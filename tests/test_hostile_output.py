@@ -167,13 +167,20 @@ def shell(env: dict[str, str], command: str) -> subprocess.CompletedProcess[str]
 
 
 @pytest.mark.parametrize(
-    ("redirect", "status", "words"),
-    [(">&-", 141, "stdout is closed"), (">/dev/full", 1, "No space left")],
+    ("command", "status", "words"),
+    [
+        ("hi >&-", 141, "stdout is closed"),
+        ("hi >/dev/full", 1, "No space left"),
+        ("--show-config >/dev/full", 1, "No space left"),
+        ("sessions list >/dev/full", 1, "No space left"),
+    ],
 )
 def test_closed_or_full_standard_streams_give_one_line(
-    env: dict[str, str], redirect: str, status: int, words: str
+    env: dict[str, str], command: str, status: int, words: str
 ) -> None:
-    result = shell(env, f"'{CHATCLI}' hi {redirect}")
+    if command.startswith("sessions"):
+        assert run_chatcli(env, "hi").returncode == 0  # something to list
+    result = shell(env, f"'{CHATCLI}' {command}")
     assert result.returncode == status, result.stderr
     assert words in result.stderr and len(result.stderr.splitlines()) == 1
 

@@ -255,11 +255,11 @@ def _main(argv: list[str] | None) -> int:
     actions = {name: args.pop(name, False) for name in ACTIONS}
     output = {name: args.pop(name, None) for name in OUTPUT}
 
-    from chatcli import config, i18n
+    from chatcli import config, i18n, stdio
 
     i18n.set_language(i18n.detect(args.get("lang") or os.environ.get("CHATCLI_LANG")))
     if actions["config_path"]:
-        print(config.config_path())
+        print(config.config_path(), file=stdio.stdout())
         return EXIT_OK
     if actions["init_config"]:
         try:
@@ -288,7 +288,7 @@ def _main(argv: list[str] | None) -> int:
         show = (
             config_commands.list_providers if actions["providers"] else config_commands.show_config
         )
-        show(settings, sys.stdout)
+        show(settings, stdio.stdout())
         return EXIT_OK
 
     from chatcli import oneshot

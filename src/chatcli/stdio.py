@@ -9,7 +9,7 @@ import codecs
 import errno
 import os
 import sys
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 FALLBACK = "chatcli-fallback"
 
@@ -82,7 +82,7 @@ class Guarded:
         return getattr(self._stream, name)
 
 
-def stdout() -> IO[str]:
+def stdout() -> TextIO:
     """sys.stdout, guarded."""
     return Guarded(sys.stdout)  # type: ignore[return-value]
 
