@@ -149,7 +149,8 @@ class BlockSplitter:
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
     """Ctrl-C in the middle of writing the live region would leave its record of what is on
-    screen out of step with the screen (a line shown twice); deliver it once the write is done."""
+    screen out of step with the screen (a line shown twice); deliver it once the write is done.
+    Only writes are held, never rendering, and no write is bigger than one bounded block."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -313,8 +314,7 @@ class MarkdownStream:
                 self._print_block(block)
             self._dirty = True
             if self._clock() - self._last_draw >= self.interval:
-                with _interrupts_held():
-                    self._draw()
+                self._draw()
 
     def close(self) -> None:
         """The unfinished block is printed for good."""
@@ -376,17 +376,18 @@ class MarkdownStream:
         room = max(1, self.console.size.height // 2)
         tail, cut = self._splitter.tail_window(room, room * self.console.size.width)
         lines = self._render(tail, final=False)
-        self._cropped = cut or len(lines) > room
-        self.region.show(lines[-room:])
+        with _interrupts_held():
+            self._cropped = cut or len(lines) > room
+            self.region.show(lines[-room:])
 
     def _print_block(self, block: str) -> None:
         if len(block) > MAX_RENDERED_CHARS:
             self._print_plain(block)
             return
+        lines = self._render(block, final=True)  # Ctrl-C may land here: nothing shown yet
+        if not lines:
+            return
         with _interrupts_held():
-            lines = self._render(block, final=True)
-            if not lines:
-                return
             if self._cropped:  # the top of the block never reached the screen: print it whole
                 self.region.show([])
                 self._cropped = False
