@@ -197,3 +197,15 @@ def test_a_key_split_across_chunks_is_masked_in_raw_and_rendered_output(
         for piece in pieces:
             renderer.feed(piece)
     assert secret not in shown.getvalue() and "sk-…4321" in shown.getvalue()
+
+
+def test_every_configured_key_is_masked(
+    monkeypatch: pytest.MonkeyPatch, masker: sink.Masker
+) -> None:
+    from chatcli.settings import Settings
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek-secret-000111")
+    settings = Settings(api_key="sk-chosen-secret-222333", base_url="http://127.0.0.1:9/v1")
+    sink.remember_secrets(settings)
+    shown = sink.clean("a sk-deepseek-secret-000111 b sk-chosen-secret-222333 c")
+    assert "secret" not in shown and shown == "a sk-…0111 b sk-…2333 c"
