@@ -113,10 +113,11 @@ def test_secrets_are_masked_in_everything_written(masker: sink.Masker) -> None:
     assert secret not in sink.clean(f"x{secret}y")
 
 
-def test_short_secrets_show_nothing() -> None:
+def test_short_secrets_show_nothing_and_placeholders_are_not_secrets() -> None:
     masker = sink.Masker()
-    masker.add("sk-short-12", None, "", "   ")
+    masker.add("sk-short-12", None, "", "   ", "ollama", "EMPTY")
     assert masker.mask("a sk-short-12 b") == "a … b"
+    assert masker.mask("ollama serves EMPTY") == "ollama serves EMPTY"
 
 
 def test_clipboard_payload_is_neutralised() -> None:

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from chatcli.settings import Settings
 
 
+# Shorter "keys" are placeholders (`ollama`, `EMPTY`, `lm-studio`) that local servers accept:
+# masking them would blank ordinary words, and they guard nothing.
+MIN_SECRET = 10
+
+
 class Masker:
     """Replaces every configured secret, longest first, so one key inside another is safe."""
 
@@ -37,7 +42,7 @@ class Masker:
         self.secrets: list[str] = []
 
     def add(self, *secrets: str | None) -> None:
-        found = {s.strip() for s in secrets if s and len(s.strip()) >= 6}
+        found = {s.strip() for s in secrets if s and len(s.strip()) >= MIN_SECRET}
         self.secrets = sorted(found | set(self.secrets), key=len, reverse=True)
 
     def mask(self, text: str) -> str:
