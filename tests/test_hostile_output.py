@@ -258,10 +258,10 @@ def test_c_locale_without_utf8_mode(env: dict[str, str], server: FakeOpenAI) -> 
 def test_ctrl_c_in_a_huge_reply_acts_and_the_prompt_returns(
     terminal: Start, server: FakeOpenAI
 ) -> None:
-    """Ctrl-C 3 MB into a 10 MB one-paragraph reply: the rest of the unfinished block is not
+    """Ctrl-C 3 MB into a 10 MB one-list reply: the rest of the unfinished block is not
     rendered while SIGINT waits (pexpect's timeout is only a hang guard)."""
-    early = ("early words " * 8 + "\n") * 100
-    late = ("LATE words " * 9 + "\n") * 100
+    early = ("- early words " + "word " * 16 + "\n") * 100
+    late = ("- LATE words " + "word " * 16 + "\n") * 100
     chunks = [early] * 300 + [late] * 700
     server.expect(Behaviour(chunks=chunks, rate=400))
     term = terminal()
