@@ -4,13 +4,15 @@ Untrusted text (model output, server errors, model names, titles, file names, co
 imported conversations) is made inert at the point of writing, after rendering: markdown
 decodes entities late (`&#x202E;` becomes a bidi override only inside the renderer), so
 cleaning the source alone is not enough. What passes unchanged is chatcli's own: rich's SGR
-styling and control segments, the live region's cursor moves (`control`), the instant
-prompt's erase, and the OSC 52 that `/copy` writes on purpose (`clipboard`). No OSC 8
-hyperlink is ever written. Every configured API key is masked in whatever goes out, to a
+styling and control segments, the live region's cursor moves (render.LiveRegion writes
+lines a SinkConsole rendered, between `\r`, `ESC[nA` and `ESC[J`), the instant prompt's
+erase, and the OSC 52 that `/copy` writes on purpose (`clipboard`). No OSC 8 hyperlink is
+ever written. Every configured API key is masked in whatever goes out, to a
 terminal or not, including `--json-output` and the `--debug` log.
 
-prompt_toolkit draws the editor's prompt and toolbar itself: it is the one other writer, and
-it is only ever given text that went through `clean` (repl.toolbar_text, instant.prompt_text).
+prompt_toolkit draws the editor's prompt, toolbar and completion menu itself: it is the one
+other writer, and it is only ever given text that went through `clean` (instant.prompt_text,
+repl.toolbar_text, Repl.confirm, Repl.remember_models).
 """
 
 from __future__ import annotations
