@@ -3,8 +3,8 @@
 Only argparse is imported at module level, so `--help` and `--version` stay instant; the
 settings model, rich and openai load once they are needed.
 
-Exit codes: 0 success, 1 API or network failure, 2 usage or configuration error,
-130 interrupted by Ctrl-C, 141 stdout closed early (`chatcli ... | head`).
+Exit codes: 0 success, 1 API or network failure (or stdout could not be written), 2 usage
+or configuration error, 130 interrupted by Ctrl-C, 141 stdout closed (`chatcli ... | head`).
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ Configuration: flags > environment > .env > config file > provider preset > defa
 
 Exit codes:
   0    success
-  1    API or network failure
+  1    API or network failure, or stdout could not be written (disk full)
   2    usage or configuration error
   130  interrupted by Ctrl-C
-  141  stdout closed before the reply was written (e.g. | head)
+  141  stdout closed before the reply was written (e.g. | head, >&-)
 """
 
 
@@ -59,7 +59,8 @@ class Parser(argparse.ArgumentParser):
             close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
             if close:
                 message += f" (did you mean {close[0]}?)"
-        self.exit(EXIT_USAGE, f"chatcli: {message}\n")
+        _say(message)
+        self.exit(EXIT_USAGE)
 
 
 def build_parser() -> Parser:
@@ -201,8 +202,15 @@ def build_parser() -> Parser:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    sys.stderr.write(f"chatcli: {message}\n")
+    _say(message)
     return code
+
+
+def _say(message: str) -> None:
+    """`chatcli: message` on stderr, through the sink (neutralised, keys masked)."""
+    from chatcli.sink import err
+
+    err(message)
 
 
 ACTIONS = ("config_path", "init_config", "providers", "show_config")
@@ -210,16 +218,28 @@ OUTPUT = ("raw", "json_output", "encoding")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run chatcli; Ctrl-C anywhere (even while stdin is read) and a closed stdout end quietly."""
+    """Run chatcli; Ctrl-C anywhere (even while stdin is read) and a closed stdout end quietly,
+    a stdout that cannot be written (closed from the start, a full disk) in one line."""
+    from chatcli import stdio
+
+    if not stdio.guard():
+        from chatcli.i18n import detect, set_language, t
+
+        set_language(detect(os.environ.get("CHATCLI_LANG")))
+        return _fail(t("stdout_closed"), EXIT_BROKEN_PIPE)
     try:
         return _main(argv)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`| head`); point stdout at /dev/null so the final flush
-        # at exit does not complain a second time.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (`| head`).
+        stdio.discard_stdout()
         return EXIT_BROKEN_PIPE
+    except stdio.OutputFailed as exc:
+        stdio.discard_stdout()
+        from chatcli.i18n import t
+
+        return _fail(t("stdout_failed", reason=exc), EXIT_API)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -235,18 +255,18 @@ def _main(argv: list[str] | None) -> int:
     actions = {name: args.pop(name, False) for name in ACTIONS}
     output = {name: args.pop(name, None) for name in OUTPUT}
 
-    from chatcli import config, i18n
+    from chatcli import config, i18n, stdio
 
     i18n.set_language(i18n.detect(args.get("lang") or os.environ.get("CHATCLI_LANG")))
     if actions["config_path"]:
-        print(config.config_path())
+        print(config.config_path(), file=stdio.stdout())
         return EXIT_OK
     if actions["init_config"]:
         try:
             config.init_config(config.config_path())
         except config.ConfigError as exc:
             return _fail(str(exc))
-        sys.stderr.write(f"chatcli: {i18n.t('cfg_written', path=config.config_path())}\n")
+        _say(i18n.t("cfg_written", path=config.config_path()))
         return EXIT_OK
 
     from pydantic import ValidationError
@@ -268,7 +288,7 @@ def _main(argv: list[str] | None) -> int:
         show = (
             config_commands.list_providers if actions["providers"] else config_commands.show_config
         )
-        show(settings, sys.stdout)
+        show(settings, stdio.stdout())
         return EXIT_OK
 
     from chatcli import oneshot
@@ -293,15 +313,17 @@ def _run(
 ) -> int:
     """`job`: the one-shot message and output form, or None for the interactive chat."""
     from chatcli.i18n import t
+    from chatcli.sink import remember_secrets
 
+    remember_secrets(settings)
     if settings.debug:
         from chatcli.logs import enable_debug
 
-        enable_debug([settings.api_key.get_secret_value()] if settings.api_key else [])
+        enable_debug()
     if key_on_command_line:
-        sys.stderr.write(
-            "chatcli: warning: --api-key is visible to other users in the process list; "
-            "prefer OPENAI_API_KEY or a .env file\n"
+        _say(
+            "warning: --api-key is visible to other users in the process list; "
+            "prefer OPENAI_API_KEY or a .env file"
         )
     provider = settings.chosen_provider
     if settings.local or settings.local_model is not None:
@@ -327,9 +349,8 @@ def _run_local(
     `fallback`: the user configured nothing, so say which model answers and how to go online.
     """
     from pydantic import SecretStr
-    from rich.console import Console
 
-    from chatcli import local
+    from chatcli import local, sink
     from chatcli.i18n import t
 
     try:
@@ -337,10 +358,10 @@ def _run_local(
     except local.LocalUnavailable as exc:
         return _fail(t("err_no_key_no_local") if fallback else str(exc))
     if fallback:
-        sys.stderr.write(f"chatcli: {t('local_notice', model=name)}\n")
+        _say(t("local_notice", model=name))
     local.stop_on_signals()
     try:
-        with Console(stderr=True).status(t("local_starting", model=name)):
+        with sink.console(stderr=True).status(t("local_starting", model=name)):
             server = local.start(settings.local_model, ctx=settings.local_ctx)
     except local.LocalModelError as exc:
         return _fail(str(exc), EXIT_USAGE if exc.usage else EXIT_API)
@@ -355,6 +376,7 @@ def _run_local(
     }
     if settings.local_model is None:
         update |= {k: v for k, v in local.BUNDLED_DEFAULTS.items() if getattr(settings, k) is None}
+    sink.MASKER.add(server.api_key)
     with server:
         return _converse(
             settings.model_copy(update=update),
@@ -365,18 +387,16 @@ def _run_local(
 
 def _converse(settings: Settings, job: Job | None, resume: Resume | None = None) -> int:
     """`resume`: a sessions.Resume from --continue/--session, or None."""
-    from rich.console import Console
-
-    from chatcli import sessions
+    from chatcli import sessions, sink
     from chatcli.bot import ChatBot
 
     bot = ChatBot.from_settings(settings)
-    console = Console(highlight=False)
+    console = sink.console()
     recorder = sessions.start(
         bot,
         private=settings.private,
         resume=resume,
-        status=Console(stderr=True, highlight=False),
+        status=sink.console(stderr=True),
         screen=console if job is None else None,
     )
     if recorder is None:

@@ -12,22 +12,17 @@ from rich.cells import cell_len
 from chatcli.config import config_path
 from chatcli.i18n import t
 from chatcli.providers import DEFAULT_PROVIDER, Provider, known_names, resolve
-from chatcli.sanitize import neutralise
 from chatcli.settings import OPENAI_URL, Origin, Settings, dotenv_variables, find_variable
+from chatcli.sink import clean, mask_secret
 
 SHOWN_FIRST = ("provider", "base_url", "api_key", "model", "max_tokens_field")
 NOT_SHOWN = {"providers"}
 
 
-def mask(secret: str) -> str:
-    """At most the first 3 and last 4 characters; a short key shows nothing at all."""
-    return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 20 else "…"
-
-
 def show_config(settings: Settings, out: TextIO) -> None:
     path = config_path()
     state = "" if path.is_file() else t("config_file_absent")
-    out.write(t("config_file_line", path=path) + state + "\n\n")
+    out.write(clean(t("config_file_line", path=path) + state) + "\n\n")
     fields = [
         *SHOWN_FIRST,
         *(f for f in Settings.model_fields if f not in SHOWN_FIRST and f not in NOT_SHOWN),
@@ -84,12 +79,12 @@ def _value(value: Any) -> str:
     if value is None:
         return t("not_set")
     if isinstance(value, SecretStr):
-        return mask(value.get_secret_value())
+        return mask_secret(value.get_secret_value())
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, str):
-        return neutralise(value)
-    return neutralise(json.dumps(value, ensure_ascii=False))
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _origin(origin: Origin) -> str:
@@ -97,7 +92,9 @@ def _origin(origin: Origin) -> str:
 
 
 def _columns(rows: list[list[str]]) -> str:
-    """Rows padded to aligned columns, measuring wide (CJK) characters as two cells."""
+    """Rows padded to aligned columns, measuring wide (CJK) characters as two cells; every
+    cell cleaned by the sink (values come from files and the environment)."""
+    rows = [[clean(cell) for cell in row] for row in rows]
     widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:

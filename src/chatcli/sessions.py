@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-from chatcli import paths
+from chatcli import paths, sink
 from chatcli.bot import ChatBot, Content, Message, Reply
 from chatcli.i18n import t
 from chatcli.render import finished_markdown
@@ -247,7 +247,8 @@ def recap(conversation: Conversation) -> Text:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+        sink.line(f"{self.prog}: {message}")
+        self.exit(EXIT_USAGE)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -276,24 +277,24 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """`chatcli sessions …`: exit 0, 1 when the database fails, 2 for a usage mistake."""
     args = _parser().parse_args(argv)
-    console = Console(highlight=False)
+    console = sink.console()
     try:
         store = Store()
         return _ACTIONS[args.action or "list"](store, args, console)
     except StoreError as exc:
-        sys.stderr.write(f"chatcli: {exc}\n")
+        sink.err(str(exc))
         return EXIT_FAILED
     except UnknownConversation as exc:
-        sys.stderr.write(f"chatcli: {t('unknown_conversation', id=exc.conversation_id)}\n")
+        sink.err(t("unknown_conversation", id=exc.conversation_id))
         return EXIT_USAGE
 
 
 def _write(console: Console, text: str) -> None:
     """Raw text into a pipe or file; neutralised (escape codes made visible) on a terminal."""
-    if sys.stdout.isatty():
+    if console.file.isatty():
         console.print(Text(neutralise(text)))
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        console.file.write(text if text.endswith("\n") else text + "\n")
 
 
 def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
@@ -301,7 +302,7 @@ def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
     limit = getattr(args, "limit", 20)
     found = store.search(query, limit) if query else store.recent(limit)
     if not found:
-        sys.stderr.write((t("no_match", query=query) if query else t("no_conversations")) + "\n")
+        sink.line(t("no_match", query=query) if query else t("no_conversations"))
         return EXIT_OK
     _write(console, "\n".join(listing(found)))
     return EXIT_OK
@@ -309,10 +310,10 @@ def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
     text = to_markdown(store.load(args.id))
-    if sys.stdout.isatty():
+    if console.file.isatty():
         console.print(finished_markdown(text))
     else:
-        sys.stdout.write(text)
+        console.file.write(text)
     return EXIT_OK
 
 
@@ -325,7 +326,7 @@ def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
     try:
         paths.write_private(args.output, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
-        sys.stderr.write(f"chatcli: {args.output}: {exc.strerror or exc}\n")
+        sink.err(f"{args.output}: {exc.strerror or exc}")
         return EXIT_USAGE
     return EXIT_OK
 
@@ -336,10 +337,10 @@ def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
         conversation = from_json(text) if text.lstrip().startswith("{") else from_markdown(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        sys.stderr.write(f"chatcli: {t('import_failed', path=args.file, reason=reason)}\n")
+        sink.err(t("import_failed", path=args.file, reason=reason))
         return EXIT_USAGE
     new_id = store.import_conversation(conversation)
-    sys.stderr.write(t("imported", id=new_id, turns=count_turns(conversation.turns)) + "\n")
+    sink.line(t("imported", id=new_id, turns=count_turns(conversation.turns)))
     return EXIT_OK
 
 
@@ -347,18 +348,18 @@ def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
     conversation = store.load(args.id)
     if not args.yes:
         if not sys.stdin.isatty():
-            sys.stderr.write(f"chatcli: {t('delete_needs_yes')}\n")
+            sink.err(t("delete_needs_yes"))
             return EXIT_USAGE
-        question = t("delete_question", id=conversation.id, title=neutralise(conversation.title))
+        question = sink.clean(t("delete_question", id=conversation.id, title=conversation.title))
         try:
             answer = input(f"{question} [y/N] ")
         except EOFError:
             answer = ""
         if answer.strip().lower() not in {"y", "yes", "是"}:
-            sys.stderr.write(t("not_deleted") + "\n")
+            sink.line(t("not_deleted"))
             return EXIT_OK
     store.delete(args.id)
-    sys.stderr.write(t("deleted", id=args.id) + "\n")
+    sink.line(t("deleted", id=args.id))
     return EXIT_OK
 
 
