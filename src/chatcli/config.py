@@ -44,7 +44,7 @@ def check_path(path: Path) -> None:
 def read_config(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed file and its text (for line numbers in later messages)."""
     try:
-        data = path.read_bytes()
+        data = paths.read_regular(path)
     except OSError as exc:
         raise ConfigError(t("cfg_unreadable", path=path, reason=exc.strerror)) from None
     try:
@@ -57,6 +57,8 @@ def read_config(path: Path) -> tuple[dict[str, Any], str]:
     except tomllib.TOMLDecodeError as exc:
         line, what = _decode_error_position(exc, text)
         raise ConfigError(f"{path}:{line}: {what}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError(t("cfg_too_deep", path=path)) from None
 
 
 def _decode_error_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:
