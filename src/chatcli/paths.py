@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from chatcli.i18n import t
 
@@ -29,8 +30,10 @@ def data_dir() -> Path:
     return path
 
 
-def not_regular(path: Path | str) -> OSError:
+def not_regular(path: Path | str, mode: int = 0) -> OSError:
     """The error for a FIFO, device, socket or directory where a file is expected."""
+    if stat.S_ISDIR(mode):
+        return IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     return OSError(errno.EINVAL, t("not_regular"), str(path))
 
 
@@ -45,19 +48,24 @@ def check_regular(path: Path) -> None:
     except FileNotFoundError:
         return
     if not stat.S_ISREG(mode):
-        raise not_regular(path)
+        raise not_regular(path, mode)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """The file open for reading, refused before any read if it is not a regular file
+    (opening a FIFO without O_NONBLOCK would already wait for a writer)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise not_regular(path, mode)
+    return os.fdopen(fd, "rb")
 
 
 def read_regular(path: Path) -> bytes:
-    """The whole file, refused before any read if it is not a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise not_regular(path)
-        with os.fdopen(os.dup(fd), "rb") as file:
-            return file.read()
-    finally:
-        os.close(fd)
+    """The whole of a regular file."""
+    with open_regular(path) as file:
+        return file.read()
 
 
 def check_own_file(path: Path) -> None:
@@ -69,7 +77,7 @@ def check_own_file(path: Path) -> None:
     if stat.S_ISLNK(mode):
         raise _symlink(path)
     if not stat.S_ISREG(mode):
-        raise not_regular(path)
+        raise not_regular(path, mode)
 
 
 def open_own_file(path: Path, flags: int) -> int:
@@ -82,9 +90,10 @@ def open_own_file(path: Path, flags: int) -> int:
         if exc.errno == errno.ENXIO:  # a FIFO nobody reads
             raise not_regular(path) from None
         raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
         os.close(fd)
-        raise not_regular(path)
+        raise not_regular(path, mode)
     return fd
 
 

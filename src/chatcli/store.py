@@ -665,7 +665,7 @@ def _escape_heading(line: str) -> str:
 def from_markdown(text: str) -> Conversation:
     """Read `to_markdown` output back into a conversation (model and parameters included)."""
     title = ""
-    meta: Any = {}
+    meta: dict[str, Any] = {}
     system: str | None = None
     messages: list[dict[str, Any]] = []
     current: tuple[str, bool] | None = None
@@ -696,8 +696,6 @@ def from_markdown(text: str) -> Conversation:
     flush()
     if not messages:
         raise ValueError("no '### User' or '### Assistant' sections found")
-    if not isinstance(meta, dict):
-        raise ValueError("the '<!-- chatcli … -->' line does not hold an object")
     fields = ("id", "model", "created", "updated", "params")
     return validated(
         {
