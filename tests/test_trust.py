@@ -22,6 +22,7 @@ from typing import Any
 import pexpect
 import pytest
 
+from chatcli.store import Store
 from tests.conftest import CHATCLI, SCREEN_COLS, SCREEN_ROWS, Terminal, clean_environ, run_chatcli
 from tests.fake_server import FakeOpenAI
 
@@ -280,17 +281,12 @@ def _device(path: Path) -> Path:
     return path
 
 
-def _directory(path: Path) -> Path:
-    path.mkdir()
-    return path
-
-
-@pytest.mark.parametrize("make", [_fifo, _device, _directory], ids=["fifo", "device", "directory"])
+@pytest.mark.parametrize("make", [_fifo, _device], ids=["fifo", "device"])
 def test_a_dotenv_that_is_not_a_regular_file_is_refused(
     env: dict[str, str], server: FakeOpenAI, make: Callable[[Path], Path]
 ) -> None:
     dotenv = make(Path.cwd() / ".env")
-    refused(run_briefly(env, "hi"), str(dotenv))
+    refused(run_briefly(env, "hi"), str(dotenv), "not a regular file")
     assert server.requests == []
 
 
@@ -570,3 +566,13 @@ def test_kill_9_in_offline_mode_leaves_no_server_log_behind(isolated: Path) -> N
     finally:
         term.child.terminate(force=True)
     assert sorted(tmp.iterdir()) == []
+
+
+def test_reading_a_missing_or_never_written_database_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    assert Store(missing, write=False).recent() == []
+    assert not missing.exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert Store(empty, write=False).recent() == []
+    assert empty.read_bytes() == b""

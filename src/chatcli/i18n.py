@@ -333,8 +333,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "provider_from_config": ("（配置文件）", " (config file)"),
     # files, keys and trust (hostile working directory)
     "not_regular": (
-        "不是普通文件（是管道、设备或目录），不会读取",
-        "not a regular file (a FIFO, device or directory); not read",
+        "不是普通文件（而是管道、设备或目录）",
+        "not a regular file (a FIFO, a device or a directory)",
     ),
     "is_symlink": (
         "是符号链接：chatcli 不会通过链接写自己的文件；删除它即可",

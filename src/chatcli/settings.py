@@ -172,10 +172,13 @@ class Settings(BaseSettings, GenerationParams):
 
     def __init__(self, **values: Any) -> None:
         """Flags as keyword arguments. A .env that is a FIFO or a device would be read
-        forever, so it is refused before pydantic-settings opens it."""
+        forever, so it is refused before pydantic-settings opens it; a directory (a
+        virtualenv named .env) is no .env file and is passed over, as pydantic-settings does."""
         dotenv = Path(DOTENV)
         try:
             check_regular(dotenv)
+        except IsADirectoryError:
+            pass
         except OSError as exc:
             raise ConfigError(
                 t("dotenv_unreadable", path=dotenv.absolute(), reason=exc.strerror)

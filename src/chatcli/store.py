@@ -186,11 +186,8 @@ class Store:
             raise StoreError(where, exc.strerror or str(exc)) from None
         if write:
             self._db = self._open(busy_timeout)
-        elif self.path.exists():
-            self._db = self._open_read_only(busy_timeout)
         else:
-            self._db = sqlite3.connect(":memory:", isolation_level=None)
-            self._migrate(self._db)
+            self._db = self._open_read_only(busy_timeout) if self.path.exists() else _empty()
 
     def _open(self, busy_timeout: float) -> sqlite3.Connection:
         """Connect, switch to WAL and migrate. Two processes creating the database at the same
@@ -240,6 +237,9 @@ class Store:
             except sqlite3.Error as exc:
                 db.close()
                 raise StoreError(self.path, _reason(exc)) from None
+            if version == 0:  # created, but never written: nothing to read
+                db.close()
+                return _empty()
             if version != len(MIGRATIONS):
                 db.close()
                 raise StoreError(self.path, _schema_mismatch(version))
@@ -460,6 +460,15 @@ def _summary(row: Sequence[Any], snippet: str | None = None) -> Summary:
 
 def _version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _empty() -> sqlite3.Connection:
+    """An empty database in memory: what a missing file reads as."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    for step in MIGRATIONS:
+        step(db)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    return db
 
 
 def _schema_mismatch(version: int) -> str:
