@@ -339,9 +339,12 @@ BAD_IMPORTS = {
     "params-number": (_export(params=5), "params"),
     "system-number": (_export(system=5), "system"),
     "tokens-string": (_export(messages=[PAIR[0], {**PAIR[1], "tokens": "many"}]), "tokens"),
-    "two-users": (_export(messages=[PAIR[0], PAIR[0]]), "message 2 is user, expected assistant"),
-    "assistant-first": (_export(messages=[PAIR[1], PAIR[0]]), "message 1 is assistant"),
-    "no-reply": (_export(messages=[PAIR[0]]), "has no reply"),
+    "two-users": (
+        _export(messages=[PAIR[0], PAIR[0]]),
+        "must alternate user, assistant (message 2 is user)",
+    ),
+    "assistant-first": (_export(messages=[PAIR[1], PAIR[0]]), "(message 1 is assistant)"),
+    "no-reply": (_export(messages=[PAIR[0]]), "(message 1 has no reply)"),
     "deeply-nested": ('{"messages": ' + "[" * 100000, "nested too deeply"),
     "markdown-meta-params-number": (
         '# t\n\n<!-- chatcli {"params": 5} -->\n\n### User\n\nq\n\n### Assistant\n\na\n',

@@ -35,7 +35,7 @@ def check_content(value: Any) -> Content:
         return value
     if isinstance(value, list) and all(_is_part(part) for part in value):
         return value
-    raise ValueError("content must be text or a list of text and image_url parts")
+    raise ValueError("must be text or a list of text and image_url parts")
 
 
 LAST_STAMP = 253402300799.0  # 9999-12-31 23:59:59 UTC, the last moment a date can show
@@ -100,9 +100,9 @@ def _alternating(messages: tuple[StoredMessage, ...]) -> tuple[StoredMessage, ..
     for number, message in enumerate(messages, start=1):
         expected = "user" if number % 2 else "assistant"
         if message.role != expected:
-            raise ValueError(f"message {number} is {message.role}, expected {expected}")
+            raise ValueError(f"must alternate user, assistant (message {number} is {message.role})")
     if len(messages) % 2:
-        raise ValueError(f"message {len(messages)} (user) has no reply")
+        raise ValueError(f"must alternate user, assistant (message {len(messages)} has no reply)")
     return messages
 
 
