@@ -112,7 +112,7 @@ def through_chatcli(
 
 
 def llama_own(server: local.LocalServer) -> float:
-    found = LLAMA_EVAL.findall(server.log_path.read_text("utf-8", "replace"))
+    found = LLAMA_EVAL.findall(server.log_text())
     millis, runs = found[-1]
     return int(runs) / (float(millis) / 1000)
 

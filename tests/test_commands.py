@@ -174,7 +174,7 @@ def test_save_markdown_and_json_then_load(
     [
         ("not json", "not JSON"),
         ('{"x": 1}', "not a chatcli transcript"),
-        ('{"messages": [{"role": "user", "content": null}]}', "message 1 is not"),
+        ('{"messages": [{"role": "user", "content": null}]}', "message 1: content"),
         ('{"messages": [{"role": "user", "content": "a"}]}', "must alternate"),
         ('{"messages": [], "params": {"temperature": 9}}', "temperature"),
     ],

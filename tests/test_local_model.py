@@ -171,7 +171,7 @@ def test_a_bad_model_path_is_one_line_and_exit_2(
 def test_context_size_below_256_is_refused(env: dict[str, str]) -> None:
     result = run_chatcli(env, "--local-ctx", "100", "hi")
     assert result.returncode == 2
-    assert result.stderr == "chatcli: --local-ctx: 100 is out of range (allowed: 256 or more)\n"
+    assert result.stderr == "chatcli: --local-ctx: 100 is out of range (allowed: 256 to 1048576)\n"
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def test_dotenv_supplies_the_key() -> None:
         ({"logit_bias": ["50256"]}, "--logit-bias: expected TOKEN_ID=BIAS"),
         ({"logit_bias": ["abc=1"]}, "--logit-bias: token id must be a whole number"),
         ({"seed": "x"}, "--seed: 'x' is not a whole number"),
-        ({"timeout": "0"}, "--timeout: 0 is out of range (allowed: more than 0)"),
+        ({"timeout": "0"}, "--timeout: 0 is out of range (allowed: more than 0, at most 86400)"),
         ({"base_url": "localhost:8080"}, "--base-url: must start with http:// or https://"),
         ({"lang": "fr"}, "--lang: 'fr' is not one of the choices"),
     ],

@@ -338,6 +338,13 @@ def _run(
         return _fail(t("err_no_key_provider", provider=settings.provider, var=provider.api_key_env))
     if settings.api_key is None and settings.base_url is None:
         return _run_local(settings, job, fallback=True, resume=resume)
+    from chatcli.config import ConfigError
+    from chatcli.settings import check_trust
+
+    try:
+        check_trust(settings)
+    except ConfigError as exc:
+        return _fail(str(exc))
     return _converse(settings, job, resume)
 
 

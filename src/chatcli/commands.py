@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from chatcli.bot import ChatBot, Content
 from chatcli.i18n import language, t
 from chatcli.images import image_message
-from chatcli.paths import write_private
+from chatcli.paths import read_regular, write_private
 from chatcli.render import code_blocks
 from chatcli.settings import GenerationParams, describe_validation_error
 from chatcli.transcript import Transcript, from_json, to_json, to_markdown
@@ -356,7 +356,7 @@ def _load(ctx: Context, argument: str) -> None:
         raise CommandError("/load PATH")
     path = Path(argument).expanduser()
     try:
-        transcript = from_json(path.read_text(encoding="utf-8"))
+        transcript = from_json(read_regular(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
     except (ValueError, ValidationError) as exc:

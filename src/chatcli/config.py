@@ -33,10 +33,15 @@ def config_path() -> Path:
 
 
 def check_path(path: Path) -> None:
-    """A directory is never a config file; a missing one is a mistake only when named by
-    $CHATCLI_CONFIG (the default place may simply have none)."""
-    if path.is_dir():
-        raise ConfigError(t("cfg_is_dir", path=path))
+    """Only a regular file is a config file (a FIFO or a device would be read forever); a
+    missing one is a mistake only when named by $CHATCLI_CONFIG (the default place may
+    simply have none)."""
+    try:
+        paths.check_regular(path)
+    except IsADirectoryError:
+        raise ConfigError(t("cfg_is_dir", path=path)) from None
+    except OSError as exc:
+        raise ConfigError(t("cfg_unreadable", path=path, reason=exc.strerror)) from None
     if os.environ.get(CONFIG_ENV) and not path.exists():
         raise ConfigError(t("cfg_missing", path=path, var=CONFIG_ENV))
 
@@ -44,7 +49,7 @@ def check_path(path: Path) -> None:
 def read_config(path: Path) -> tuple[dict[str, Any], str]:
     """The parsed file and its text (for line numbers in later messages)."""
     try:
-        data = path.read_bytes()
+        data = paths.read_regular(path)
     except OSError as exc:
         raise ConfigError(t("cfg_unreadable", path=path, reason=exc.strerror)) from None
     try:
@@ -57,6 +62,8 @@ def read_config(path: Path) -> tuple[dict[str, Any], str]:
     except tomllib.TOMLDecodeError as exc:
         line, what = _decode_error_position(exc, text)
         raise ConfigError(f"{path}:{line}: {what}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError(t("cfg_too_deep", path=path)) from None
 
 
 def _decode_error_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:

@@ -355,6 +355,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key_not_needed": ("不需要", "not needed"),
     "provider_current": ("（当前）", " (current)"),
     "provider_from_config": ("（配置文件）", " (config file)"),
+    # files, keys and trust (hostile working directory)
+    "not_regular": (
+        "不是普通文件（而是管道、设备或目录）",
+        "not a regular file (a FIFO, a device or a directory)",
+    ),
+    "is_symlink": (
+        "是符号链接：chatcli 不会通过链接写自己的文件；删除它即可",
+        "is a symbolic link; chatcli never writes its own files through a link (remove it)",
+    ),
+    "history_off": (
+        "⚠ 输入历史已关闭：{path}：{reason}",
+        "⚠ input history is off: {path}: {reason}",
+    ),
+    "dotenv_unreadable": ("{path}：无法读取：{reason}", "{path}: cannot be read: {reason}"),
+    "key_unusable": (
+        "API key 含有空格、控制字符或非 ASCII 字符，不能放进 HTTP 请求头"
+        "（key 未显示；请检查复制来的 key）",
+        "the API key holds spaces, control or non-ASCII characters and cannot go into an "
+        "HTTP header (key not shown; check the copied key)",
+    ),
+    "dotenv_redirect": (
+        "{path} 里的 {var} 会把来自{key_where}的 API key 发给 {url}；拒绝。要使用它：把 key "
+        "也写进这个 .env，或用 --base-url 明确给出地址，或设置环境变量 "
+        "CHATCLI_TRUST_DOTENV=1 信任本目录的 .env",
+        "{var} in {path} would send the API key from {key_where} to {url}; refused. To use "
+        "it: put the key in that .env too, give the URL with --base-url, or set "
+        "CHATCLI_TRUST_DOTENV=1 in the environment to trust this .env",
+    ),
+    "cfg_too_deep": ("{path}：嵌套层数太多", "{path}: nested too deeply"),
 }
 
 

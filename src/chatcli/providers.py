@@ -21,10 +21,16 @@ DEFAULT_PROVIDER = "openai"
 
 
 def check_base_url(value: str | None) -> str | None:
-    """The one rule for base URLs, shared by the settings and the provider tables."""
-    if value is not None and not value.startswith(("http://", "https://")):
+    """The one rule for base URLs, shared by the settings and the provider tables.
+    Surrounding whitespace (a Windows line end) goes; inner spaces or controls are refused."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
         raise ValueError(f"must start with http:// or https://, got {value!r}")
-    return value.rstrip("/") if value else value
+    if not value.isprintable() or " " in value:
+        raise ValueError("must not contain spaces or control characters")
+    return value.rstrip("/")
 
 
 class Provider(BaseModel):

@@ -95,7 +95,7 @@ class Recorder:
         store = None
         if not private or resuming:
             try:
-                store = Store()
+                store = Store(write=not private)
             except StoreError as exc:
                 warn(t("store_off", error=exc))
         return cls(bot, store, warn, private=private)
@@ -278,9 +278,10 @@ def main(argv: list[str]) -> int:
     """`chatcli sessions …`: exit 0, 1 when the database fails, 2 for a usage mistake."""
     args = _parser().parse_args(argv)
     console = sink.console()
+    action = args.action or "list"
     try:
-        store = Store()
-        return _ACTIONS[args.action or "list"](store, args, console)
+        store = Store(write=action not in _READING)
+        return _ACTIONS[action](store, args, console)
     except StoreError as exc:
         sink.err(str(exc))
         return EXIT_FAILED
@@ -333,7 +334,7 @@ def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
     try:
-        text = args.file.read_text(encoding="utf-8")
+        text = paths.read_regular(args.file).decode("utf-8")
         conversation = from_json(text) if text.lstrip().startswith("{") else from_markdown(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
@@ -363,6 +364,7 @@ def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+_READING = {"list", "show", "export"}  # these open the database read-only
 _ACTIONS: dict[str, Callable[[Store, argparse.Namespace, Console], int]] = {
     "list": _list,
     "show": _show,

@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
@@ -32,6 +33,7 @@ from pydantic_settings import (
 
 from chatcli.config import ConfigError, check_path, config_path, read_config, where
 from chatcli.i18n import t
+from chatcli.paths import check_regular
 from chatcli.providers import (
     DEFAULT_PROVIDER,
     MaxTokensField,
@@ -46,19 +48,29 @@ DEFAULT_MODEL = "gpt-4o"
 DEFAULT_EXIT_COMMAND = "退出"
 DEFAULT_LOCAL_CTX = 4096
 OPENAI_URL = "https://api.openai.com/v1"  # the SDK's default base URL
+DOTENV = ".env"  # in the current directory
+
+
+# Bounds past any real use, so an absurd number is refused in one line instead of
+# overflowing somewhere later (a socket timeout, a context budget, a JSON body).
+MAX_TIMEOUT = 86400.0
+MAX_TOKENS = 100_000_000
+MAX_LOCAL_CTX = 1 << 20
+INT64 = 1 << 63
+TRUST_DOTENV = "CHATCLI_TRUST_DOTENV"
 
 
 class GenerationParams(BaseModel):
     """Parameters sent with every request; `None` means "let the server decide"."""
 
-    model_config = {"validate_assignment": True, "extra": "forbid"}
+    model_config = ConfigDict(validate_assignment=True, extra="forbid", allow_inf_nan=False)
 
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, ge=0, le=1)
     max_tokens: int | None = Field(None, ge=1)
     n: int = Field(1, ge=1, le=128)
     stop: list[str] | None = Field(None, max_length=4)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=-INT64, le=INT64 - 1)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
     presence_penalty: float | None = Field(None, ge=-2, le=2)
     logit_bias: dict[str, int] | None = None
@@ -126,11 +138,12 @@ class Settings(BaseSettings, GenerationParams):
 
     model_config = SettingsConfigDict(
         env_prefix="CHATCLI_",
-        env_file=".env",
+        env_file=DOTENV,
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
         validate_assignment=True,
+        allow_inf_nan=False,
     )
 
     # OPENAI_API_KEY and OPENAI_BASE_URL are read by the openai provider preset, so choosing
@@ -143,8 +156,8 @@ class Settings(BaseSettings, GenerationParams):
     model: str = Field(DEFAULT_MODEL, min_length=1)
     system: str | None = None
     history_limit: int | None = Field(None, ge=0)
-    context_tokens: int | None = Field(None, ge=1)
-    timeout: float = Field(60.0, gt=0)
+    context_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
+    timeout: float = Field(60.0, gt=0, le=MAX_TIMEOUT)
     max_retries: int = Field(2, ge=0, le=20)
     stream: bool = True
     exit_command: str = Field(DEFAULT_EXIT_COMMAND, min_length=1)
@@ -153,14 +166,44 @@ class Settings(BaseSettings, GenerationParams):
     debug: bool = False
     local: bool = False
     local_model: Path | None = None
-    local_ctx: int = Field(DEFAULT_LOCAL_CTX, ge=256)
+    local_ctx: int = Field(DEFAULT_LOCAL_CTX, ge=256, le=MAX_LOCAL_CTX)
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **values: Any) -> None:
+        """Flags as keyword arguments. A .env that is a FIFO or a device would be read
+        forever, so it is refused before pydantic-settings opens it; a directory (a
+        virtualenv named .env) is no .env file and is passed over, as pydantic-settings does."""
+        dotenv = Path(DOTENV)
+        try:
+            check_regular(dotenv)
+        except IsADirectoryError:
+            pass
+        except OSError as exc:
+            raise ConfigError(
+                t("dotenv_unreadable", path=dotenv.absolute(), reason=exc.strerror)
+            ) from None
+        super().__init__(**values)
 
     @field_validator("base_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
         return check_base_url(value)
+
+    @field_validator("api_key")
+    @classmethod
+    def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key saved with a Windows line end still works; one that cannot be an HTTP
+        header value is refused here, in one line, instead of deep in the HTTP client
+        (whose message would print the key)."""
+        if value is None:
+            return None
+        key = value.get_secret_value().strip()
+        if not key:
+            return None
+        if not all("!" <= char <= "~" for char in key):
+            raise ValueError(t("key_unusable"))
+        return SecretStr(key)
 
     @classmethod
     def settings_customise_sources(
@@ -379,9 +422,47 @@ def _layer_name(field: str) -> str:
     origin = (_last_origins.get() or {}).get(field)
     if origin is not None and origin.kind == "config":
         return f"{origin.where}: {field}"
+    variable = origin.where if origin is not None and origin.where else env_for(field)
     if origin is not None and origin.kind == "dotenv":
-        return f"{env_for(field)} (.env)"
-    return env_for(field)
+        return f"{variable} (.env)"
+    return variable
+
+
+def check_trust(settings: Settings) -> None:
+    """A key goes only where the same trust level sends it.
+
+    A .env in the current directory may come with a cloned repository: when it alone picks
+    the server (its base URL, or its provider with that provider's own URL) while the key
+    comes from the user's environment, config file or flags, the key would go to a host a
+    stranger chose. Refused with a ConfigError, unless $CHATCLI_TRUST_DOTENV is 1 in the
+    real environment (never read from .env itself).
+    """
+    key = settings.origin("api_key")
+    if settings.api_key is None or key.kind == "dotenv" or os.environ.get(TRUST_DOTENV) == "1":
+        return
+    url = settings.origin("base_url")
+    chosen = settings.origin("provider")
+    if url.kind == "dotenv":
+        variable = url.where
+    elif chosen.kind == "dotenv" and url.kind in ("provider", "default"):
+        provider = settings.chosen_provider
+        own_key = (key.kind == "env" and key.where == provider.api_key_env) or (
+            provider.api_key is not None and provider.api_key == settings.api_key
+        )
+        if own_key:  # the provider's own key to the provider's own server
+            return
+        variable = chosen.where
+    else:
+        return
+    raise ConfigError(
+        t(
+            "dotenv_redirect",
+            path=Path(DOTENV).absolute(),
+            var=variable,
+            key_where=key.where or key.kind,
+            url=settings.base_url or OPENAI_URL,
+        )
+    )
 
 
 def _allowed(field: str) -> str:
@@ -398,6 +479,8 @@ def _allowed(field: str) -> str:
         return f"allowed: {_num(bounds['ge'])} to {_num(bounds['le'])}"
     if "ge" in bounds:
         return f"allowed: {_num(bounds['ge'])} or more"
+    if "gt" in bounds and "le" in bounds:
+        return f"allowed: more than {_num(bounds['gt'])}, at most {_num(bounds['le'])}"
     if "gt" in bounds:
         return f"allowed: more than {_num(bounds['gt'])}"
     if "max_length" in bounds:
@@ -416,6 +499,7 @@ _REASONS = {
     "int_from_float": "{got!r} is not a whole number",
     "int_type": "{got!r} is not a whole number",
     "bool_parsing": "{got!r} is not true or false",
+    "finite_number": "{got!r} is not a finite number",
     "too_long": "too many values",
     "string_too_short": "must not be empty",
     "literal_error": "{got!r} is not one of the choices",

@@ -1,7 +1,7 @@
 """Conversations in SQLite: schema and migrations, save-as-you-go, search, export.
 
-Standard library only (plus `paths` for where the file lives), so it can be used and tested
-without the rest of chatcli.
+Standard library, pydantic and the conversation models (`records`) only, so it can be used
+and tested without the rest of chatcli.
 
 Durability: every finished turn (user message + reply, and the conversation row for the first
 one) goes in with one `BEGIN IMMEDIATE … COMMIT`, so a crash or `kill -9` loses at most the
@@ -12,6 +12,10 @@ Search: an FTS5 index with the `trigram` tokenizer, kept in sync by triggers. Tr
 any substring of 3 or more characters, which is what Chinese needs (no spaces between words).
 Query words shorter than 3 characters cannot use a trigram index, so they fall back to a
 `LIKE` scan of the messages table: correct, only slower on very large histories.
+
+The file is chatcli's own: never opened through a symbolic link. A store opened with
+`write=False` (--private, listings) opens the file read-only and never creates, chmods or
+migrates it, so it also works on a database the user cannot write.
 
 Nothing secret is stored: a conversation keeps its model, system prompt and generation
 parameters, never the API key or base URL.
@@ -25,14 +29,24 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chatcli import paths
+from pydantic import ValidationError
 
-Content = str | list[dict[str, Any]]
+from chatcli import paths
+from chatcli.records import (
+    Content,
+    Conversation,
+    StoredMessage,
+    content_text,
+    describe,
+    parse_json,
+)
+
+__all__ = ["Content", "Conversation", "StoredMessage", "content_text"]
 DB_NAME = "conversations.db"
 EXPORT_FORMAT = 1
 MIN_TRIGRAM = 3
@@ -54,23 +68,6 @@ class UnknownConversation(LookupError):
 
 
 @dataclass(frozen=True)
-class StoredMessage:
-    role: str
-    content: Content
-    model: str | None = None
-    tokens: int | None = None
-    prompt_tokens: int | None = None
-    finish_reason: str | None = None
-    created: float = field(default_factory=time.time)
-    interrupted: bool = False
-    id: int | None = None
-
-    @property
-    def text(self) -> str:
-        return content_text(self.content)
-
-
-@dataclass(frozen=True)
 class Saved:
     conversation_id: int
     message_ids: list[int]
@@ -87,31 +84,6 @@ class Summary:
     model: str
     turns: int
     snippet: str | None = None
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: int
-    title: str
-    created: float
-    updated: float
-    model: str
-    system: str | None
-    params: dict[str, Any]
-    messages: tuple[StoredMessage, ...]
-
-    @property
-    def turns(self) -> int:
-        return sum(1 for m in self.messages if m.role == "user")
-
-
-def content_text(content: Content) -> str:
-    """The searchable, printable text of a message (text parts of multi-part content)."""
-    if isinstance(content, str):
-        return content
-    texts = [str(p.get("text", "")) for p in content if p.get("type") == "text"]
-    images = sum(1 for p in content if p.get("type") == "image_url")
-    return "\n".join([*texts, *(["[image]"] * images)])
 
 
 # --- schema ----------------------------------------------------------------------------------
@@ -197,15 +169,25 @@ _SUMMARY = (
 class Store:
     """One open database. Every method raises StoreError when SQLite fails."""
 
-    def __init__(self, path: Path | None = None, *, busy_timeout: float = 5.0) -> None:
-        """Open (creating, private, if needed) the database; `path` defaults to the data dir."""
+    def __init__(
+        self, path: Path | None = None, *, busy_timeout: float = 5.0, write: bool = True
+    ) -> None:
+        """Open (creating, private, if needed) the database; `path` defaults to the data dir.
+
+        `write=False`: only read. A missing database then reads as an empty one."""
         try:
             self.path = path or paths.data_dir() / DB_NAME
-            paths.private_file(self.path)
+            if write:
+                paths.private_file(self.path)
+            else:
+                paths.check_own_file(self.path)
         except OSError as exc:
             where = Path(exc.filename) if exc.filename else (path or Path(DB_NAME))
             raise StoreError(where, exc.strerror or str(exc)) from None
-        self._db = self._open(busy_timeout)
+        if write:
+            self._db = self._open(busy_timeout)
+        else:
+            self._db = self._open_read_only(busy_timeout) if self.path.exists() else _empty()
 
     def _open(self, busy_timeout: float) -> sqlite3.Connection:
         """Connect, switch to WAL and migrate. Two processes creating the database at the same
@@ -223,8 +205,11 @@ class Store:
                 raise StoreError(self.path, _reason(exc)) from None
             time.sleep(0.02)
 
+    def _uri(self, query: str) -> str:
+        return f"{self.path.absolute().as_uri()}?nofollow=1{query}"
+
     def _connect(self, busy_timeout: float) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
+        db = sqlite3.connect(self._uri(""), uri=True, isolation_level=None, timeout=busy_timeout)
         try:
             db.execute("PRAGMA foreign_keys = ON")
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -235,6 +220,32 @@ class Store:
             raise
         return db
 
+    def _open_read_only(self, busy_timeout: float) -> sqlite3.Connection:
+        """Read-only; where SQLite cannot create the WAL index beside a file the user cannot
+        write, the file is read as it is on disk (immutable)."""
+        error = sqlite3.OperationalError("unable to open database file")
+        for query in ("&mode=ro", "&immutable=1"):
+            db = sqlite3.connect(
+                self._uri(query), uri=True, isolation_level=None, timeout=busy_timeout
+            )
+            try:
+                version = _version(db)
+            except sqlite3.OperationalError as exc:
+                db.close()
+                error = exc
+                continue
+            except sqlite3.Error as exc:
+                db.close()
+                raise StoreError(self.path, _reason(exc)) from None
+            if version == 0:  # created, but never written: nothing to read
+                db.close()
+                return _empty()
+            if version != len(MIGRATIONS):
+                db.close()
+                raise StoreError(self.path, _schema_mismatch(version))
+            return db
+        raise StoreError(self.path, _reason(error))
+
     def _migrate(self, db: sqlite3.Connection) -> None:
         if _version(db) == len(MIGRATIONS):
             return
@@ -242,9 +253,7 @@ class Store:
         try:
             version = _version(db)
             if version > len(MIGRATIONS):
-                raise StoreError(
-                    self.path, f"written by a newer chatcli (schema {version}); please upgrade"
-                )
+                raise StoreError(self.path, _schema_mismatch(version))
             for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
                 step(db)
                 db.execute(f"PRAGMA user_version = {number}")
@@ -413,29 +422,35 @@ class Store:
                 "ORDER BY position",
                 (conversation_id,),
             ).fetchall()
-        return Conversation(
-            id=row[0],
-            title=row[1],
-            created=row[2],
-            updated=row[3],
-            model=row[4],
-            system=row[5],
-            params=_load_params(row[6]),
-            messages=tuple(
-                StoredMessage(
-                    role=m[0],
-                    content=json.loads(m[2]) if m[2] is not None else m[1],
-                    model=m[3],
-                    tokens=m[4],
-                    prompt_tokens=m[5],
-                    finish_reason=m[6],
-                    created=m[7],
-                    interrupted=bool(m[8]),
-                    id=m[9],
-                )
-                for m in messages
-            ),
-        )
+        try:
+            return Conversation(
+                id=row[0],
+                title=row[1],
+                created=row[2],
+                updated=row[3],
+                model=row[4],
+                system=row[5],
+                params=_load_params(row[6]),
+                messages=tuple(
+                    StoredMessage(
+                        m[0],
+                        json.loads(m[2]) if m[2] is not None else m[1],
+                        model=m[3],
+                        tokens=m[4],
+                        prompt_tokens=m[5],
+                        finish_reason=m[6],
+                        created=m[7],
+                        interrupted=bool(m[8]),
+                        id=m[9],
+                    )
+                    for m in messages
+                ),
+            )
+        except ValueError as exc:  # a ValidationError, or parts that are not JSON
+            reason = describe(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise StoreError(
+                self.path, f"conversation {conversation_id} is damaged: {reason}"
+            ) from None
 
 
 def _summary(row: Sequence[Any], snippet: str | None = None) -> Summary:
@@ -445,6 +460,24 @@ def _summary(row: Sequence[Any], snippet: str | None = None) -> Summary:
 
 def _version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _empty() -> sqlite3.Connection:
+    """An empty database in memory: what a missing file reads as."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    for step in MIGRATIONS:
+        step(db)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    return db
+
+
+def _schema_mismatch(version: int) -> str:
+    if version > len(MIGRATIONS):
+        return f"written by a newer chatcli (schema {version}); please upgrade"
+    return (
+        f"written by an older chatcli (schema {version}); open it once without --private "
+        "to bring it up to date"
+    )
 
 
 def _reason(exc: sqlite3.Error) -> str:
@@ -555,21 +588,6 @@ def when(stamp: float) -> str:
     return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
 
 
-def check_messages(messages: Any) -> list[dict[str, Any]]:
-    """The messages of a file to import (a JSON export or a /save): a list of user and
-    assistant messages with content; ValueError names the first that is not."""
-    if not isinstance(messages, list):
-        raise ValueError("'messages' is not a list")
-    for number, m in enumerate(messages, start=1):
-        if (
-            not isinstance(m, dict)
-            or m.get("role") not in ("user", "assistant")
-            or not isinstance(m.get("content"), str | list)
-        ):
-            raise ValueError(f"message {number} is not a user or assistant message with content")
-    return messages
-
-
 def to_json(conversation: Conversation) -> str:
     """The lossless export: every field of the conversation and its messages."""
     return json.dumps(
@@ -602,36 +620,19 @@ def to_json(conversation: Conversation) -> str:
 
 
 def from_json(text: str) -> Conversation:
-    """Read `to_json` output back; ValueError says what is wrong with it."""
-    data = json.loads(text)
+    """Read `to_json` output back; ValueError says in one line what is wrong with it."""
+    data = parse_json(text)
     if not isinstance(data, dict) or "messages" not in data:
         raise ValueError("not a chatcli conversation export (no 'messages')")
-    check_messages(data["messages"])
+    return validated(data)
+
+
+def validated(data: dict[str, Any]) -> Conversation:
+    """A conversation from a file, checked by the model the store itself uses."""
     try:
-        return Conversation(
-            id=int(data.get("id") or 0),
-            title=str(data.get("title") or ""),
-            created=float(data.get("created") or time.time()),
-            updated=float(data.get("updated") or time.time()),
-            model=str(data.get("model") or ""),
-            system=data.get("system"),
-            params=dict(data.get("params") or {}),
-            messages=tuple(
-                StoredMessage(
-                    role=str(m["role"]),
-                    content=m["content"],
-                    model=m.get("model"),
-                    tokens=m.get("tokens"),
-                    prompt_tokens=m.get("prompt_tokens"),
-                    finish_reason=m.get("finish_reason"),
-                    created=float(m.get("created") or time.time()),
-                    interrupted=bool(m.get("interrupted")),
-                )
-                for m in data["messages"]
-            ),
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"malformed message in export: {exc}") from None
+        return Conversation.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        raise ValueError(describe(exc)) from None
 
 
 def to_markdown(conversation: Conversation) -> str:
@@ -656,11 +657,12 @@ def to_markdown(conversation: Conversation) -> str:
         + "*",
         "",
     ]
-    system = [StoredMessage("system", conversation.system)] if conversation.system else []
-    for message in [*system, *conversation.messages]:
-        heading = f"### {message.role.capitalize()}"
-        lines += [heading + (" (interrupted)" if message.interrupted else ""), ""]
-        lines += [_escape_heading(line) for line in message.text.strip("\n").split("\n")]
+    system = [("system", conversation.system, False)] if conversation.system else []
+    sections = [(m.role, m.text, m.interrupted) for m in conversation.messages]
+    for role, text, interrupted in [*system, *sections]:
+        heading = f"### {role.capitalize()}"
+        lines += [heading + (" (interrupted)" if interrupted else ""), ""]
+        lines += [_escape_heading(line) for line in text.strip("\n").split("\n")]
         lines.append("")
     return "\n".join(lines)
 
@@ -674,7 +676,7 @@ def from_markdown(text: str) -> Conversation:
     title = ""
     meta: dict[str, Any] = {}
     system: str | None = None
-    messages: list[StoredMessage] = []
+    messages: list[dict[str, Any]] = []
     current: tuple[str, bool] | None = None
     body: list[str] = []
 
@@ -687,7 +689,7 @@ def from_markdown(text: str) -> Conversation:
         if role == "system":
             system = content
         else:
-            messages.append(StoredMessage(role, content, interrupted=interrupted))
+            messages.append({"role": role, "content": content, "interrupted": interrupted})
 
     for line in text.split("\n"):
         heading = _ROLE_HEADING.match(line)
@@ -699,17 +701,16 @@ def from_markdown(text: str) -> Conversation:
         elif line.startswith("# ") and not title:
             title = line[2:].strip()
         elif found := _META.match(line):
-            meta = json.loads(found.group(1))
+            meta = parse_json(found.group(1))
     flush()
     if not messages:
         raise ValueError("no '### User' or '### Assistant' sections found")
-    return Conversation(
-        id=int(meta.get("id") or 0),
-        title=title,
-        created=float(meta.get("created") or time.time()),
-        updated=float(meta.get("updated") or time.time()),
-        model=str(meta.get("model") or ""),
-        system=system,
-        params=dict(meta.get("params") or {}),
-        messages=tuple(messages),
+    fields = ("id", "model", "created", "updated", "params")
+    return validated(
+        {
+            **{k: meta[k] for k in fields if k in meta},
+            "title": title,
+            "system": system,
+            "messages": messages,
+        }
     )

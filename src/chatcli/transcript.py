@@ -6,8 +6,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from chatcli.records import TranscriptFile, describe, parse_json
 from chatcli.settings import GenerationParams
-from chatcli.store import check_messages
 
 FORMAT_VERSION = 1
 ROLE_TITLES = {"system": "System", "user": "You", "assistant": "Assistant"}
@@ -58,22 +60,18 @@ def to_json(t: Transcript) -> str:
 
 
 def from_json(text: str) -> Transcript:
-    """Parse a file written by `to_json`; ValueError says what is wrong with it."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON (line {exc.lineno}: {exc.msg})") from None
+    """Parse a file written by `to_json`; ValueError says in one line what is wrong with it."""
+    data = parse_json(text)
     if not isinstance(data, dict) or "messages" not in data:
         raise ValueError("not a chatcli transcript (no 'messages')")
-    messages = check_messages(data["messages"])
-    roles = [m["role"] for m in messages]
-    if roles != ["user", "assistant"] * (len(roles) // 2):
-        raise ValueError("messages must alternate user, assistant")
-    params = data.get("params") or {}
-    GenerationParams.model_validate(params)
+    try:
+        checked = TranscriptFile.model_validate(data)
+        GenerationParams.model_validate(checked.params)
+    except ValidationError as exc:
+        raise ValueError(describe(exc)) from None
     return Transcript(
-        model=str(data.get("model") or ""),
-        system=data.get("system") or None,
-        messages=[{"role": m["role"], "content": m["content"]} for m in messages],
-        params=params,
+        model=checked.model,
+        system=checked.system or None,
+        messages=[{"role": m.role, "content": m.content} for m in checked.messages],
+        params=checked.params,
     )
