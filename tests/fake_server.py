@@ -149,11 +149,11 @@ class FakeOpenAI:
         with self._lock:
             live = list(self._live.items())
             gates, self._gates = self._gates, []
-        for gate in gates:
-            gate.open()
-        for connection, _ in live:
+        for connection, _ in live:  # cut first: an opened gate must not let a stream finish
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+        for gate in gates:
+            gate.open()
         try:
             for _, thread in live:
                 thread.join(HANG_GUARD)
