@@ -18,6 +18,7 @@ from chatcli.commands import split
 from chatcli.logs import Redactor
 from chatcli.sanitize import neutralise
 from chatcli.settings import Settings, describe_validation_error
+from chatcli.sink import mask_secret
 from tests.conftest import KEY, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 
@@ -288,7 +289,7 @@ def test_debug_logs_requests_without_the_key(env: dict[str, str], server: FakeOp
     assert result.returncode == 0, result.stderr
     assert KEY in server.requests[-1].path
     assert "HTTP Request: POST" in result.stderr and "/chat/completions" in result.stderr
-    assert "/gateway/[redacted]/v1" in result.stderr
+    assert f"/gateway/{mask_secret(KEY)}/v1" in result.stderr
     assert KEY not in result.stderr + result.stdout
 
 
