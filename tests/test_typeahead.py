@@ -51,17 +51,24 @@ def test_keys_typed_before_the_prompt_is_drawn_keep_their_meaning(
     assert sent_messages(server) == ["first question"]
 
 
-def test_enter_typed_while_a_reply_streams_sends_the_next_question(
-    terminal: Start, server: FakeOpenAI
-) -> None:
+def typed_while_a_reply_streams(terminal: Start, server: FakeOpenAI, keys: str) -> Terminal:
+    """Ask "first", type `keys` while its reply is held after the first word, then let the
+    reply finish: the keys wait in the terminal for the next prompt."""
     gate = Gate(after=1)
     server.expect(Behaviour(reply="one two three four", hold=gate))
     term = terminal()
     term.prompt()
     term.send("first")
     term.expect("one")
-    term.child.send("second question\r")
+    term.child.send(keys)
     gate.open()
+    return term
+
+
+def test_enter_typed_while_a_reply_streams_sends_the_next_question(
+    terminal: Start, server: FakeOpenAI
+) -> None:
+    term = typed_while_a_reply_streams(terminal, server, "second question\r")
     term.expect("Echo: second question")
     term.prompt()
     term.send("退出")
@@ -72,14 +79,7 @@ def test_enter_typed_while_a_reply_streams_sends_the_next_question(
 def test_tab_typed_while_a_reply_streams_completes_at_the_next_prompt(
     terminal: Start, server: FakeOpenAI
 ) -> None:
-    gate = Gate(after=1)
-    server.expect(Behaviour(reply="one two three four", hold=gate))
-    term = terminal()
-    term.prompt()
-    term.send("first")
-    term.expect("one")
-    term.child.send("/hist\t\r")
-    gate.open()
+    term = typed_while_a_reply_streams(terminal, server, "/hist\t\r")
     term.expect("user: first")
     term.expect("assistant: one two three four")
     term.prompt()
