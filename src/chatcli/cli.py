@@ -144,6 +144,12 @@ def build_parser() -> Parser:
         const=False,
         help="wait for whole replies",
     )
+    c.add_argument(
+        "--reasoning",
+        metavar="show|summary|hide",
+        help="a thinking model's reasoning: streamed whole, one collapsed line (default), "
+        "or nothing",
+    )
     c.add_argument("--exit-command", metavar="WORD", help="word that ends the chat (default 退出)")
     c.add_argument("--lang", metavar="zh|en", help="interface language (default: from the locale)")
     c.add_argument(
