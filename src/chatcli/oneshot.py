@@ -123,4 +123,5 @@ def as_json(bot: ChatBot, reply: Reply) -> dict[str, Any]:
         "model": reply.model or bot.model,
         "usage": asdict(reply.usage) if reply.usage is not None else None,
         "finish_reason": reply.finish_reason,
+        "reasoning": reply.reasoning,
     }
