@@ -177,7 +177,7 @@ def build_parser() -> Parser:
     out.add_argument(
         "--json-output",
         action="store_true",
-        help="print one JSON object: text, model, usage, finish_reason",
+        help="print one JSON object: text, model, usage, finish_reason, reasoning",
     )
     out.add_argument(
         "--encoding", metavar="NAME", help="encoding of piped stdin (default utf-8), e.g. gbk"
