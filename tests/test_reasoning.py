@@ -104,3 +104,13 @@ def test_reasoning_tokens_are_read_and_rates_use_their_own_span() -> None:
 def test_reasoning_field_that_is_an_object_is_no_failure() -> None:
     chunk = {"choices": [{"index": 0, "delta": {"content": "x", "reasoning": {"effort": "low"}}}]}
     assert [type(e).__name__ for e in decode_chunk(chunk)] == ["TextDelta"]
+
+
+def test_thinking_does_not_inflate_the_context_estimate(server: FakeOpenAI) -> None:
+    """The scale that turns estimates into the server's tokens is learnt from the answer:
+    2,000 tokens of thought must not make every later estimate four times too big."""
+    plain, thinker = make_bot(server), make_bot(server)
+    server.expect(Behaviour(reply=ANSWER), Behaviour(reply=ANSWER, reasoning=THOUGHT * 50))
+    plain("hi")
+    thinker("hi")
+    assert thinker.token_scale == pytest.approx(plain.token_scale)

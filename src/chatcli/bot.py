@@ -217,7 +217,7 @@ class Reply:
         if self.usage is None or self.first_token_after is None:
             return None
         tokens, start = self.usage.completion_tokens, self.first_token_after
-        if self.reasoning and self.usage.reasoning_tokens is not None:
+        if self.reasoning and self.usage.reasoning_tokens:  # 0 from some servers: unknown
             if self.thinking_seconds is None:
                 return None
             tokens -= self.usage.reasoning_tokens
@@ -577,7 +577,11 @@ class ChatBot:
         guessed = REQUEST_OVERHEAD + sum(
             estimate_message(m) for m in [*sent, {"role": "assistant", "content": reply.text}]
         )
-        actual = reply.usage.prompt_tokens + reply.usage.completion_tokens
+        completion = reply.usage.completion_tokens
+        if reply.reasoning:  # thinking is paid for but never sent again: not part of the scale
+            thinking = reply.usage.reasoning_tokens or estimate_text(reply.reasoning)
+            completion = max(completion - thinking, 0)
+        actual = reply.usage.prompt_tokens + completion
         self.token_scale = min(max(actual / guessed, 0.25), 4.0)
 
     def context_size(self) -> int:

@@ -21,7 +21,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from chatcli.i18n import t
-from chatcli.render import LiveRegion
+from chatcli.render import LiveRegion, _interrupts_held
 
 if TYPE_CHECKING:
     from chatcli.bot import ReasoningMode
@@ -75,7 +75,7 @@ class Pending:
 
     def add(self, text: str) -> None:
         """A piece of reasoning."""
-        with self._lock:
+        with self._lock, _interrupts_held():
             if self._done:
                 return
             self.thought = True
@@ -105,7 +105,7 @@ class Pending:
         if self._ticker is not None:
             self._ticker.join()
             self._ticker = None
-        with self._lock:
+        with self._lock, _interrupts_held():
             self._done = True
             seconds = self.seconds
             if self.live and not self._printing:
