@@ -2,8 +2,8 @@
 
 No terminal I/O here: a `Turn` yields answer deltas and thoughts and ends with a `Reply`.
 Reasoning, whichever dialect carried it (`reasoning_content`, `reasoning`, inline `<think>`),
-is kept on the reply and never enters the history: only the answer is sent back. The history only
-changes when a turn completes (or is interrupted with text shown), so a failed request never
+is kept on the reply and never enters the history: only the answer is sent back. The history
+only changes when a turn completes (or is interrupted with text shown), so a failed request never
 leaves a trace — unlike the tutorial's bot, which appended `None`.
 """
 
