@@ -140,3 +140,25 @@ def test_one_shot_stdout_carries_the_answer_only(env: dict[str, str], server: Fa
     result = json.loads(run_chatcli(env, "--json-output", "which option?").stdout)
     assert (result["text"], result["reasoning"]) == (ANSWER, THOUGHT)
     assert result["usage"]["reasoning_tokens"] > 0
+
+
+def test_ctrl_c_while_thinking_keeps_the_thought_out_of_the_history(
+    terminal: Start, server: FakeOpenAI
+) -> None:
+    gate = Gate(after=8 * 3)
+    server.expect(thinking(gate))
+    term = terminal()
+    term.prompt()
+    term.send("which option?")
+    term.expect(re.escape(STEPS[2]))
+    term.child.sendintr()
+    term.expect("interrupted")
+    gate.open()
+    term.prompt()
+    term.send("/think")
+    term.expect(re.escape(STEPS[1]))
+    term.prompt()
+    term.send("again")
+    term.expect("Echo: again")
+    assert server.chat_requests[-1]["messages"] == [{"role": "user", "content": "again"}]
+    assert not WAITING.search(screen(term))
