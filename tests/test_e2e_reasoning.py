@@ -162,3 +162,19 @@ def test_ctrl_c_while_thinking_keeps_the_thought_out_of_the_history(
     term.expect("Echo: again")
     assert server.chat_requests[-1]["messages"] == [{"role": "user", "content": "again"}]
     assert not WAITING.search(screen(term))
+
+
+def test_thinking_opened_by_the_template_is_named_once_it_closes(
+    terminal: Start, server: FakeOpenAI
+) -> None:
+    """No `<think>` in the reply (the chat template put it in the prompt): the thinking was
+    shown as it came, then `</think>` says what it was, and only the answer is sent back."""
+    server.expect(Behaviour(chunks=["Let me ", "weigh it.</th", "ink>\n\n", ANSWER]))
+    term = terminal()
+    term.prompt()
+    term.send("which option?")
+    term.expect("was the model's thinking")
+    term.prompt()
+    term.send("thanks")
+    term.expect("Echo: thanks")
+    assert server.chat_requests[-1]["messages"][1] == {"role": "assistant", "content": ANSWER}

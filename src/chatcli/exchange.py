@@ -50,6 +50,7 @@ class Presenter:
             else MarkdownStream(self.out)
         )
         many = bot.params.n > 1 and self.raw is None
+        shown = 0  # characters of answer on screen, to tell when some of it was thinking
         outcome: Outcome
         try:
             with renderer:
@@ -64,9 +65,12 @@ class Presenter:
                         else:
                             pending.answer()
                             renderer.feed(event.text)
+                            shown += len(event.text)
                     assert turn.reply is not None
                     usage = turn.reply.usage
                     pending.close(usage.reasoning_tokens if usage is not None else None)
+            if shown > len(turn.reply.text):  # `</think>` came with no `<think>` before it
+                self.note(t("thought_was_shown"))
             unanswered = turn.reply.unanswered
             outcome = Outcome(turn.reply, error=t("no_answer") if unanswered else None)
         except KeyboardInterrupt:

@@ -34,6 +34,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠ the reply ended while the model was still thinking: the answer never came "
         "(token limit?); /think shows the thinking; this turn stays out of the history",
     ),
+    "thought_was_shown": (
+        "（上面 </think> 之前的文字是模型的思考，不在对话历史里；/think 查看）",
+        "(the text above up to </think> was the model's thinking: it stays out of the history; "
+        "/think shows it)",
+    ),
     "no_thought": ("这条回复没有思考内容", "that reply has no reasoning"),
     "think_usage": (
         "用法：/think [N]，N 为第几条回复（1 到 {n}）",
