@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 MODELS = ["gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus"]
 HANG_GUARD = 60.0  # seconds: a test that forgot its gate, or a client that never goes away
@@ -25,7 +25,8 @@ HANG_GUARD = 60.0  # seconds: a test that forgot its gate, or a client that neve
 
 class Gate:
     """A stream held mid-reply until the test says go, so a test lands a key or a Ctrl-C in
-    the middle of a reply by state, not by timing. `reset()` opens every gate."""
+    the middle of a reply by state, not by timing. `reset()` opens every gate. `after` counts
+    text chunks (reasoning too); 0 holds before the first event, right after the headers."""
 
     def __init__(self, after: int = 1) -> None:
         self.after = after
@@ -65,6 +66,11 @@ class Behaviour:
     trickle_every: float = 0.2
     hold_open: bool = False  # after the events: neither [DONE] nor the end of the body
     header_trickle: bool = False  # the status line, then one header byte at a time, forever
+    # A thinking model: this reasoning streams first (token-ish pieces), then the reply. The
+    # dialect: a delta field (`reasoning_content` also reports `reasoning_tokens` in the
+    # usage, as DeepSeek does; `reasoning` does not, as OpenRouter) or inline `<think>`.
+    reasoning: str | None = None
+    reasoning_field: Literal["reasoning_content", "reasoning", "think"] = "reasoning_content"
 
 
 @dataclass
@@ -273,35 +279,67 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             else:
                 self._whole(body, behaviour)
 
-        def _pieces(self, body: dict[str, Any], behaviour: Behaviour) -> tuple[list[str], str]:
-            pieces = behaviour.chunks or split_tokens(
+        def _script(
+            self, body: dict[str, Any], behaviour: Behaviour
+        ) -> tuple[list[tuple[str, str]], str]:
+            """(delta field, text) pieces: the reasoning in its dialect, then the reply; cut
+            at the request's token limit like a real server, thinking included."""
+            answer = behaviour.chunks or split_tokens(
                 behaviour.reply if behaviour.reply is not None else echo_reply(body)
             )
+            thinking = split_tokens(behaviour.reasoning or "")
+            field = behaviour.reasoning_field
+            pieces = (
+                [
+                    ("content", "<think>"),
+                    *(("content", p) for p in thinking),
+                    ("content", "</think>\n\n"),
+                ]
+                if field == "think" and behaviour.reasoning is not None
+                else [(field, p) for p in thinking]
+            )
+            pieces += [("content", p) for p in answer]
             limit = body.get("max_tokens") or body.get("max_completion_tokens")
             if limit and len(pieces) > limit:
                 return pieces[:limit], "length"
             return pieces, behaviour.finish_reason
 
-        def _usage(self, body: dict[str, Any], completion: int) -> dict[str, int]:
+        def _usage(
+            self, body: dict[str, Any], completion: int, reasoning: int | None = None
+        ) -> dict[str, Any]:
             prompt = sum(
                 len(json.dumps(m.get("content"), ensure_ascii=False)) // 4 + 1
                 for m in body["messages"]
             )
             n = body.get("n") or 1
-            return {
+            usage: dict[str, Any] = {
                 "prompt_tokens": prompt,
                 "completion_tokens": completion * n,
                 "total_tokens": prompt + completion * n,
             }
+            if reasoning is not None:
+                usage["completion_tokens_details"] = {"reasoning_tokens": reasoning * n}
+            return usage
+
+        def _reasoning_count(self, script: list[tuple[str, str]]) -> int | None:
+            """Reasoning tokens as DeepSeek reports them (only its dialect reports them)."""
+            if not any(name == "reasoning_content" for name, _ in script):
+                return None
+            return sum(name == "reasoning_content" for name, _ in script)
 
         def _whole(self, body: dict[str, Any], behaviour: Behaviour) -> None:
-            pieces, finish = self._pieces(body, behaviour)
+            script, finish = self._script(body, behaviour)
+            pieces = [text for name, text in script if name == "content"]
             text = "".join(pieces)
+            message: dict[str, Any] = {"role": "assistant"}
+            for name, piece in script:
+                if name != "content":
+                    message[name] = message.get(name, "") + piece
             choices = [
                 {
                     "index": i,
                     "finish_reason": finish,
-                    "message": {"role": "assistant", "content": _variant(text, i)},
+                    "message": {**message, "content": _variant(text, i)},
                     "logprobs": _logprob_block(pieces, body) if body.get("logprobs") else None,
                 }
                 for i in range(body.get("n") or 1)
@@ -315,7 +353,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     "model": body.get("model"),
                     "system_fingerprint": "fp_test",
                     "choices": choices,
-                    "usage": self._usage(body, len(pieces)),
+                    "usage": self._usage(body, len(script), self._reasoning_count(script)),
                 },
             )
 
@@ -364,7 +402,7 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if behaviour.raw_events is not None:
                 yield from behaviour.raw_events
                 return
-            pieces, finish = self._pieces(body, behaviour)
+            script, finish = self._script(body, behaviour)
             n = body.get("n") or 1
             base = {
                 "id": "chatcmpl-test",
@@ -386,11 +424,12 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     ],
                 }
             )
-            for k, piece in enumerate(pieces):
+            first = next((k for k, (name, _) in enumerate(script) if name == "content"), -1)
+            for k, (name, piece) in enumerate(script):
                 for i in range(n):
                     choice: dict[str, Any] = {
                         "index": i,
-                        "delta": {"content": _variant(piece, i) if k == 0 else piece},
+                        "delta": {name: _variant(piece, i) if k == first else piece},
                         "finish_reason": None,
                     }
                     if body.get("logprobs"):
@@ -405,7 +444,8 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 }
             )
             if behaviour.usage and (body.get("stream_options") or {}).get("include_usage"):
-                yield json.dumps({**base, "choices": [], "usage": self._usage(body, len(pieces))})
+                usage = self._usage(body, len(script), self._reasoning_count(script))
+                yield json.dumps({**base, "choices": [], "usage": usage})
             yield "[DONE]"
 
         def _stream(self, body: dict[str, Any], behaviour: Behaviour) -> None:
@@ -415,6 +455,9 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
             start, texts = time.monotonic(), 0
+            if behaviour.hold is not None and behaviour.hold.after == 0:
+                self.wfile.flush()
+                server._hold(behaviour.hold)
             try:
                 for count, event in enumerate(self._events(body, behaviour)):
                     if behaviour.drop_after is not None and count >= behaviour.drop_after:
@@ -448,8 +491,11 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
 
 def _carries_text(event: str) -> bool:
-    """Whether an SSE payload holds reply text (the role-only first chunk does not)."""
-    return '"content": "' in event and '"content": ""' not in event
+    """Whether an SSE payload holds reply or reasoning text (the role-only first chunk does
+    not)."""
+    return ('"content": "' in event and '"content": ""' not in event) or any(
+        f'"{name}": "' in event for name in ("reasoning_content", "reasoning")
+    )
 
 
 def _lower(headers: Any) -> dict[str, str]:

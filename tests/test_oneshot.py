@@ -94,7 +94,7 @@ def test_json_output_is_one_object_with_the_documented_keys(
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") == 1
     data = json.loads(result.stdout)
-    assert set(data) == {"text", "model", "usage", "finish_reason"}
+    assert set(data) == {"text", "model", "usage", "finish_reason", "reasoning"}
     assert data["text"] == "hello there, friend"
     assert data["model"] == "gpt-4o"
     assert data["finish_reason"] == "stop"

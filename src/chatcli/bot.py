@@ -1,7 +1,9 @@
 """ChatBot: the conversation (history + parameters) and the calls to chat.completions.create.
 
-No terminal I/O here: a `Turn` yields text deltas and ends with a `Reply`. The history only
-changes when a turn completes (or is interrupted with text shown), so a failed request never
+No terminal I/O here: a `Turn` yields answer deltas and thoughts and ends with a `Reply`.
+Reasoning, whichever dialect carried it (`reasoning_content`, `reasoning`, inline `<think>`),
+is kept on the reply and never enters the history: only the answer is sent back. The history
+only changes when a turn completes (or is interrupted with text shown), so a failed request never
 leaves a trace — unlike the tutorial's bot, which appended `None`.
 """
 
@@ -25,12 +27,14 @@ from chatcli.errors import (
     is_context_overflow,
 )
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
+from chatcli.think import Piece, ThinkSplitter
 from chatcli.wire import (
     Event,
     Finish,
     LogprobsEvent,
     Malformed,
     Meta,
+    ReasoningDelta,
     ServerErrorEvent,
     TextDelta,
     TokenLogprob,
@@ -56,6 +60,7 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 Content = str | list[dict[str, Any]]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
+ReasoningMode = Literal["show", "summary", "hide"]
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
 # After every choice finished, how long to wait for the usage chunk before ending the turn.
 FINISH_GRACE = 2.0
@@ -166,6 +171,14 @@ class Delta:
     text: str
 
 
+@dataclass(frozen=True)
+class Thought:
+    """Reasoning text of choice `index`: shown apart, kept on the reply, never sent back."""
+
+    index: int
+    text: str
+
+
 @dataclass
 class Reply:
     """What one request produced; `text` is choice 1, the one that enters the history."""
@@ -178,11 +191,19 @@ class Reply:
     logprobs: list[TokenLogprob] = field(default_factory=list)
     interrupted: bool = False
     elapsed: float = 0.0
-    first_token_after: float | None = None
+    first_token_after: float | None = None  # the first output, thinking or answer
+    reasoning: str = ""
+    reasoning_unclosed: bool = False
+    thinking_seconds: float | None = None  # request sent → first answer text (or the end)
 
     @property
     def text(self) -> str:
         return self.choices[0] if self.choices else ""
+
+    @property
+    def unanswered(self) -> bool:
+        """The model thought but the answer never came (token limit, `<think>` unclosed)."""
+        return bool(self.reasoning.strip()) and not self.text.strip()
 
     @property
     def finish_reason(self) -> str | None:
@@ -190,10 +211,19 @@ class Reply:
 
     @property
     def tokens_per_second(self) -> float | None:
+        """Tokens over the span that produced them: the answer's tokens over the answer's
+        time when the server says how many were reasoning, else every completion token over
+        the whole generation (thinking included)."""
         if self.usage is None or self.first_token_after is None:
             return None
-        generating = self.elapsed - self.first_token_after
-        return self.usage.completion_tokens / generating if generating > 0 else None
+        tokens, start = self.usage.completion_tokens, self.first_token_after
+        if self.reasoning and self.usage.reasoning_tokens:  # 0 from some servers: unknown
+            if self.thinking_seconds is None:
+                return None
+            tokens -= self.usage.reasoning_tokens
+            start = self.thinking_seconds
+        generating = self.elapsed - start
+        return tokens / generating if generating > 0 and tokens > 0 else None
 
 
 class Turn:
@@ -208,6 +238,8 @@ class Turn:
         self.user_message: Message = {"role": "user", "content": content}
         self.reply: Reply | None = None
         self._texts: list[list[str]] = [[]]
+        self._thoughts: list[list[str]] = [[]]
+        self._splitters: list[ThinkSplitter] = [ThinkSplitter()]
         self._finish: list[str | None] = [None]
         self._usage: Usage | None = None
         self._model: str | None = None
@@ -215,6 +247,7 @@ class Turn:
         self._logprobs: list[TokenLogprob] = []
         self._started = 0.0
         self._first_token: float | None = None
+        self._first_answer: float | None = None
         self._response: Any = None
         self.receiving = False
         self.plan = bot.plan(self.user_message)
@@ -224,12 +257,13 @@ class Turn:
     def partial_text(self) -> str:
         return "".join(self._texts[0])
 
-    def __iter__(self) -> Iterator[Delta]:
+    def __iter__(self) -> Iterator[Delta | Thought]:
         self._started = time.monotonic()
         self._response = self._create().http_response
         self.receiving = True
         try:
             yield from self._read()
+            yield from self._close_splitters()
         except Exception as exc:
             # After every choice said it is finished only usage can follow: the reply is
             # complete, whatever happens to the connection now.
@@ -239,7 +273,8 @@ class Turn:
         finally:
             self._response.close()  # a stream left before its end must not hold the socket
         text = self.partial_text
-        if not text.strip():
+        thought = "".join(self._thoughts[0])
+        if not text.strip() and not thought.strip():
             raise EmptyReply(whitespace_only=bool(text))
         if self._finish[0] is None:
             raise IncompleteReply()
@@ -274,16 +309,47 @@ class Turn:
     def _slot(self, index: int) -> None:
         while len(self._texts) <= index:
             self._texts.append([])
+            self._thoughts.append([])
+            self._splitters.append(ThinkSplitter())
             self._finish.append(None)
 
-    def _note_text(self, index: int, text: str) -> Delta:
-        if self._first_token is None:
-            self._first_token = time.monotonic()
+    def _note_content(self, index: int, text: str) -> Iterator[Delta | Thought]:
+        """Content, split by the choice's `<think>` splitter into answer and reasoning."""
         self._slot(index)
+        yield from self._pieces(index, self._splitters[index].feed(text))
+
+    def _close_splitters(self) -> Iterator[Delta | Thought]:
+        """What the splitters held back at the end of the stream (half a tag that was not)."""
+        for index, splitter in enumerate(self._splitters):
+            yield from self._pieces(index, splitter.close())
+
+    def _pieces(self, index: int, pieces: list[Piece]) -> Iterator[Delta | Thought]:
+        for piece in pieces:
+            if piece.kind == "answer":
+                yield self._note_answer(index, piece.text)
+            elif piece.kind == "reasoning":
+                yield self._note_thought(index, piece.text)
+            else:  # the answer so far was thinking whose `<think>` was in the prompt
+                self._thoughts[index].extend(self._texts[index])
+                self._texts[index].clear()
+                if index == 0:
+                    self._first_answer = None
+
+    def _note_answer(self, index: int, text: str) -> Delta:
+        now = time.monotonic()
+        self._first_token = self._first_token or now
+        if index == 0 and self._first_answer is None:
+            self._first_answer = now
         self._texts[index].append(text)
         return Delta(index, text)
 
-    def _read(self) -> Iterator[Delta]:
+    def _note_thought(self, index: int, text: str) -> Thought:
+        self._first_token = self._first_token or time.monotonic()
+        self._slot(index)
+        self._thoughts[index].append(text)
+        return Thought(index, text)
+
+    def _read(self) -> Iterator[Delta | Thought]:
         """The reply as deltas, whatever shape the body has: an event stream, or (a server that
         ignored `stream`, an error, a web page) a whole body decoded in one piece."""
         response = self._response
@@ -299,7 +365,7 @@ class Turn:
         else:
             yield from self._read_whole(body_json(content_type, joined(rest)))
 
-    def _read_stream(self, lines: Iterable[str]) -> Iterator[Delta]:
+    def _read_stream(self, lines: Iterable[str]) -> Iterator[Delta | Thought]:
         """Events until `[DONE]`, the end of the body, or a finished reply.
 
         Every choice finished and usage received (it comes after the finish chunk with
@@ -331,15 +397,18 @@ class Turn:
                     return
                 self._bot.progress(FINISH_GRACE)
 
-    def _read_whole(self, body: Any) -> Iterator[Delta]:
+    def _read_whole(self, body: Any) -> Iterator[Delta | Thought]:
         yield from self._apply(decode_chunk(body, "message", self._bot.params.n))
 
-    def _apply(self, events: Iterable[Event]) -> Iterator[Delta]:
-        """Take in decoded events; text comes out as deltas, any progress moves the deadline."""
+    def _apply(self, events: Iterable[Event]) -> Iterator[Delta | Thought]:
+        """Take in decoded events; text comes out as deltas and thoughts, any progress moves
+        the deadline."""
         for event in events:
             match event:
                 case TextDelta(index=index, text=text):
-                    yield self._note_text(index, text)
+                    yield from self._note_content(index, text)
+                case ReasoningDelta(index=index, text=text):
+                    yield self._note_thought(index, text)
                 case Finish(index=index, reason=reason):
                     self._slot(index)
                     self._finish[index] = reason
@@ -360,6 +429,11 @@ class Turn:
 
     def _finish_turn(self, *, interrupted: bool) -> Reply:
         now = time.monotonic()
+        if interrupted:  # a half tag held back is text all the same
+            for _ in self._close_splitters():
+                pass
+        reasoning = "".join(self._thoughts[0])
+        answered = self._first_answer or now
         reply = Reply(
             choices=["".join(parts) for parts in self._texts],
             finish_reasons=list(self._finish),
@@ -370,9 +444,13 @@ class Turn:
             interrupted=interrupted,
             elapsed=now - self._started if self._started else 0.0,
             first_token_after=(self._first_token - self._started) if self._first_token else None,
+            reasoning=reasoning,
+            reasoning_unclosed=self._splitters[0].unclosed,
+            thinking_seconds=answered - self._started if reasoning and self._started else None,
         )
         self.reply = reply
-        if reply.text:
+        self._bot.unanswered = reply if reply.unanswered else None
+        if reply.text.strip():
             self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
         return reply
@@ -396,6 +474,7 @@ class ChatBot:
         context_tokens: int | None = None,
         max_tokens_field: MaxTokensField | None = None,
         client: OpenAI | None = None,
+        reasoning: ReasoningMode = "summary",
     ) -> None:
         self.model = model
         self.system = system
@@ -416,8 +495,11 @@ class ChatBot:
             if base_url is None or base_url.startswith(OPENAI_URL)
             else "max_tokens"
         )
+        self.reasoning: ReasoningMode = reasoning
         self.history: list[Message] = []
         self.replies: list[Reply] = []
+        # The last turn when it ended thinking, with no answer: shown by /think, never sent.
+        self.unanswered: Reply | None = None
         self._client = client
         self._deadline: Deadline | None = None
 
@@ -436,6 +518,7 @@ class ChatBot:
             history_limit=settings.history_limit,
             context_tokens=settings.context_tokens,
             max_tokens_field=settings.max_tokens_field,
+            reasoning=settings.reasoning,
         )
 
     @property
@@ -494,7 +577,11 @@ class ChatBot:
         guessed = REQUEST_OVERHEAD + sum(
             estimate_message(m) for m in [*sent, {"role": "assistant", "content": reply.text}]
         )
-        actual = reply.usage.prompt_tokens + reply.usage.completion_tokens
+        completion = reply.usage.completion_tokens
+        if reply.reasoning:  # thinking is paid for but never sent again: not part of the scale
+            thinking = reply.usage.reasoning_tokens or estimate_text(reply.reasoning)
+            completion = max(completion - thinking, 0)
+        actual = reply.usage.prompt_tokens + completion
         self.token_scale = min(max(actual / guessed, 0.25), 4.0)
 
     def context_size(self) -> int:
@@ -603,6 +690,7 @@ class ChatBot:
     def clear(self) -> None:
         self.history.clear()
         self.replies.clear()
+        self.unanswered = None
         self._sizes.clear()
 
     def set_system(self, system: str | None) -> None:

@@ -144,6 +144,12 @@ def build_parser() -> Parser:
         const=False,
         help="wait for whole replies",
     )
+    c.add_argument(
+        "--reasoning",
+        metavar="show|summary|hide",
+        help="a thinking model's reasoning: streamed whole, one collapsed line (default), "
+        "or nothing",
+    )
     c.add_argument("--exit-command", metavar="WORD", help="word that ends the chat (default 退出)")
     c.add_argument("--lang", metavar="zh|en", help="interface language (default: from the locale)")
     c.add_argument(
@@ -171,7 +177,7 @@ def build_parser() -> Parser:
     out.add_argument(
         "--json-output",
         action="store_true",
-        help="print one JSON object: text, model, usage, finish_reason",
+        help="print one JSON object: text, model, usage, finish_reason, reasoning",
     )
     out.add_argument(
         "--encoding", metavar="NAME", help="encoding of piped stdin (default utf-8), e.g. gbk"

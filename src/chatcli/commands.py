@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
-from chatcli.bot import ChatBot, Content
+from chatcli.bot import ChatBot, Content, Reply
 from chatcli.i18n import language, t
 from chatcli.images import image_message
 from chatcli.paths import read_regular, write_private
@@ -32,6 +32,7 @@ class Output(Protocol):
 
     def info(self, text: str) -> None: ...
     def error(self, text: str) -> None: ...
+    def thought(self, text: str) -> None: ...
 
 
 class UI(Protocol):
@@ -404,6 +405,26 @@ def _pick(ctx: Context, argument: str) -> None:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     ctx.out.info(t("picked", k=argument))
+
+
+@command(
+    "think",
+    "/think [N]",
+    "显示上一条回复（或第 N 条）的完整思考过程",
+    "show the last reply's full reasoning (or the N-th reply's)",
+)
+def _think(ctx: Context, argument: str) -> None:
+    replies = ctx.bot.replies
+    reply: Reply | None
+    if argument:
+        if not argument.isdigit() or not 1 <= int(argument) <= len(replies):
+            raise CommandError(t("think_usage", n=len(replies)))
+        reply = replies[int(argument) - 1]
+    else:
+        reply = ctx.bot.unanswered or (replies[-1] if replies else None)
+    if reply is None or not reply.reasoning.strip():
+        raise CommandError(t("no_thought"))
+    ctx.out.thought(reply.reasoning)
 
 
 @command(

@@ -12,9 +12,10 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from chatcli.bot import ChatBot, Content, Reply
+from chatcli.bot import ChatBot, Content, Reply, Thought
 from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
+from chatcli.pending import Pending
 from chatcli.render import MarkdownStream, RawStream, finished_markdown
 from chatcli.sanitize import neutralise
 from chatcli.sink import MASKER, clean
@@ -39,23 +40,39 @@ class Presenter:
         turn = bot.stream_turn(content)
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
-        turn.on_retry = lambda plan: self.note(t("context_retry", n=plan.dropped))
+        pending = Pending(self.status, bot.reasoning)
+        turn.on_retry = lambda plan: pending.note(
+            Text(t("context_retry", n=plan.dropped), style="dim")
+        )
         renderer: RawStream | MarkdownStream = (
             RawStream(self.raw, neutral=self.raw.isatty())
             if self.raw is not None
             else MarkdownStream(self.out)
         )
         many = bot.params.n > 1 and self.raw is None
+        shown = 0  # characters of answer on screen, to tell when some of it was thinking
         outcome: Outcome
         try:
             with renderer:
                 if many:
                     self.out.rule(t("choice", k=1), style="dim")
-                for delta in turn:
-                    if delta.index == 0:
-                        renderer.feed(delta.text)
-            assert turn.reply is not None
-            outcome = Outcome(turn.reply)
+                with pending:
+                    for event in turn:
+                        if event.index != 0:
+                            continue
+                        if isinstance(event, Thought):
+                            pending.add(event.text)
+                        else:
+                            pending.answer()
+                            renderer.feed(event.text)
+                            shown += len(event.text)
+                    assert turn.reply is not None
+                    usage = turn.reply.usage
+                    pending.close(usage.reasoning_tokens if usage is not None else None)
+            if shown > len(turn.reply.text):  # `</think>` came with no `<think>` before it
+                self.note(t("thought_was_shown"))
+            unanswered = turn.reply.unanswered
+            outcome = Outcome(turn.reply, error=t("no_answer") if unanswered else None)
         except KeyboardInterrupt:
             renderer.abandon()
             if turn.reply is None:
@@ -71,7 +88,8 @@ class Presenter:
             if turn.partial_text.strip():
                 self.note(t("partial_not_saved"))
             return Outcome(None, error=message)
-        if self.raw is not None and outcome.reply and not outcome.reply.text.endswith("\n"):
+        text = outcome.reply.text if outcome.reply is not None else ""
+        if self.raw is not None and text and not text.endswith("\n"):
             self.raw.write("\n")
         if outcome.reply is not None:
             self.after(bot, outcome.reply)
@@ -108,6 +126,8 @@ class Presenter:
                 self.status.print(logprob_text(reply))
         if reply.interrupted:
             self.status.print(Text(t("interrupted"), style="yellow"))
+        elif reply.unanswered:
+            self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
         elif reply.finish_reason == "length":
             self.status.print(Text(t("cut_by_length"), style="yellow"))
         if self.raw is None:
@@ -119,10 +139,15 @@ def status_line(bot: ChatBot, reply: Reply) -> Text:
     if reply.usage is None:
         parts.append(t("tokens_unknown"))
     else:
-        parts.append(
-            t("tokens", prompt=reply.usage.prompt_tokens, completion=reply.usage.completion_tokens)
+        tokens = t(
+            "tokens", prompt=reply.usage.prompt_tokens, completion=reply.usage.completion_tokens
         )
+        if reply.usage.reasoning_tokens:
+            tokens += t("reasoning_tokens", n=reply.usage.reasoning_tokens)
+        parts.append(tokens)
     parts.append(f"{reply.elapsed:.1f} s")
+    if reply.thinking_seconds is not None:
+        parts.append(t("thought_status", s=f"{reply.thinking_seconds:.0f}"))
     if reply.tokens_per_second:
         parts.append(f"{reply.tokens_per_second:.0f} tok/s")
     if bot.params.seed is not None and reply.system_fingerprint:

@@ -19,6 +19,31 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠ the reply was cut off by the token limit (--max-tokens)",
     ),
     "tokens_unknown": ("token 数未知", "tokens unknown"),
+    "waiting": ("… {s} 秒", "… {s} s"),
+    "thinking": ("思考中… {s} 秒", "thinking… {s} s"),
+    "thought_collapsed": ("▸ 思考了 {s} 秒（/think 查看）", "▸ thought for {s} s (/think to show)"),
+    "thought_collapsed_tokens": (
+        "▸ 思考了 {s} 秒 · {n:,} tokens（/think 查看）",
+        "▸ thought for {s} s · {n:,} tokens (/think to show)",
+    ),
+    "thought_status": ("思考 {s} 秒", "thought {s} s"),
+    "reasoning_tokens": ("（其中思考 {n:,}）", " ({n:,} reasoning)"),
+    "no_answer": (
+        "⚠ 模型还在思考时回复就结束了，没有给出答案（token 上限？）；"
+        "/think 查看它的思考，这一轮不进入对话历史",
+        "⚠ the reply ended while the model was still thinking: the answer never came "
+        "(token limit?); /think shows the thinking; this turn stays out of the history",
+    ),
+    "thought_was_shown": (
+        "（上面 </think> 之前的文字是模型的思考，不在对话历史里；/think 查看）",
+        "(the text above up to </think> was the model's thinking: it stays out of the history; "
+        "/think shows it)",
+    ),
+    "no_thought": ("这条回复没有思考内容", "that reply has no reasoning"),
+    "think_usage": (
+        "用法：/think [N]，N 为第几条回复（1 到 {n}）",
+        "usage: /think [N], N a reply from 1 to {n}",
+    ),
     "tokens": ("{prompt} → {completion} tokens", "{prompt} → {completion} tokens"),
     "fingerprint": ("指纹 {fp}", "fingerprint {fp}"),
     "choice": ("选项 {k}", "Choice {k}"),

@@ -121,6 +121,11 @@ def as_json(bot: ChatBot, reply: Reply) -> dict[str, Any]:
     return {
         "text": reply.text,
         "model": reply.model or bot.model,
-        "usage": asdict(reply.usage) if reply.usage is not None else None,
+        "usage": (
+            {k: v for k, v in asdict(reply.usage).items() if v is not None}  # reasoning_tokens
+            if reply.usage is not None
+            else None
+        ),
         "finish_reason": reply.finish_reason,
+        "reasoning": reply.reasoning,
     }

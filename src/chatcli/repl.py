@@ -21,6 +21,7 @@ from chatcli.exchange import Presenter
 from chatcli.i18n import t
 from chatcli.keymode import KeyMode
 from chatcli.prompt import InputState, make_session, unfence
+from chatcli.render import finished_markdown
 from chatcli.sessions import Recorder
 from chatcli.sink import clean, clipboard
 
@@ -36,6 +37,10 @@ class TerminalOutput:
 
     def error(self, text: str) -> None:
         self.console.print(Text(clean(text), style="bold red"))
+
+    def thought(self, text: str) -> None:
+        """A model's reasoning, dim, rendered as the markdown it usually is."""
+        self.console.print(finished_markdown(text), style="dim")
 
 
 def is_exit(text: str, exit_command: str) -> bool:

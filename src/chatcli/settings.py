@@ -160,6 +160,7 @@ class Settings(BaseSettings, GenerationParams):
     timeout: float = Field(60.0, gt=0, le=MAX_TIMEOUT)
     max_retries: int = Field(2, ge=0, le=20)
     stream: bool = True
+    reasoning: Literal["show", "summary", "hide"] = "summary"
     exit_command: str = Field(DEFAULT_EXIT_COMMAND, min_length=1)
     lang: Literal["zh", "en"] | None = None
     private: bool = False

@@ -44,6 +44,7 @@ class Usage:
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    reasoning_tokens: int | None = None  # part of completion_tokens, when the server says
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class TokenLogprob:
 
 @dataclass(frozen=True)
 class TextDelta:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """The model's thinking, sent apart from the answer (`reasoning_content`, `reasoning`)."""
+
     index: int
     text: str
 
@@ -87,7 +96,7 @@ class ServerErrorEvent:
     message: str
 
 
-Event = TextDelta | Finish | UsageEvent | Meta | LogprobsEvent | ServerErrorEvent
+Event = TextDelta | ReasoningDelta | Finish | UsageEvent | Meta | LogprobsEvent | ServerErrorEvent
 
 
 def sse_lines(chunks: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
@@ -230,7 +239,11 @@ def decode_usage(raw: Any) -> Usage | None:
     if prompt is None or completion is None:
         return None
     total = _count(raw.get("total_tokens"))
-    return Usage(prompt, completion, prompt + completion if total is None else total)
+    details = raw.get("completion_tokens_details")
+    reasoning = _count(details.get("reasoning_tokens")) if isinstance(details, dict) else None
+    if reasoning is not None and reasoning > completion:
+        reasoning = None  # more thinking than output: not a count to compute a speed from
+    return Usage(prompt, completion, prompt + completion if total is None else total, reasoning)
 
 
 def error_message(error: Any) -> str:
@@ -266,6 +279,9 @@ def _decode_choice(choice: Any, part: Part, n: int) -> Iterator[Event]:
     if body is not None:
         if not isinstance(body, dict):
             raise Malformed(f"{part} is {_kind(body)}")
+        thought = _reasoning(body)
+        if thought:
+            yield ReasoningDelta(index, thought)
         text = _content(body.get("content"))
         if text:
             yield TextDelta(index, text)
@@ -304,6 +320,18 @@ def _content(raw: Any) -> str:
             # other part types (audio, images) carry no text to show
         return "".join(texts)
     raise Malformed(f"content is {_kind(raw)}")
+
+
+def _reasoning(body: dict[str, Any]) -> str:
+    """The thinking of a delta or message: `reasoning_content` (DeepSeek, vLLM, SGLang) else
+    `reasoning` (OpenRouter, Ollama); a server that sends both sends the same text twice.
+    An object there (some servers describe the reasoning settings in it) carries no text."""
+    for name in ("reasoning_content", "reasoning"):
+        raw = body.get(name)
+        text = "" if isinstance(raw, dict) else _content(raw)
+        if text:
+            return text
+    return ""
 
 
 def _logprobs(raw: Any) -> tuple[TokenLogprob, ...]:
