@@ -179,6 +179,7 @@ class Reply:
     interrupted: bool = False
     elapsed: float = 0.0
     first_token_after: float | None = None
+    reasoning: str = ""
 
     @property
     def text(self) -> str:
