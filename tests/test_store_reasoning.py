@@ -215,3 +215,27 @@ def test_sessions_show_on_a_terminal_prints_the_reasoning_dim(
     assert "\x1b[2m先查一下上海" in screen
     assert DETAILS not in screen
     assert screen.index("先查一下上海") < screen.index(ANSWER)
+
+
+def test_a_resumed_reasoning_is_shown_but_never_counted_in_the_context(
+    tmp_path: Path, server: FakeOpenAI
+) -> None:
+    db = Store(tmp_path / "conversations.db")
+    thought = "思考" * 50_000
+    sizes = []
+    for reasoning in (None, thought):
+        saved = db.save_turn(
+            None,
+            [StoredMessage("user", "hi"), StoredMessage("assistant", ANSWER, reasoning=reasoning)],
+            model="deepseek-reasoner",
+            system=None,
+            params={},
+            title="hi",
+        )
+        bot = make_bot(server)
+        recorder = Recorder(bot, db, warn=pytest.fail)
+        recorder.resume(saved.conversation_id)
+        assert recorder.reasoning_of(bot.history[-1]) == (reasoning or "")
+        assert bot.history[-1] == {"role": "assistant", "content": ANSWER}
+        sizes.append(bot.context_size())
+    assert sizes[0] == sizes[1]
