@@ -185,6 +185,9 @@ def _history(ctx: Context, argument: str) -> None:
         return
     system = [{"role": "system", "content": ctx.bot.system}] if ctx.bot.system else []
     for message in [*system, *ctx.bot.history]:
+        thought = ctx.store.reasoning_of(message) if ctx.store else ""
+        if thought:
+            ctx.out.info(t("history_reasoning", chars=f"{len(thought):,}"))
         content = message["content"]
         text = content if isinstance(content, str) else "[…]"
         ctx.out.info(f"{message['role']}: {text}")

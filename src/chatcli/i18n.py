@@ -58,6 +58,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "cleared": ("对话历史已清空（系统提示保留）", "history cleared (system prompt kept)"),
     "history_empty": ("（还没有对话）", "(no messages yet)"),
+    "history_reasoning": ("  ▸ 思考，{chars} 字", "  ▸ reasoning, {chars} chars"),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
     "did_you_mean": ("，你是不是想输入 {suggestion}？", " — did you mean {suggestion}?"),
     "help_title": ("命令：", "commands:"),

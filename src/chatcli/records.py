@@ -12,7 +12,15 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Content = str | list[dict[str, Any]]
 
@@ -51,7 +59,10 @@ Stamp = Annotated[float, AfterValidator(_moment)]
 
 
 class StoredMessage(BaseModel):
-    """One message of a conversation, with what the server said about the reply."""
+    """One message of a conversation, with what the server said about the reply.
+
+    `reasoning` is what a reasoning model thought before its answer: kept beside the content,
+    never part of it, so it is shown and exported but never sent back to a server."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -63,6 +74,7 @@ class StoredMessage(BaseModel):
     finish_reason: str | None = None
     created: Stamp = Field(default_factory=time.time)
     interrupted: bool = False
+    reasoning: str | None = None
     id: int | None = None
 
     def __init__(
@@ -80,6 +92,18 @@ class StoredMessage(BaseModel):
     @classmethod
     def _content(cls, value: Any) -> Content:
         return check_content(value)
+
+    @field_validator("reasoning")
+    @classmethod
+    def _reasoning(cls, value: str | None) -> str | None:
+        """No reasoning and an empty one are the same: none."""
+        return value or None
+
+    @model_validator(mode="after")
+    def _only_replies_think(self) -> StoredMessage:
+        if self.reasoning is not None and self.role != "assistant":
+            raise ValueError("reasoning: only an assistant message has reasoning")
+        return self
 
     @property
     def text(self) -> str:

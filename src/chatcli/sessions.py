@@ -30,6 +30,7 @@ from chatcli.sanitize import neutralise
 from chatcli.settings import GenerationParams
 from chatcli.store import (
     Conversation,
+    Reasoning,
     Store,
     StoredMessage,
     StoreError,
@@ -38,6 +39,7 @@ from chatcli.store import (
     content_text,
     from_json,
     from_markdown,
+    markdown_pieces,
     to_json,
     to_markdown,
     when,
@@ -85,6 +87,9 @@ class Recorder:
         self.title: str | None = None
         self._saved: list[Message] = []
         self._ids: list[int] = []
+        # id(answer) -> (answer, reasoning), for answers still in the history. Holding the
+        # message keeps its id from naming another one; the history itself stays answers only.
+        self._thoughts: dict[int, tuple[Message, str]] = {}
         bot.on_record.append(self._on_record)
 
     @classmethod
@@ -110,10 +115,22 @@ class Recorder:
         self.title = None
         self._saved, self._ids = [], []
 
+    def reasoning_of(self, message: Message) -> str:
+        """What the model thought before this answer in the history ("" for none), whether
+        it came in this run or with a resumed conversation; kept with history off too."""
+        return self._thoughts.get(id(message), (message, ""))[1]
+
+    def _remember(self, pairs: Sequence[tuple[Message, str | None]]) -> None:
+        live = {id(m) for m in self.bot.history}
+        kept = {key: held for key, held in self._thoughts.items() if key in live}
+        kept.update({id(m): (m, text) for m, text in pairs if text})
+        self._thoughts = kept
+
     def _on_record(self, reply: Reply) -> None:
+        history = self.bot.history
+        self._remember([(history[-1], reply.reasoning)])
         if self.store is None or self.private:
             return
-        history = self.bot.history
         keep = _common_prefix(self._saved, history)
         if keep == 0 and self._saved:
             self.start_new()
@@ -140,7 +157,9 @@ class Recorder:
 
     def _stored(self, message: Message, reply: Reply | None = None) -> StoredMessage:
         if reply is None:
-            return StoredMessage(message["role"], message["content"])
+            return StoredMessage(
+                message["role"], message["content"], reasoning=self.reasoning_of(message)
+            )
         return StoredMessage(
             "assistant",
             message["content"],
@@ -149,6 +168,7 @@ class Recorder:
             prompt_tokens=reply.usage.prompt_tokens if reply.usage else None,
             finish_reason=reply.finish_reason,
             interrupted=reply.interrupted,
+            reasoning=reply.reasoning,
         )
 
     def resume(
@@ -175,6 +195,8 @@ class Recorder:
         kept = [m for m in conversation.messages if m.role in ("user", "assistant")]
         bot.clear()
         bot.history.extend({"role": m.role, "content": m.content} for m in kept)
+        self._thoughts = {}
+        self._remember([(h, m.reasoning) for h, m in zip(bot.history, kept, strict=True)])
         self.conversation_id = conversation.id
         self.title = None
         self._saved = list(bot.history)
@@ -310,11 +332,16 @@ def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 
 def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
-    text = to_markdown(store.load(args.id))
-    if console.file.isatty():
-        console.print(finished_markdown(text))
-    else:
-        console.file.write(text)
+    """Markdown into a pipe; on a terminal rendered, each reply's reasoning dim before it."""
+    conversation = store.load(args.id)
+    if not console.file.isatty():
+        console.file.write(to_markdown(conversation))
+        return EXIT_OK
+    for piece in markdown_pieces(conversation):
+        if isinstance(piece, Reasoning):
+            console.print(Text(neutralise(piece.text), style="dim"))
+        else:
+            console.print(finished_markdown(piece))
     return EXIT_OK
 
 

@@ -90,6 +90,9 @@ class Summary:
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = []
+# The oldest schema a read-only store reads as it is (what later steps added reads as empty),
+# so listing or exporting never asks the user to upgrade the file first.
+READABLE_SINCE = 2
 
 
 def migration(step: Migration) -> Migration:
@@ -155,6 +158,15 @@ def _m002_search(db: sqlite3.Connection) -> None:
         "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END"
     )
     db.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+
+
+@migration
+def _m003_reasoning(db: sqlite3.Connection) -> None:
+    # A reply's reasoning, apart from its content: shown and exported, never sent back.
+    db.execute("ALTER TABLE messages ADD COLUMN reasoning TEXT")
+
+
+REASONING_SINCE = 3  # the schema version that added messages.reasoning
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -240,7 +252,7 @@ class Store:
             if version == 0:  # created, but never written: nothing to read
                 db.close()
                 return _empty()
-            if version != len(MIGRATIONS):
+            if not READABLE_SINCE <= version <= len(MIGRATIONS):
                 db.close()
                 raise StoreError(self.path, _schema_mismatch(version))
             return db
@@ -416,10 +428,11 @@ class Store:
             ).fetchone()
             if row is None:
                 raise UnknownConversation(conversation_id)
+            reasoning = "reasoning" if _version(self._db) >= REASONING_SINCE else "NULL"
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                "created, interrupted, id FROM messages WHERE conversation_id = ? "
-                "ORDER BY position",
+                f"created, interrupted, id, {reasoning} FROM messages "
+                "WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
         try:
@@ -442,6 +455,7 @@ class Store:
                         created=m[7],
                         interrupted=bool(m[8]),
                         id=m[9],
+                        reasoning=m[10],
                     )
                     for m in messages
                 ),
@@ -530,8 +544,8 @@ def _insert_messages(
     for offset, m in enumerate(messages):
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
-            "tokens, prompt_tokens, finish_reason, created, interrupted) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 start + offset,
@@ -544,6 +558,7 @@ def _insert_messages(
                 m.finish_reason,
                 m.created,
                 int(m.interrupted),
+                m.reasoning,
             ),
         )
         assert cursor.lastrowid is not None
@@ -581,6 +596,17 @@ def _snippet(text: str, words: list[str], width: int = 60) -> str:
 # --- export and import -----------------------------------------------------------------------
 
 _ROLE_HEADING = re.compile(r"^(\\*)### (System|User|Assistant)( \(interrupted\))?$")
+THOUGHT_OPEN = "<details><summary>思考 / Reasoning</summary>"
+THOUGHT_CLOSE = "</details>"
+# Lines a message's text could share with the export's own structure: written with one more
+# leading backslash, read back with one less.
+_MARKER = re.compile(
+    r"^(\\*)(### (System|User|Assistant)( \(interrupted\))?|"
+    + re.escape(THOUGHT_OPEN)
+    + "|"
+    + re.escape(THOUGHT_CLOSE)
+    + ")$"
+)
 _META = re.compile(r"^<!-- chatcli (\{.*\}) -->$")
 
 
@@ -610,6 +636,7 @@ def to_json(conversation: Conversation) -> str:
                     "finish_reason": m.finish_reason,
                     "created": m.created,
                     "interrupted": m.interrupted,
+                    "reasoning": m.reasoning,
                 }
                 for m in conversation.messages
             ],
@@ -635,10 +662,16 @@ def validated(data: dict[str, Any]) -> Conversation:
         raise ValueError(describe(exc)) from None
 
 
-def to_markdown(conversation: Conversation) -> str:
-    """A readable export. Headings are `### User` / `### Assistant`; a message line that looks
-    like one of those headings gets one extra leading backslash, so `from_markdown` can split
-    the text back exactly (up to blank lines around each message)."""
+@dataclass(frozen=True)
+class Reasoning:
+    """A reply's reasoning among the pieces of a Markdown export."""
+
+    text: str
+
+
+def markdown_pieces(conversation: Conversation) -> list[str | Reasoning]:
+    """The Markdown export in order, each reply's reasoning apart: a file wraps it in a
+    `<details>` block, a terminal shows it dim (`chatcli sessions show`)."""
     meta = {
         "id": conversation.id,
         "model": conversation.model,
@@ -647,7 +680,7 @@ def to_markdown(conversation: Conversation) -> str:
         "params": conversation.params,
     }
     settings = ", ".join(f"{k}={v}" for k, v in conversation.params.items())
-    lines = [
+    header = [
         "# " + " ".join(conversation.title.split()),
         "",
         # "\u003e" keeps a "-->" inside a value (a stop sequence, say) from ending the comment
@@ -657,18 +690,49 @@ def to_markdown(conversation: Conversation) -> str:
         + "*",
         "",
     ]
-    system = [("system", conversation.system, False)] if conversation.system else []
-    sections = [(m.role, m.text, m.interrupted) for m in conversation.messages]
-    for role, text, interrupted in [*system, *sections]:
-        heading = f"### {role.capitalize()}"
-        lines += [heading + (" (interrupted)" if interrupted else ""), ""]
-        lines += [_escape_heading(line) for line in text.strip("\n").split("\n")]
-        lines.append("")
-    return "\n".join(lines)
+    pieces: list[str | Reasoning] = ["\n".join(header)]
+    system = [("system", conversation.system, False, None)] if conversation.system else []
+    sections = [(m.role, m.text, m.interrupted, m.reasoning) for m in conversation.messages]
+    for role, text, interrupted, reasoning in [*system, *sections]:
+        pieces.append(f"### {role.capitalize()}" + (" (interrupted)" if interrupted else "") + "\n")
+        if reasoning:
+            pieces.append(Reasoning(reasoning))
+        pieces.append(_escaped(text) + "\n")
+    return pieces
 
 
-def _escape_heading(line: str) -> str:
-    return "\\" + line if _ROLE_HEADING.match(line) else line
+def to_markdown(conversation: Conversation) -> str:
+    """A readable export. Headings are `### User` / `### Assistant`, a reply's reasoning a
+    `<details>` block before its answer; a message line that looks like one of those gets one
+    extra leading backslash, so `from_markdown` can split the text back exactly (up to blank
+    lines around each message)."""
+    return "\n".join(
+        "\n".join([THOUGHT_OPEN, "", _escaped(piece.text), "", THOUGHT_CLOSE, ""])
+        if isinstance(piece, Reasoning)
+        else piece
+        for piece in markdown_pieces(conversation)
+    )
+
+
+def _escaped(text: str) -> str:
+    return "\n".join(
+        "\\" + line if _MARKER.match(line) else line for line in text.strip("\n").split("\n")
+    )
+
+
+def _unescaped(lines: list[str]) -> str:
+    return "\n".join(
+        line[1:] if (found := _MARKER.match(line)) and found.group(1) else line for line in lines
+    ).strip("\n")
+
+
+def _split_reasoning(lines: list[str]) -> tuple[str | None, list[str]]:
+    """A reply's `<details>` reasoning block, if its text starts with one, and the rest."""
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None or lines[start] != THOUGHT_OPEN or THOUGHT_CLOSE not in lines[start:]:
+        return None, lines
+    end = lines.index(THOUGHT_CLOSE, start)
+    return _unescaped(lines[start + 1 : end]) or None, lines[end + 1 :]
 
 
 def from_markdown(text: str) -> Conversation:
@@ -685,11 +749,19 @@ def from_markdown(text: str) -> Conversation:
         if current is None:
             return
         role, interrupted = current
-        content = "\n".join(body).strip("\n")
+        reasoning, lines = _split_reasoning(body) if role == "assistant" else (None, body)
+        content = _unescaped(lines)
         if role == "system":
             system = content
         else:
-            messages.append({"role": role, "content": content, "interrupted": interrupted})
+            messages.append(
+                {
+                    "role": role,
+                    "content": content,
+                    "interrupted": interrupted,
+                    "reasoning": reasoning,
+                }
+            )
 
     for line in text.split("\n"):
         heading = _ROLE_HEADING.match(line)
@@ -697,7 +769,7 @@ def from_markdown(text: str) -> Conversation:
             flush()
             current, body = (heading.group(2).lower(), bool(heading.group(3))), []
         elif current is not None:
-            body.append(line[1:] if heading else line)
+            body.append(line)
         elif line.startswith("# ") and not title:
             title = line[2:].strip()
         elif found := _META.match(line):
