@@ -536,6 +536,7 @@ class ChatBot:
             "presence_penalty",
             "logit_bias",
             "stop",
+            "reasoning_effort",
         ):
             value = getattr(p, name)
             if value is not None:
@@ -550,6 +551,8 @@ class ChatBot:
                 kwargs["top_logprobs"] = p.top_logprobs
         if p.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
+        if p.extra_body:
+            kwargs["extra_body"] = p.extra_body  # the SDK merges it into the JSON body
         if self.stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}

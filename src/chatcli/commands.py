@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SETTABLE = list(GenerationParams.model_fields)
 LIST_PARAMS = {"stop", "logit_bias"}
+JSON_PARAMS = {"extra_body"}
 
 
 class Output(Protocol):
@@ -213,14 +214,18 @@ def _set(ctx: Context, argument: str) -> None:
     if not argument:
         _show_params(ctx)
         return
-    try:
-        words = shlex.split(argument)
-    except ValueError as exc:
-        raise CommandError(f"/set: {exc}") from None
-    if len(words) < 2:
+    head, *tail = argument.split(None, 1)
+    rest = tail[0] if tail else ""
+    name = _param_name(head)
+    value: object = rest.strip()
+    if name not in JSON_PARAMS:  # JSON keeps its quotes: the rest of the line as typed
+        try:
+            words = shlex.split(rest)
+        except ValueError as exc:
+            raise CommandError(f"/set: {exc}") from None
+        value = words if name in LIST_PARAMS else " ".join(words)
+    if not value:
         raise CommandError(t("set_usage"))
-    name = _param_name(words[0])
-    value: object = words[1:] if name in LIST_PARAMS else " ".join(words[1:])
     try:
         ctx.bot.params = GenerationParams.model_validate(
             {**ctx.bot.params.model_dump(), name: value}
