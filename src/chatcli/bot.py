@@ -24,6 +24,7 @@ from chatcli.errors import (
     is_api_error,
     is_context_overflow,
 )
+from chatcli.model_info import default_context_tokens
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
 from chatcli.wire import (
     Event,
@@ -31,6 +32,7 @@ from chatcli.wire import (
     LogprobsEvent,
     Malformed,
     Meta,
+    ModelInfo,
     ServerErrorEvent,
     TextDelta,
     TokenLogprob,
@@ -38,7 +40,7 @@ from chatcli.wire import (
     UsageEvent,
     body_json,
     decode_chunk,
-    decode_models,
+    decode_model_infos,
     joined,
     looks_like_sse,
     parse_json,
@@ -66,15 +68,6 @@ FINISH_GRACE = 2.0
 # scales these by what the server last reported, so in a long chat the estimate tracks the
 # model's real tokenizer.
 
-FALLBACK_CONTEXT = 8192
-KNOWN_CONTEXT = (  # prefix of the model name → context window in tokens
-    ("gpt-4o", 128_000),
-    ("gpt-4-turbo", 128_000),
-    ("gpt-4.1", 1_047_576),
-    ("deepseek", 64_000),
-    ("qwen", 32_000),
-    ("glm-4", 128_000),
-)
 MESSAGE_OVERHEAD = 4
 REQUEST_OVERHEAD = 3
 IMAGE_TOKENS = 765
@@ -83,18 +76,6 @@ _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
 )
-_SIZE_IN_NAME = re.compile(r"-(\d{1,4})k\b")
-
-
-def default_context_tokens(model: str) -> int:
-    """The context window of a known model family (`moonshot-v1-32k` says it itself)."""
-    name = model.lower().rsplit("/", 1)[-1]
-    sized = _SIZE_IN_NAME.search(name)
-    if sized:
-        return int(sized.group(1)) * 1024
-    return next(
-        (size for prefix, size in KNOWN_CONTEXT if name.startswith(prefix)), FALLBACK_CONTEXT
-    )
 
 
 def estimate_text(text: str) -> int:
@@ -407,6 +388,7 @@ class ChatBot:
         self.stream = stream
         self.history_limit = history_limit
         self.context_tokens = context_tokens
+        self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
         self.token_scale = 1.0
         self._sizes: dict[int, tuple[Message, Any, int]] = {}
@@ -468,8 +450,13 @@ class ChatBot:
 
     @property
     def context_window(self) -> int:
-        """--context-tokens, else the window of the model family (it follows /model)."""
-        return self.context_tokens or default_context_tokens(self.model)
+        """--context-tokens, else what the server's /models said, else the window of the
+        model family (it follows /model)."""
+        return (
+            self.context_tokens
+            or self.reported_context.get(self.model)
+            or default_context_tokens(self.model)
+        )
 
     @property
     def prompt_budget(self) -> int:
@@ -614,5 +601,15 @@ class ChatBot:
         self.clear()
 
     def list_models(self) -> list[str]:
+        return [info.id for info in self.model_infos()]
+
+    def model_infos(self) -> list[ModelInfo]:
+        """The server's models; the context windows it reports are kept for `context_window`."""
         response = self.client.models.with_raw_response.list().http_response
-        return decode_models(body_json(response.headers.get("content-type", ""), response.text))
+        infos = decode_model_infos(
+            body_json(response.headers.get("content-type", ""), response.text)
+        )
+        self.reported_context.update(
+            {info.id: info.context_length for info in infos if info.context_length}
+        )
+        return infos

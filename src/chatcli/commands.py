@@ -150,9 +150,15 @@ def _model(ctx: Context, argument: str) -> None:
 
 @command("models", "/models", "列出服务器上的模型", "list the server's models")
 def _models(ctx: Context, argument: str) -> None:
-    names = ctx.bot.list_models()
-    ctx.ui.remember_models(names)
-    ctx.out.info("\n".join(names) if names else t("no_models"))
+    infos = ctx.bot.model_infos()
+    ctx.ui.remember_models([info.id for info in infos])
+    lines = [
+        t("model_context", model=info.id, tokens=info.context_length)
+        if info.context_length
+        else info.id
+        for info in infos
+    ]
+    ctx.out.info("\n".join(lines) if lines else t("no_models"))
 
 
 @command(
