@@ -3,6 +3,7 @@ itself reports in /models, which wins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from chatcli.bot import ChatBot
 from chatcli.commands import Context, dispatch
 from chatcli.model_info import FALLBACK_CONTEXT, default_context_tokens, thinks
 from chatcli.wire import Malformed, ModelInfo, decode_model_infos, decode_models
-from tests.conftest import make_bot
+from tests.conftest import Terminal, make_bot
 from tests.fake_server import FakeOpenAI
 from tests.test_commands import Recorder
 
@@ -165,3 +166,28 @@ def test_the_window_follows_a_model_switch(server: FakeOpenAI) -> None:
     assert bot.context_window == FALLBACK_CONTEXT
     bot.model = "Qwen/Qwen3-8B"
     assert bot.context_window == 40960
+
+
+def test_the_chat_learns_the_servers_window_while_the_user_types(
+    terminal: Callable[..., Terminal], server: FakeOpenAI
+) -> None:
+    """At start-up, off the start-up path, /models is asked once; the status line's window is
+    then the server's, not the name's 131,072."""
+    served(server, max_model_len=16384)
+    term = terminal("-m", "Qwen/Qwen3-8B")
+    term.prompt()
+    assert server.models_served.wait(15)
+    term.chat("hi")
+    term.expect("context ≈[0-9]+/16384")
+    term.quit()
+
+
+def test_no_models_request_when_the_window_is_given(
+    terminal: Callable[..., Terminal], server: FakeOpenAI
+) -> None:
+    served(server, max_model_len=16384)
+    term = terminal("-m", "Qwen/Qwen3-8B", "--context-tokens", "9000")
+    term.chat("hi")
+    term.expect("context ≈[0-9]+/9000")
+    term.quit()
+    assert [r.path for r in server.requests if r.path.endswith("/models")] == []
