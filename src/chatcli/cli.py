@@ -142,7 +142,8 @@ def build_parser() -> Parser:
         "--context-tokens",
         metavar="N",
         help="the model's context window; the oldest turns are left out of a request that "
-        "would not fit (default by model: gpt-4o 128000, deepseek 64000, qwen 32000, else 8192)",
+        "would not fit (default: what the server's /models says, else by model name, e.g. "
+        "gpt-4o 128000, deepseek 128000, qwen-plus 131072; else 8192)",
     )
     r = c.add_mutually_exclusive_group()
     r.add_argument(
