@@ -52,7 +52,7 @@ def test_a_provider_tables_extra_body_merges_under_the_flags(
 ) -> None:
     config_file.write_text(
         f'[providers.loop]\nbase_url = "{server.base_url}"\n'
-        'extra_body = { enable_thinking = true, top_k = 20, chat_template_kwargs = { a = 1 } }\n'
+        "extra_body = { enable_thinking = true, top_k = 20, chat_template_kwargs = { a = 1 } }\n"
     )
     result = run_chatcli(
         env,
