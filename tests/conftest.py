@@ -15,6 +15,7 @@ import pexpect
 import pytest
 
 from chatcli.bot import ChatBot
+from chatcli.providers import PRESETS
 from tests.fake_server import FakeOpenAI
 
 CHATCLI = str(Path(sys.executable).with_name("chatcli"))
@@ -25,6 +26,13 @@ CHATCLI = str(Path(sys.executable).with_name("chatcli"))
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 SCREEN_ROWS, SCREEN_COLS = 40, 120
+# Every variable a preset reads a key or a URL from: none may leak in from the outer shell.
+PRESET_VARIABLES = frozenset(
+    name
+    for preset in PRESETS.values()
+    for name in (preset.api_key_env, preset.base_url_env)
+    if name is not None
+)
 KEY = "sk-test-key-123456"
 """The API key the `env` fixture gives chatcli: tests look for it where it must never be."""
 
@@ -71,8 +79,9 @@ def clean_environ(home: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("OPENAI_", "CHATCLI_", "XDG_", "DEEPSEEK_", "DASHSCOPE_"))
+        if not k.startswith(("OPENAI_", "CHATCLI_", "XDG_"))
         and not k.endswith("_API_KEY")
+        and k not in PRESET_VARIABLES
     }
     env.update(
         HOME=str(home),
@@ -98,7 +107,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     for key in list(os.environ):
-        if key.startswith(("OPENAI_", "CHATCLI_", "XDG_")) or key.endswith("_API_KEY"):
+        if (
+            key.startswith(("OPENAI_", "CHATCLI_", "XDG_"))
+            or key.endswith("_API_KEY")
+            or key in PRESET_VARIABLES
+        ):
             monkeypatch.delenv(key)
     for key, value in clean_environ(home).items():
         monkeypatch.setenv(key, value)

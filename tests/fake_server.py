@@ -103,6 +103,7 @@ class FakeOpenAI:
         self.script: list[Behaviour] = []
         self.models = list(MODELS)
         self.models_payload: Any = None  # served as /models instead of `models` when set
+        self.models_served = threading.Event()  # set once a /models answer has been written
         self.api_key: str | None = None
         self.first_content_sent: list[float] = []  # time.monotonic() per stream, for benchmarks
         self._lock = threading.Lock()
@@ -149,6 +150,7 @@ class FakeOpenAI:
             self.api_key = None
             self.models = list(MODELS)
             self.models_payload = None
+            self.models_served.clear()
 
     def _end_leftovers(self) -> None:
         self._cut.set()
@@ -251,6 +253,8 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._json(200, {"object": "list", "data": data})
             else:
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            server.models_served.set()
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -200,8 +200,8 @@ def test_unknown_provider_lists_the_known_ones(env: dict[str, str]) -> None:
     result = run(env, "--provider", "deepsek", "hi")
     assert result.returncode == 2
     assert result.stderr == (
-        "chatcli: unknown provider deepsek — did you mean deepseek? (known: openai, deepseek, "
-        "qwen, moonshot, zhipu, siliconflow, ollama, local)\n"
+        "chatcli: unknown provider deepsek — did you mean deepseek? "
+        f"(known: {', '.join(PRESETS)})\n"
     )
 
 

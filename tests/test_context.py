@@ -9,17 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatcli.bot import (
-    FALLBACK_CONTEXT,
     MESSAGE_OVERHEAD,
     REQUEST_OVERHEAD,
     ChatBot,
     Message,
-    default_context_tokens,
     estimate_message,
     estimate_text,
     fit_context,
     group_turns,
 )
+from chatcli.model_info import FALLBACK_CONTEXT, default_context_tokens
 from chatcli.settings import GenerationParams
 from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
@@ -47,17 +46,17 @@ def test_estimates_count_cjk_per_character_and_other_text_per_four() -> None:
 def test_default_windows_by_model_family() -> None:
     assert default_context_tokens("gpt-4o") == 128_000
     assert default_context_tokens("gpt-4o-mini") == 128_000
-    assert default_context_tokens("deepseek-chat") == 64_000
-    assert default_context_tokens("qwen-plus") == 32_000
+    assert default_context_tokens("deepseek-chat") == 128_000
+    assert default_context_tokens("qwen-plus") == 131_072
     assert default_context_tokens("moonshot-v1-32k") == 32 * 1024
-    assert default_context_tokens("Qwen/Qwen2.5-7B-Instruct") == 32_000
+    assert default_context_tokens("Qwen/Qwen2.5-7B-Instruct") == 32_768
     assert default_context_tokens("some-local-model") == FALLBACK_CONTEXT
 
 
 def test_the_budget_follows_the_model_and_leaves_room_for_the_reply() -> None:
     bot = ChatBot(model="deepseek-chat")
-    assert bot.context_window == 64_000
-    assert bot.prompt_budget == 64_000 - 4096
+    assert bot.context_window == 128_000
+    assert bot.prompt_budget == 128_000 - 4096
     bot.model = "mystery"
     assert bot.prompt_budget == FALLBACK_CONTEXT - FALLBACK_CONTEXT // 4
     bot.params = GenerationParams(max_tokens=1000)

@@ -26,6 +26,7 @@ from chatcli.errors import (
     is_api_error,
     is_context_overflow,
 )
+from chatcli.model_info import default_context_tokens
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
 from chatcli.think import Piece, ThinkSplitter
 from chatcli.wire import (
@@ -34,6 +35,7 @@ from chatcli.wire import (
     LogprobsEvent,
     Malformed,
     Meta,
+    ModelInfo,
     ReasoningDelta,
     ServerErrorEvent,
     TextDelta,
@@ -42,7 +44,7 @@ from chatcli.wire import (
     UsageEvent,
     body_json,
     decode_chunk,
-    decode_models,
+    decode_model_infos,
     joined,
     looks_like_sse,
     parse_json,
@@ -60,7 +62,6 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 Content = str | list[dict[str, Any]]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
-ReasoningMode = Literal["show", "summary", "hide"]
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
 # After every choice finished, how long to wait for the usage chunk before ending the turn.
 FINISH_GRACE = 2.0
@@ -71,15 +72,6 @@ FINISH_GRACE = 2.0
 # scales these by what the server last reported, so in a long chat the estimate tracks the
 # model's real tokenizer.
 
-FALLBACK_CONTEXT = 8192
-KNOWN_CONTEXT = (  # prefix of the model name → context window in tokens
-    ("gpt-4o", 128_000),
-    ("gpt-4-turbo", 128_000),
-    ("gpt-4.1", 1_047_576),
-    ("deepseek", 64_000),
-    ("qwen", 32_000),
-    ("glm-4", 128_000),
-)
 MESSAGE_OVERHEAD = 4
 REQUEST_OVERHEAD = 3
 IMAGE_TOKENS = 765
@@ -88,18 +80,6 @@ _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
 )
-_SIZE_IN_NAME = re.compile(r"-(\d{1,4})k\b")
-
-
-def default_context_tokens(model: str) -> int:
-    """The context window of a known model family (`moonshot-v1-32k` says it itself)."""
-    name = model.lower().rsplit("/", 1)[-1]
-    sized = _SIZE_IN_NAME.search(name)
-    if sized:
-        return int(sized.group(1)) * 1024
-    return next(
-        (size for prefix, size in KNOWN_CONTEXT if name.startswith(prefix)), FALLBACK_CONTEXT
-    )
 
 
 def estimate_text(text: str) -> int:
@@ -474,7 +454,6 @@ class ChatBot:
         context_tokens: int | None = None,
         max_tokens_field: MaxTokensField | None = None,
         client: OpenAI | None = None,
-        reasoning: ReasoningMode = "summary",
     ) -> None:
         self.model = model
         self.system = system
@@ -486,6 +465,7 @@ class ChatBot:
         self.stream = stream
         self.history_limit = history_limit
         self.context_tokens = context_tokens
+        self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
         self.token_scale = 1.0
         self._sizes: dict[int, tuple[Message, Any, int]] = {}
@@ -495,7 +475,6 @@ class ChatBot:
             if base_url is None or base_url.startswith(OPENAI_URL)
             else "max_tokens"
         )
-        self.reasoning: ReasoningMode = reasoning
         self.history: list[Message] = []
         self.replies: list[Reply] = []
         # The last turn when it ended thinking, with no answer: shown by /think, never sent.
@@ -518,7 +497,6 @@ class ChatBot:
             history_limit=settings.history_limit,
             context_tokens=settings.context_tokens,
             max_tokens_field=settings.max_tokens_field,
-            reasoning=settings.reasoning,
         )
 
     @property
@@ -551,8 +529,13 @@ class ChatBot:
 
     @property
     def context_window(self) -> int:
-        """--context-tokens, else the window of the model family (it follows /model)."""
-        return self.context_tokens or default_context_tokens(self.model)
+        """--context-tokens, else what the server's /models said, else the window of the
+        model family (it follows /model)."""
+        return (
+            self.context_tokens
+            or self.reported_context.get(self.model)
+            or default_context_tokens(self.model)
+        )
 
     @property
     def prompt_budget(self) -> int:
@@ -623,6 +606,7 @@ class ChatBot:
             "presence_penalty",
             "logit_bias",
             "stop",
+            "reasoning_effort",
         ):
             value = getattr(p, name)
             if value is not None:
@@ -637,6 +621,8 @@ class ChatBot:
                 kwargs["top_logprobs"] = p.top_logprobs
         if p.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
+        if p.extra_body:
+            kwargs["extra_body"] = p.extra_body  # the SDK merges it into the JSON body
         if self.stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
@@ -699,5 +685,15 @@ class ChatBot:
         self.clear()
 
     def list_models(self) -> list[str]:
+        return [info.id for info in self.model_infos()]
+
+    def model_infos(self) -> list[ModelInfo]:
+        """The server's models; the context windows it reports are kept for `context_window`."""
         response = self.client.models.with_raw_response.list().http_response
-        return decode_models(body_json(response.headers.get("content-type", ""), response.text))
+        infos = decode_model_infos(
+            body_json(response.headers.get("content-type", ""), response.text)
+        )
+        self.reported_context.update(
+            {info.id: info.context_length for info in infos if info.context_length}
+        )
+        return infos

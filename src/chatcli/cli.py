@@ -78,8 +78,10 @@ def build_parser() -> Parser:
         "-p",
         "--provider",
         metavar="NAME",
-        help="openai, deepseek, qwen, moonshot, zhipu, siliconflow, ollama, local, "
-        "or one from the config file (env CHATCLI_PROVIDER; see --providers)",
+        help="openai, deepseek, qwen, moonshot, zhipu, siliconflow, anthropic, gemini, "
+        "openrouter, groq, mistral, xai, together, doubao, minimax, stepfun, baichuan, "
+        "hunyuan, qianfan, ollama, local, or one from the config file "
+        "(env CHATCLI_PROVIDER; see --providers)",
     )
     p.add_argument("-s", "--system", help="system prompt")
     p.add_argument("--base-url", help="API base URL (default: the provider's)")
@@ -116,13 +118,32 @@ def build_parser() -> Parser:
         const=True,
         help="ask for a JSON object reply",
     )
+    g.add_argument(
+        "--reasoning-effort",
+        metavar="LEVEL",
+        help="how hard a reasoning model thinks: minimal, low, medium or high",
+    )
+    g.add_argument(
+        "--extra-body",
+        metavar="JSON",
+        type=_json_object,
+        help="a JSON object merged into the request body, e.g. "
+        "'{\"enable_thinking\": false}' (over the provider table's extra_body)",
+    )
+    g.add_argument(
+        "--reasoning",
+        metavar="show|summary|hide",
+        help="a reasoning model's thinking: streamed whole, one collapsed line (default), "
+        "or nothing",
+    )
     c = p.add_argument_group("conversation and connection")
     c.add_argument("--history-limit", metavar="N", help="send only the last N earlier messages")
     c.add_argument(
         "--context-tokens",
         metavar="N",
         help="the model's context window; the oldest turns are left out of a request that "
-        "would not fit (default by model: gpt-4o 128000, deepseek 64000, qwen 32000, else 8192)",
+        "would not fit (default: what the server's /models says, else by model name, e.g. "
+        "gpt-4o 128000, deepseek 128000, qwen-plus 131072; else 8192)",
     )
     r = c.add_mutually_exclusive_group()
     r.add_argument(
@@ -143,12 +164,6 @@ def build_parser() -> Parser:
         action="store_const",
         const=False,
         help="wait for whole replies",
-    )
-    c.add_argument(
-        "--reasoning",
-        metavar="show|summary|hide",
-        help="a thinking model's reasoning: streamed whole, one collapsed line (default), "
-        "or nothing",
     )
     c.add_argument("--exit-command", metavar="WORD", help="word that ends the chat (default 退出)")
     c.add_argument("--lang", metavar="zh|en", help="interface language (default: from the locale)")
@@ -205,6 +220,16 @@ def build_parser() -> Parser:
     )
     p.add_argument("--version", action="version", version=f"chatcli {__version__}")
     return p
+
+
+def _json_object(text: str) -> dict[str, object]:
+    """--extra-body arrives parsed, so the provider table's extra_body merges under it."""
+    from chatcli.providers import parse_json_object
+
+    try:
+        return parse_json_object(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SETTABLE = list(GenerationParams.model_fields)
 LIST_PARAMS = {"stop", "logit_bias"}
+JSON_PARAMS = {"extra_body"}
 
 
 class Output(Protocol):
@@ -150,9 +151,15 @@ def _model(ctx: Context, argument: str) -> None:
 
 @command("models", "/models", "列出服务器上的模型", "list the server's models")
 def _models(ctx: Context, argument: str) -> None:
-    names = ctx.bot.list_models()
-    ctx.ui.remember_models(names)
-    ctx.out.info("\n".join(names) if names else t("no_models"))
+    infos = ctx.bot.model_infos()
+    ctx.ui.remember_models([info.id for info in infos])
+    lines = [
+        t("model_context", model=info.id, tokens=info.context_length)
+        if info.context_length
+        else info.id
+        for info in infos
+    ]
+    ctx.out.info("\n".join(lines) if lines else t("no_models"))
 
 
 @command(
@@ -217,14 +224,18 @@ def _set(ctx: Context, argument: str) -> None:
     if not argument:
         _show_params(ctx)
         return
-    try:
-        words = shlex.split(argument)
-    except ValueError as exc:
-        raise CommandError(f"/set: {exc}") from None
-    if len(words) < 2:
+    head, *tail = argument.split(None, 1)
+    rest = tail[0] if tail else ""
+    name = _param_name(head)
+    value: object = rest.strip()
+    if name not in JSON_PARAMS:  # JSON keeps its quotes: the rest of the line as typed
+        try:
+            words = shlex.split(rest)
+        except ValueError as exc:
+            raise CommandError(f"/set: {exc}") from None
+        value = words if name in LIST_PARAMS else " ".join(words)
+    if not value:
         raise CommandError(t("set_usage"))
-    name = _param_name(words[0])
-    value: object = words[1:] if name in LIST_PARAMS else " ".join(words[1:])
     try:
         ctx.bot.params = GenerationParams.model_validate(
             {**ctx.bot.params.model_dump(), name: value}

@@ -113,8 +113,10 @@ STARTER = """\
 # `chatcli --show-config` prints the effective settings and where each one came from.
 # Keep keys in the environment or a .env file rather than here.
 
-# Which service to talk to: openai, deepseek, qwen, moonshot, zhipu, siliconflow, ollama,
-# local, or a [providers.NAME] table of your own (see `chatcli --providers`).
+# Which service to talk to: openai, deepseek, qwen, moonshot, zhipu, siliconflow,
+# anthropic, gemini, openrouter, groq, mistral, xai, together, doubao, minimax, stepfun,
+# baichuan, hunyuan, qianfan, ollama, local, or a [providers.NAME] table of your own
+# (see `chatcli --providers`).
 # provider = "deepseek"
 
 # A model set here applies to every provider; to change one provider's model, use its table.
@@ -126,10 +128,17 @@ STARTER = """\
 # max_retries = 2
 # history_limit = 20
 # lang = "zh"
+# reasoning = "summary"               # a reasoning model's thinking: show, summary or hide
+# reasoning_effort = "low"            # minimal, low, medium or high (sent to the server)
 
 # Override any field of a preset:
 # [providers.deepseek]
 # model = "deepseek-reasoner"
+
+# Provider-specific request fields go into extra_body (merged under --extra-body's):
+# [providers.qwen]
+# model = "qwen3-235b-a22b"
+# extra_body = { enable_thinking = true }
 
 # Or add your own OpenAI-compatible service (vLLM, a company gateway, ...):
 # [providers.mine]

@@ -40,7 +40,7 @@ class Presenter:
         turn = bot.stream_turn(content)
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
-        pending = Pending(self.status, bot.reasoning)
+        pending = Pending(self.status, bot.params.reasoning)
         turn.on_retry = lambda plan: pending.note(
             Text(t("context_retry", n=plan.dropped), style="dim")
         )

@@ -67,6 +67,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "quit: {exit}, exit, quit, /exit or Ctrl-D",
     ),
     "no_models": ("服务器没有返回任何模型", "the server lists no models"),
+    "model_context": (
+        "{model}  （上下文 {tokens:,} tokens）",
+        "{model}  (context {tokens:,} tokens)",
+    ),
     "error": ("错误：{message}", "error: {message}"),
     "unknown_param": ("没有参数 {name}", "no parameter {name}"),
     "set_usage": (

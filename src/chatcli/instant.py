@@ -74,15 +74,19 @@ def paint(console: Console, model: str, exit_command: str) -> Painted | None:
 
 def warm_up(bot: ChatBot) -> threading.Thread:
     """Load the markdown parser and build the API client in the background, so the first
-    send finds them ready."""
+    send finds them ready. A server other than OpenAI's (vLLM, llama.cpp, OpenRouter) may
+    say in /models how long a context it serves: asked here, off the start-up path, unless
+    --context-tokens already says it."""
 
     def build() -> None:
         import rich.markdown  # noqa: F401 (the renderer's parser)
 
         try:
             _ = bot.client.chat.completions  # the SDK loads its resources on first access
-        except Exception:  # a missing key or a broken install is reported on first send
-            return
+            if bot.base_url is not None and bot.context_tokens is None:
+                bot.model_infos()
+        except Exception:  # a missing key or a broken install is reported on first send;
+            return  # a /models that fails leaves the window known by the model's name
 
     thread = threading.Thread(target=build, name="chatcli-warm-up", daemon=True)
     thread.start()

@@ -24,7 +24,7 @@ from chatcli.i18n import t
 from chatcli.render import LiveRegion, _interrupts_held
 
 if TYPE_CHECKING:
-    from chatcli.bot import ReasoningMode
+    from chatcli.settings import ReasoningDisplay
 
 WINDOW_LINES = 4
 FRAME_SECONDS = 0.2  # at most five frames a second: the window is a glimpse, not the record
@@ -36,7 +36,7 @@ class Pending:
     def __init__(
         self,
         console: Console,
-        mode: ReasoningMode,
+        mode: ReasoningDisplay,
         *,
         clock: Callable[[], float] = time.monotonic,
         ticker: bool = True,

@@ -8,8 +8,9 @@ name of the variable that holds one, so choosing a provider never sends another 
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
@@ -18,6 +19,8 @@ from chatcli.i18n import t
 
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 DEFAULT_PROVIDER = "openai"
+# Request fields chatcli decides; extra_body may not replace them.
+RESERVED_BODY_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "n"})
 
 
 def check_base_url(value: str | None) -> str | None:
@@ -33,6 +36,43 @@ def check_base_url(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+def parse_json_object(text: str) -> dict[str, Any]:
+    """`--extra-body`, `CHATCLI_EXTRA_BODY` and `/set extra_body`: one JSON object."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError(f"{_short(text)} is not valid JSON (expected an object)") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{_short(text)} is not a JSON object ({{...}})")
+    return value
+
+
+def check_extra_body(value: dict[str, Any]) -> dict[str, Any]:
+    """Fields merged into the request body must be JSON (a TOML date is not) and must leave
+    alone what chatcli itself relies on: the messages, the model, the stream and the choices."""
+    reserved = sorted(RESERVED_BODY_FIELDS.intersection(value))
+    if reserved:
+        raise ValueError(f"{reserved[0]!r} is set by chatcli itself, not through extra_body")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("must contain JSON values only") from None
+    return value
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def as_json_object(value: Any) -> Any:
+    """The before-validator of every extra_body: JSON text is parsed, a list refused here."""
+    if isinstance(value, str):
+        return parse_json_object(value)
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(f"{_short(str(value))} is not a JSON object ({{...}})")
+    return value
+
+
 class Provider(BaseModel):
     """How to reach one service. Every field can be overridden from the config file."""
 
@@ -45,11 +85,23 @@ class Provider(BaseModel):
     model: str | None = None
     max_tokens_field: MaxTokensField = "max_tokens"
     local: bool = False
+    # Provider-specific request fields (e.g. Qwen3's enable_thinking), under --extra-body's.
+    extra_body: dict[str, Any] | None = None
 
     @field_validator("base_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
         return check_base_url(value)
+
+    @field_validator("extra_body", mode="before")
+    @classmethod
+    def _parse_extra_body(cls, value: Any) -> Any:
+        return as_json_object(value)
+
+    @field_validator("extra_body")
+    @classmethod
+    def _extra_body_is_sendable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else check_extra_body(value)
 
     @property
     def needs_key(self) -> bool:
@@ -88,6 +140,73 @@ PRESETS: dict[str, Provider] = {
         base_url="https://api.siliconflow.cn/v1",
         api_key_env="SILICONFLOW_API_KEY",
         model="Qwen/Qwen2.5-7B-Instruct",
+    ),
+    # Anthropic and Gemini through their OpenAI-compatible endpoints.
+    "anthropic": Provider(
+        base_url="https://api.anthropic.com/v1",
+        api_key_env="ANTHROPIC_API_KEY",
+        model="claude-sonnet-4-5",
+    ),
+    "gemini": Provider(
+        base_url="https://generativelanguage.googleapis.com/v1beta/openai",
+        api_key_env="GEMINI_API_KEY",
+        model="gemini-2.5-flash",
+    ),
+    "openrouter": Provider(
+        base_url="https://openrouter.ai/api/v1",
+        api_key_env="OPENROUTER_API_KEY",
+        model="openai/gpt-4o-mini",
+    ),
+    "groq": Provider(
+        base_url="https://api.groq.com/openai/v1",
+        api_key_env="GROQ_API_KEY",
+        model="llama-3.3-70b-versatile",
+    ),
+    "mistral": Provider(
+        base_url="https://api.mistral.ai/v1",
+        api_key_env="MISTRAL_API_KEY",
+        model="mistral-small-latest",
+    ),
+    "xai": Provider(
+        base_url="https://api.x.ai/v1",
+        api_key_env="XAI_API_KEY",
+        model="grok-4",
+    ),
+    "together": Provider(
+        base_url="https://api.together.xyz/v1",
+        api_key_env="TOGETHER_API_KEY",
+        model="meta-llama/Llama-3.3-70B-Instruct-Turbo",
+    ),
+    # Doubao is Volcengine Ark; Hunyuan is Tencent's, Qianfan Baidu's (ERNIE).
+    "doubao": Provider(
+        base_url="https://ark.cn-beijing.volces.com/api/v3",
+        api_key_env="ARK_API_KEY",
+        model="doubao-seed-1-6-250615",
+    ),
+    "minimax": Provider(
+        base_url="https://api.minimaxi.com/v1",
+        api_key_env="MINIMAX_API_KEY",
+        model="MiniMax-M2",
+    ),
+    "stepfun": Provider(
+        base_url="https://api.stepfun.com/v1",
+        api_key_env="STEPFUN_API_KEY",
+        model="step-2-mini",
+    ),
+    "baichuan": Provider(
+        base_url="https://api.baichuan-ai.com/v1",
+        api_key_env="BAICHUAN_API_KEY",
+        model="Baichuan4-Turbo",
+    ),
+    "hunyuan": Provider(
+        base_url="https://api.hunyuan.cloud.tencent.com/v1",
+        api_key_env="HUNYUAN_API_KEY",
+        model="hunyuan-turbos-latest",
+    ),
+    "qianfan": Provider(
+        base_url="https://qianfan.baidubce.com/v2",
+        api_key_env="QIANFAN_API_KEY",
+        model="ernie-4.5-turbo-128k",
     ),
     "ollama": Provider(base_url="http://localhost:11434/v1", model="llama3.2"),
     # The bundled model: the same as --local, which starts the llama.cpp server.

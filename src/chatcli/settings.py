@@ -39,7 +39,9 @@ from chatcli.providers import (
     MaxTokensField,
     Provider,
     UnknownProvider,
+    as_json_object,
     check_base_url,
+    check_extra_body,
     known_names,
     resolve,
 )
@@ -57,6 +59,8 @@ MAX_TIMEOUT = 86400.0
 MAX_TOKENS = 100_000_000
 MAX_LOCAL_CTX = 1 << 20
 INT64 = 1 << 63
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+ReasoningDisplay = Literal["show", "summary", "hide"]
 TRUST_DOTENV = "CHATCLI_TRUST_DOTENV"
 
 
@@ -77,11 +81,26 @@ class GenerationParams(BaseModel):
     logprobs: bool = False
     top_logprobs: int | None = Field(None, ge=0, le=20)
     json_mode: bool = False
+    reasoning_effort: ReasoningEffort | None = None
+    extra_body: dict[str, Any] | None = None
+    # How a reasoning model's thinking is shown; a display choice, never sent. It lives here
+    # so `/set reasoning` changes it for the running chat like any other parameter.
+    reasoning: ReasoningDisplay = "summary"
 
     @field_validator("stop", mode="before")
     @classmethod
     def _one_stop_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("extra_body", mode="before")
+    @classmethod
+    def _parse_extra_body(cls, value: Any) -> Any:
+        return as_json_object(value)
+
+    @field_validator("extra_body")
+    @classmethod
+    def _extra_body_is_sendable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else check_extra_body(value)
 
     @field_validator("logit_bias", mode="before")
     @classmethod
@@ -160,7 +179,6 @@ class Settings(BaseSettings, GenerationParams):
     timeout: float = Field(60.0, gt=0, le=MAX_TIMEOUT)
     max_retries: int = Field(2, ge=0, le=20)
     stream: bool = True
-    reasoning: Literal["show", "summary", "hide"] = "summary"
     exit_command: str = Field(DEFAULT_EXIT_COMMAND, min_length=1)
     lang: Literal["zh", "en"] | None = None
     private: bool = False
@@ -396,6 +414,12 @@ class ProviderSource(PydanticBaseSettingsSource):
                 found["api_key"] = variable
         if "model" not in state and provider.model:
             found["model"] = (provider.model, from_preset("model"))
+        if provider.extra_body:
+            # Merged under a higher layer's extra_body (pydantic-settings merges the dicts).
+            found["extra_body"] = (
+                provider.extra_body,
+                origins.get("extra_body") or from_preset("extra_body"),
+            )
         if provider.local and "local" in self.settings_cls.model_fields and "local" not in state:
             found["local"] = (True, Origin("provider", name))
         origins.update({field: origin for field, (_, origin) in found.items()})

@@ -215,18 +215,42 @@ def decode_chunk(obj: Any, part: Part = "delta", n: int = 1) -> Iterator[Event]:
         yield UsageEvent(usage)
 
 
-def decode_models(obj: Any) -> list[str]:
-    """The model ids of a /models answer; entries that are not objects with a string id are
-    skipped (a listing is a convenience, one odd entry should not hide the rest)."""
+@dataclass(frozen=True)
+class ModelInfo:
+    """One entry of a /models answer: the id, and the context window when the server says
+    it (vLLM `max_model_len`, OpenRouter `context_length`, others `context_window`)."""
+
+    id: str
+    context_length: int | None = None
+
+
+CONTEXT_KEYS = ("context_length", "max_model_len", "context_window")
+MAX_CONTEXT = 100_000_000  # past any real model: a larger number is not believed
+
+
+def decode_model_infos(obj: Any) -> list[ModelInfo]:
+    """The models of a /models answer, sorted by id, one per id; entries that are not objects
+    with a string id are skipped (a listing is a convenience, one odd entry should not hide
+    the rest), and a context window that is not a plausible count is left unknown."""
     data = obj.get("data") if isinstance(obj, dict) else obj
     if not isinstance(data, list):
         raise Malformed(f"the model list is {_kind(data)}, not a list")
-    ids = {
-        entry["id"]
-        for entry in data
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"].strip()
-    }
-    return sorted(ids)
+    found: dict[str, ModelInfo] = {}
+    for entry in data:
+        if not (isinstance(entry, dict) and isinstance(entry.get("id"), str)):
+            continue
+        if not entry["id"].strip():
+            continue
+        windows = (_integer(entry.get(key)) for key in CONTEXT_KEYS)
+        window = next((n for n in windows if n is not None and 0 < n <= MAX_CONTEXT), None)
+        if window is not None or entry["id"] not in found:
+            found[entry["id"]] = ModelInfo(entry["id"], window)
+    return [found[name] for name in sorted(found)]
+
+
+def decode_models(obj: Any) -> list[str]:
+    """The model ids of a /models answer (see decode_model_infos)."""
+    return [info.id for info in decode_model_infos(obj)]
 
 
 def decode_usage(raw: Any) -> Usage | None:
