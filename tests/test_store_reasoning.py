@@ -187,6 +187,8 @@ def test_resuming_sends_answers_only_and_the_exports_keep_the_reasoning(
     term.send("/history")
     term.expect("reasoning, 38 chars")
     term.expect("assistant: " + ANSWER)
+    term.send("/think 1")  # a resumed reply's thought, numbered as /history shows it
+    term.expect("先查一下上海")
     term.chat("明天呢？")
     term.quit()
 

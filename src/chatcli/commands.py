@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
-from chatcli.bot import ChatBot, Content, Reply
+from chatcli.bot import ChatBot, Content
 from chatcli.i18n import language, t
 from chatcli.images import image_message
 from chatcli.paths import read_regular, write_private
@@ -428,17 +428,21 @@ def _pick(ctx: Context, argument: str) -> None:
     "show the last reply's full reasoning (or the N-th reply's)",
 )
 def _think(ctx: Context, argument: str) -> None:
-    replies = ctx.bot.replies
-    reply: Reply | None
+    # Numbered as the history's answers, so a resumed conversation's replies count too.
+    answers = [m for m in ctx.bot.history if m["role"] == "assistant"]
+    thought = ""
     if argument:
-        if not argument.isdigit() or not 1 <= int(argument) <= len(replies):
-            raise CommandError(t("think_usage", n=len(replies)))
-        reply = replies[int(argument) - 1]
-    else:
-        reply = ctx.bot.unanswered or (replies[-1] if replies else None)
-    if reply is None or not reply.reasoning.strip():
+        if not argument.isdigit() or not 1 <= int(argument) <= len(answers):
+            raise CommandError(t("think_usage", n=len(answers)))
+        answer = answers[int(argument) - 1]
+        thought = ctx.store.reasoning_of(answer) if ctx.store else ""
+    elif ctx.bot.unanswered:
+        thought = ctx.bot.unanswered.reasoning
+    elif answers and ctx.store:
+        thought = ctx.store.reasoning_of(answers[-1])
+    if not thought.strip():
         raise CommandError(t("no_thought"))
-    ctx.out.thought(reply.reasoning)
+    ctx.out.thought(thought)
 
 
 @command(
