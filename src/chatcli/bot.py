@@ -76,6 +76,9 @@ MESSAGE_OVERHEAD = 4
 REQUEST_OVERHEAD = 3
 IMAGE_TOKENS = 765
 REPLY_RESERVE = 4096
+# A request that overflows is trimmed down to this share of the budget, so the requests after it
+# share one stable start (the provider's prefix cache keeps hitting) until the window fills again.
+TRIM_TO = 0.6
 _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
@@ -108,6 +111,7 @@ class Trimmed:
     messages: list[Message]
     dropped: int
     tokens: int
+    first: Message | None = None  # the earliest history message kept, where the next plan starts
 
 
 def group_turns(history: Sequence[Message]) -> list[list[Message]]:
@@ -127,22 +131,31 @@ def fit_context(
     new: Message,
     budget: int,
     estimate: Callable[[Message], int] = estimate_message,
+    *,
+    start: Message | None = None,
+    trim_to: float = TRIM_TO,
 ) -> Trimmed:
     """Drop the oldest whole turns until the request's estimate fits `budget`.
 
     The system message and the new message are always sent, order is kept, and a turn is never
-    split (a reply without its question confuses models). When even system + new exceed the
-    budget, every earlier turn is dropped and the estimate says by how much it is over.
+    split (a reply without its question confuses models). Turns before `start` (the previous
+    plan's first message, when still in the history) stay out, so that requests keep one prefix;
+    when the rest does not fit, turns go until it fits `trim_to` of the budget. When even system
+    + new exceed the budget, every earlier turn is dropped and the estimate says by how much.
     """
     turns = group_turns(history)
     sizes = [sum(estimate(m) for m in turn) for turn in turns]
-    total = REQUEST_OVERHEAD + (estimate(system) if system else 0) + estimate(new) + sum(sizes)
-    dropped = 0
-    while dropped < len(turns) and total > budget:
-        total -= sizes[dropped]
-        dropped += 1
+    dropped = next((i for i, turn in enumerate(turns) if turn[0] is start), 0)
+    total = REQUEST_OVERHEAD + (estimate(system) if system else 0) + estimate(new)
+    total += sum(sizes[dropped:])
+    if total > budget:
+        while dropped < len(turns) and total > budget * trim_to:
+            total -= sizes[dropped]
+            dropped += 1
     kept = [m for turn in turns[dropped:] for m in turn]
-    return Trimmed([*([system] if system else []), *kept, new], dropped, total)
+    return Trimmed(
+        [*([system] if system else []), *kept, new], dropped, total, kept[0] if kept else None
+    )
 
 
 @dataclass(frozen=True)
@@ -267,16 +280,17 @@ class Turn:
         # per chunk than the SDK's typed objects (bench/results.md).
         create = self._bot.client.chat.completions.with_raw_response.create
         try:
-            return create(**self._bot.request_kwargs(self.plan.messages))
+            response = create(**self._bot.request_kwargs(self.plan.messages))
         except Exception as exc:
             smaller = self._bot.shrink(self.plan, self.user_message)
             if smaller is None or not is_context_overflow(exc):
                 raise
-        self.plan = smaller
-        if self.on_retry is not None:
-            self.on_retry(smaller)
-        response = create(**self._bot.request_kwargs(smaller.messages))
-        self._bot.learned_budget = smaller.tokens
+            self.plan = smaller
+            if self.on_retry is not None:
+                self.on_retry(smaller)
+            response = create(**self._bot.request_kwargs(smaller.messages))
+            self._bot.learned_budget = smaller.tokens
+        self._bot.trim_start = self.plan.first
         return response
 
     def interrupt(self) -> Reply:
@@ -467,6 +481,9 @@ class ChatBot:
         self.context_tokens = context_tokens
         self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
+        # Where the last request's history began: later plans start there (see fit_context).
+        self.trim_start: Message | None = None
+        self.trim_to = TRIM_TO
         self.token_scale = 1.0
         self._sizes: dict[int, tuple[Message, Any, int]] = {}
         self.on_record: list[Callable[[Reply], None]] = []
@@ -588,6 +605,8 @@ class ChatBot:
             new,
             self.prompt_budget if budget is None else budget,
             self.estimate,
+            start=self.trim_start,
+            trim_to=self.trim_to,
         )
 
     def shrink(self, plan: Trimmed, new: Message) -> Trimmed | None:

@@ -119,6 +119,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the server said the context is too long: retrying once with {n} earlier turns left out",
     ),
     "context_status": ("上下文 ≈{used}/{window}", "context ≈{used}/{window}"),
+    "cache_share": ("缓存命中 {share:.0%}", "cache {share:.0%}"),
     "store_off": (
         "⚠ 对话不会被保存（历史记录已关闭）：{error}",
         "⚠ conversations will not be saved (history off): {error}",
