@@ -27,6 +27,7 @@ from chatcli.errors import (
     is_context_overflow,
 )
 from chatcli.model_info import default_context_tokens
+from chatcli.prices import Cost, Prices, Tokens, turn_cost
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
 from chatcli.think import Piece, ThinkSplitter
 from chatcli.wire import (
@@ -467,6 +468,7 @@ class ChatBot:
         history_limit: int | None = None,
         context_tokens: int | None = None,
         max_tokens_field: MaxTokensField | None = None,
+        prices: Prices | None = None,
         client: OpenAI | None = None,
     ) -> None:
         self.model = model
@@ -479,6 +481,7 @@ class ChatBot:
         self.stream = stream
         self.history_limit = history_limit
         self.context_tokens = context_tokens
+        self.prices = prices  # the user's own; else the price table's, by model and server
         self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
         # Where the last request's history began: later plans start there (see fit_context).
@@ -514,7 +517,16 @@ class ChatBot:
             history_limit=settings.history_limit,
             context_tokens=settings.context_tokens,
             max_tokens_field=settings.max_tokens_field,
+            prices=settings.prices,
         )
+
+    def cost(self, reply: Reply) -> Cost | None:
+        """What the reply cost, when the usage and a price for the model are known."""
+        if reply.usage is None:
+            return None
+        usage = reply.usage
+        counts = Tokens(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens or 0)
+        return turn_cost(reply.model or self.model, self.display_url, counts, self.prices)
 
     @property
     def display_url(self) -> str:
