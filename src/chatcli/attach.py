@@ -286,7 +286,8 @@ def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
         dirs[:] = sorted(
             d for d in dirs if d not in VCS_DIRS and not ignored(here / d, is_dir=True)
         )
-        for name in sorted(files):
+        linked = [d for d in dirs if (here / d).is_symlink()]  # listed, never entered
+        for name in sorted([*files, *linked]):
             yield here / name, ignored(here / name, is_dir=False)
 
 
