@@ -47,9 +47,9 @@ def tree(tmp_path: Path) -> Path:
 
 def test_a_folder_is_walked_as_git_would_share_it_and_says_what_it_left_out(tree: Path) -> None:
     item = load("proj", confirm=never, cwd=tree.parent)
-    assert item.label == "proj/ (6 files)"  # the two .gitignore files too
-    assert "src/main.py\n```python\nprint('hi')\n```" in item.text
-    assert "src/sub/util.go\n```go\npackage sub\n```" in item.text
+    assert (item.label, item.files) == ("proj/", 6)  # the two .gitignore files too
+    assert "proj/src/main.py\n```python\nprint('hi')\n```" in item.text
+    assert "proj/src/sub/util.go\n```go\npackage sub\n```" in item.text
     assert "你好，世界" in item.text and "UTF-16 文本" in item.text  # GB18030 and UTF-16 read right
     assert ".gitignore\n```" in item.text
     for kept_out in (
@@ -64,13 +64,13 @@ def test_a_folder_is_walked_as_git_would_share_it_and_says_what_it_left_out(tree
     assert "ignored" not in item.text
     skipped = " ".join(item.skipped)
     for reason in (
-        "src/logo.bin (binary)",
-        "src/big.txt (over 512 KB)",
-        "package-lock.json (lock file)",
-        ".env (looks secret)",
-        "id_rsa (looks secret)",
-        "src/loop (symlink)",
-        "src/env-link (symlink)",
+        "proj/src/logo.bin (binary)",
+        "proj/src/big.txt (over 512 KB)",
+        "proj/package-lock.json (lock file)",
+        "proj/.env (looks secret)",
+        "proj/id_rsa (looks secret)",
+        "proj/src/loop (symlink)",
+        "proj/src/env-link (symlink)",
     ):
         assert reason in skipped
     assert "notes.txt" not in skipped and "run.log" not in skipped  # ignored, not listed

@@ -104,7 +104,7 @@ class AttachError(Exception):
 @dataclass(frozen=True)
 class Attachment:
     source: str  # as the user named it
-    label: str  # as the cost line shows it: `src/ (14 files)`
+    label: str  # as the cost line names it: `src/`, `*.py`, `notes.md`, a URL
     text: str = ""  # what the model reads (fenced), "" for an image
     image: str | None = None  # a data URL (or the image's URL)
     files: int = 1
@@ -219,13 +219,14 @@ def document_text(path: Path, source: str) -> str:
 @dataclass
 class _Walk:
     root: Path
+    prefix: str = ""  # how the user named the root, before each name shown
     texts: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     ignored: int = 0
     size: int = 0
 
     def visit(self, path: Path) -> None:
-        name = path.relative_to(self.root).as_posix()
+        name = self.prefix + path.relative_to(self.root).as_posix()
         reason = _left_out(path)
         if reason is None:
             try:
@@ -292,7 +293,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
 
 
 def from_directory(source: str, root: Path) -> Attachment:
-    walk = _Walk(root)
+    walk = _Walk(root, "" if source in {".", "./"} else source.rstrip("/") + "/")
     for seen, (path, ignored) in enumerate(_walk(root)):
         if seen >= MAX_WALK:
             raise AttachError(t("attach_too_many", name=source, n=MAX_WALK))
@@ -302,7 +303,7 @@ def from_directory(source: str, root: Path) -> Attachment:
             walk.visit(path)
     if not walk.texts:
         raise AttachError(t("attach_empty_dir", name=source))
-    label = t("attach_dir_label", name=source.rstrip("/") + "/", n=len(walk.texts))
+    label = source.rstrip("/") + "/"
     return Attachment(
         source,
         label,
@@ -327,7 +328,7 @@ def from_glob(pattern: str, base: Path) -> Attachment:
         raise AttachError(t("attach_no_match", pattern=pattern))
     return Attachment(
         pattern,
-        t("attach_dir_label", name=pattern, n=len(walk.texts)),
+        pattern,
         "\n\n".join(walk.texts),
         files=len(walk.texts),
         size=walk.size,
@@ -420,6 +421,8 @@ SKIPPED_SHOWN = 8  # names of left-out files shown; the rest are counted
 
 def describe(item: Attachment) -> str:
     """`src/ (14 files, ≈8,200 tokens)`."""
+    if item.files > 1 or item.label.endswith("/"):
+        return t("attach_files_item", label=item.label, n=item.files, tokens=item.tokens)
     return t("attach_item", label=item.label, tokens=item.tokens)
 
 

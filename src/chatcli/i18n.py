@@ -121,7 +121,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "context_status": ("上下文 ≈{used}/{window}", "context ≈{used}/{window}"),
     # context staged for the next message (/file, -f)
     "attach_item": ("{label}，≈{tokens:,} tokens", "{label}, ≈{tokens:,} tokens"),
-    "attach_dir_label": ("{name}（{n} 个文件）", "{name} ({n} files)"),
+    "attach_files_item": (
+        "{label}（{n} 个文件，≈{tokens:,} tokens）",
+        "{label} ({n} files, ≈{tokens:,} tokens)",
+    ),
     "attach_skipped": ("未附加：{names}", "left out: {names}"),
     "attach_more": ("，另有 {n} 个", ", and {n} more"),
     "attach_none": ("没有附加任何内容（/file PATH 添加）", "nothing staged (/file PATH adds)"),
