@@ -15,7 +15,7 @@ $(VENV)/.installed-local: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev,local]'
+	$(BIN)/pip install -q -e '.[dev,local,docs]'
 	touch $@ $(VENV)/.installed-local
 
 chat: $(VENV)/.installed-local

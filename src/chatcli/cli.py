@@ -197,6 +197,14 @@ def build_parser() -> Parser:
     out.add_argument(
         "--encoding", metavar="NAME", help="encoding of piped stdin (default utf-8), e.g. gbk"
     )
+    out.add_argument(
+        "-f",
+        "--file",
+        dest="files",
+        metavar="PATH|URL",
+        action="append",
+        help="add a file, folder, glob or URL to the message (repeatable)",
+    )
     cfg = p.add_argument_group("configuration")
     cfg.add_argument("--config-path", action="store_true", help="print the config file's path")
     cfg.add_argument(
@@ -245,7 +253,7 @@ def _say(message: str) -> None:
 
 
 ACTIONS = ("config_path", "init_config", "providers", "show_config")
-OUTPUT = ("raw", "json_output", "encoding")
+OUTPUT = ("raw", "json_output", "encoding", "files")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,8 +337,19 @@ def _main(argv: list[str] | None) -> int:
     except oneshot.InputError as exc:
         return _fail(str(exc))
     job = None
+    if output["files"] and message is None:
+        return _fail(i18n.t("attach_needs_message"))
     if message is not None:
-        job = oneshot.Job(message, raw=bool(output["raw"]), json_output=bool(output["json_output"]))
+        try:
+            stage = oneshot.stage_files(output["files"] or [], settings.timeout)
+        except oneshot.InputError as exc:
+            return _fail(str(exc))
+        job = oneshot.Job(
+            message,
+            raw=bool(output["raw"]),
+            json_output=bool(output["json_output"]),
+            stage=stage,
+        )
     resume = None
     if resume_latest or session is not None:
         from chatcli.sessions import Resume
@@ -442,7 +461,10 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
     if job is not None:
         from chatcli import oneshot
 
-        outcome = oneshot.run(bot, job)
+        try:
+            outcome = oneshot.run(bot, job)
+        except oneshot.InputError as exc:
+            return _fail(str(exc))
         if outcome.interrupted:
             return EXIT_INTERRUPTED
         return EXIT_OK if outcome.error is None else EXIT_API
