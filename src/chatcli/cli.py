@@ -83,7 +83,15 @@ def build_parser() -> Parser:
         "hunyuan, qianfan, ollama, local, or one from the config file "
         "(env CHATCLI_PROVIDER; see --providers)",
     )
-    p.add_argument("-s", "--system", help="system prompt")
+    p.add_argument(
+        "-s", "--system", help="system prompt ({{input}} in it: a template each message fills)"
+    )
+    p.add_argument(
+        "-r",
+        "--role",
+        metavar="NAME",
+        help="a role: its prompt, model and parameters (flags still win; see /roles)",
+    )
     p.add_argument("--base-url", help="API base URL (default: the provider's)")
     p.add_argument(
         "--api-key", help="API key (prefer OPENAI_API_KEY: flags show in the process list)"
@@ -211,6 +219,9 @@ def build_parser() -> Parser:
         "--init-config", action="store_true", help="write a commented starter config file"
     )
     cfg.add_argument(
+        "--init-role", metavar="NAME", help="write a role file to edit (roles/NAME.md)"
+    )
+    cfg.add_argument(
         "--providers",
         action="store_true",
         help="list the providers and whether each one's key is available",
@@ -252,7 +263,7 @@ def _say(message: str) -> None:
     err(message)
 
 
-ACTIONS = ("config_path", "init_config", "providers", "show_config")
+ACTIONS = ("config_path", "init_config", "init_role", "providers", "show_config")
 OUTPUT = ("raw", "json_output", "encoding", "files")
 
 
@@ -310,8 +321,23 @@ def _main(argv: list[str] | None) -> int:
 
     from pydantic import ValidationError
 
+    from chatcli import roles
     from chatcli.settings import Settings, describe_validation_error
 
+    if actions["init_role"]:
+        try:
+            written = roles.init_role(actions["init_role"])
+        except roles.RoleError as exc:
+            return _fail(str(exc))
+        _say(i18n.t("role_written", path=written))
+        return EXIT_OK
+    role_name = args.pop("role", None)
+    try:
+        role = roles.find(role_name) if role_name else None
+    except roles.RoleError as exc:
+        return _fail(str(exc))
+    if role is not None:  # over the environment and the config file, under the flags
+        args = {**role.settings, "system": role.prompt, **args}
     try:
         settings = Settings(**args)
     except ValidationError as exc:
@@ -473,7 +499,7 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
 
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command)
-    from chatcli import repl, session_commands  # noqa: F401 (registers /sessions, /resume, …)
+    from chatcli import repl, role_commands, session_commands  # noqa: F401 (register commands)
 
     try:
         return repl.run(

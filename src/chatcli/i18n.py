@@ -119,6 +119,35 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the server said the context is too long: retrying once with {n} earlier turns left out",
     ),
     "context_status": ("上下文 ≈{used}/{window}", "context ≈{used}/{window}"),
+    # roles (--role, /role, /roles, --init-role)
+    "role_unclosed": (
+        "{where}：front matter 缺少结尾的 ---",
+        "{where}: the front matter has no closing ---",
+    ),
+    "role_bad_key": (
+        "{where}：不认识的键 {name!r}（可用：model、provider 和生成参数）",
+        "{where}: unknown key {name!r} (allowed: model, provider and generation parameters)",
+    ),
+    "role_bad_value": ("{where}：{name} 需要一个名字", "{where}: {name} needs a name"),
+    "role_empty": ("{where}：没有提示词", "{where}: no prompt"),
+    "role_too_big": ("{where}：角色文件太大", "{where}: the role file is too big"),
+    "role_not_utf8": ("{where}：不是 UTF-8 文本", "{where}: not UTF-8 text"),
+    "role_unknown": ("没有角色 {name!r}（已知：{known}）", "no role {name!r} (known: {known})"),
+    "role_bad_name": ("角色名不能是 {name!r}", "a role cannot be named {name!r}"),
+    "role_exists": ("{path} 已存在，没有覆盖", "{path} exists; not overwritten"),
+    "role_written": (
+        "已写入 {path}，编辑它，然后用 --role 使用",
+        "wrote {path}; edit it, then use it with --role",
+    ),
+    "role_builtin": ("内置", "built-in"),
+    "role_started": (
+        "以角色 {name} 开始新对话（模型 {model}）",
+        "new conversation as {name} (model {model})",
+    ),
+    "role_provider_at_start": (
+        "角色 {name} 指定的服务商 {provider} 只在启动时生效：chatcli --role {name}",
+        "role {name} asks for provider {provider}, which applies at start: chatcli --role {name}",
+    ),
     # context staged for the next message (/file, -f)
     "attach_item": ("{label}，≈{tokens:,} tokens", "{label}, ≈{tokens:,} tokens"),
     "attach_files_item": (
