@@ -12,6 +12,7 @@ import codecs
 import fnmatch
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -144,10 +145,7 @@ def decode(data: bytes) -> str | None:
 
 def fence(name: str, text: str) -> str:
     """The file under its name, in a fence longer than any backtick run inside it."""
-    longest, run = 0, 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
     marks = "`" * max(3, longest + 1)
     language = LANGUAGES.get(Path(name).suffix.lower(), "")
     return f"{name}\n{marks}{language}\n{text.rstrip()}\n{marks}"
