@@ -10,13 +10,20 @@ from chatcli.i18n import t
 from chatcli.roles import RoleError, find, listing
 from chatcli.settings import GenerationParams
 
+SUMMARY = 56  # terminal cells of a role's first line in /roles (CJK counts two)
+
 
 @command("roles", "/roles", "列出内置和自己的角色", "list the built-in roles and yours")
 def _roles(ctx: Context, argument: str) -> None:
+    from rich.cells import cell_len, set_cell_size
+
     rows = listing()
-    width = max(len(name) for name, _, _ in rows)
+    width = max(cell_len(name) for name, _, _ in rows)
     for name, origin, summary in rows:
-        ctx.out.info(f"  {name.ljust(width)}  {summary}  ({origin})")
+        first = (
+            summary if cell_len(summary) <= SUMMARY else set_cell_size(summary, SUMMARY - 1) + "…"
+        )
+        ctx.out.info(f"  {set_cell_size(name, width)}  {first}  ({origin})")
 
 
 @command(

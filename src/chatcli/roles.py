@@ -86,8 +86,7 @@ class Role:
 
     @property
     def summary(self) -> str:
-        first = next((line for line in self.prompt.splitlines() if line.strip()), "")
-        return first[:60] + ("…" if len(first) > 60 else "")
+        return next((line.strip() for line in self.prompt.splitlines() if line.strip()), "")
 
     def fill(self, message: str) -> str:
         return self.prompt.replace(INPUT, message)
