@@ -6,6 +6,10 @@ most until `Deadline.at`, which the client moves when a request is sent (the con
 header phase get `--timeout` in total) and when its headers arrive; the bot moves it again on
 each content event, so `--timeout` bounds the time without progress, whatever the server
 trickles. Imported only when the first request is made (it loads httpx2).
+
+A read also wakes every `WAKE_SECONDS`: a Ctrl-C wakes a blocked wait only when it arrives
+during the wait, and one that lands just before (or on another thread) would otherwise sit
+noted but unacted on until the server sends something, which a held stream never does.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from typing import Any
 
 import httpcore2
 import httpx2
+
+# The longest socket wait between two looks for a Ctrl-C whose wake-up was lost.
+WAKE_SECONDS = 0.25
 
 
 class Deadline:
@@ -46,7 +53,18 @@ class _Stream(httpcore2.NetworkStream):
         self._deadline = deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._deadline.clamp(timeout, httpcore2.ReadTimeout))
+        """Waits in slices; between two, Python runs the SIGINT handler if one is pending."""
+        wait = self._deadline.clamp(timeout, httpcore2.ReadTimeout)
+        end = time.monotonic() + (math.inf if wait is None else wait)
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise httpcore2.ReadTimeout("the deadline passed")
+            try:
+                return self._inner.read(max_bytes, min(left, WAKE_SECONDS))
+            except httpcore2.ReadTimeout:
+                if left <= WAKE_SECONDS:
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._deadline.clamp(timeout, httpcore2.WriteTimeout))
