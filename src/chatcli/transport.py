@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpcore2
@@ -99,8 +99,11 @@ class _Backend(httpcore2.SyncBackend):
         return _Stream(stream, self._deadline)
 
 
-def bounded_client(deadline: Deadline, **kwargs: Any) -> httpx2.Client:
-    """The openai SDK's default client, with every direct connection under `deadline`.
+def bounded_client(
+    deadline: Deadline, on_response: Callable[[httpx2.Response], None], **kwargs: Any
+) -> httpx2.Client:
+    """The openai SDK's default client, with every direct connection under `deadline`;
+    `on_response` sees each response's status and headers before the SDK does.
 
     (Connections through a proxy from the environment keep httpx's per-read timeouts.)
     """
@@ -112,7 +115,7 @@ def bounded_client(deadline: Deadline, **kwargs: Any) -> httpx2.Client:
         pool._network_backend = _Backend(deadline)
     hooks = {
         "request": [lambda _request: deadline.restart()],
-        "response": [lambda _response: deadline.restart()],
+        "response": [lambda _response: deadline.restart(), on_response],
     }
     client: httpx2.Client = DefaultHttpxClient(transport=transport, event_hooks=hooks, **kwargs)
     return client
