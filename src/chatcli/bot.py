@@ -25,6 +25,8 @@ from chatcli.errors import (
     ServerError,
     is_api_error,
     is_context_overflow,
+    longest_wait,
+    retry_after,
 )
 from chatcli.model_info import default_context_tokens
 from chatcli.prices import Cost, Prices, Tokens, turn_cost
@@ -54,6 +56,7 @@ from chatcli.wire import (
 )
 
 if TYPE_CHECKING:
+    import httpx2
     from openai import OpenAI
 
     from chatcli.transport import Deadline
@@ -502,6 +505,8 @@ class ChatBot:
         self.unanswered: Reply | None = None
         self._client = client
         self._deadline: Deadline | None = None
+        # Told the seconds before the SDK retries a busy server (the bot never prints).
+        self.on_wait: Callable[[float], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatBot:
@@ -548,9 +553,27 @@ class ChatBot:
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
-                http_client=bounded_client(self._deadline, timeout=self.timeout),
+                http_client=bounded_client(
+                    self._deadline, self._before_retry, timeout=self.timeout
+                ),
             )
         return self._client
+
+    def _before_retry(self, response: httpx2.Response) -> None:
+        """A busy server's Retry-After: waited (and announced through `on_wait`) when it fits
+        in --timeout; longer, the SDK is told not to retry, and the error says how long the
+        server asked for (errors.describe)."""
+        if response.status_code != 429 and response.status_code < 500:
+            return
+        wait = retry_after(response.headers)
+        if wait is None or wait <= 0:
+            return
+        if wait > longest_wait(self.timeout):
+            response.headers["x-should-retry"] = "false"
+            return
+        taken = response.request.headers.get("x-stainless-retry-count", "0")
+        if self.on_wait is not None and (not taken.isdecimal() or int(taken) < self.max_retries):
+            self.on_wait(wait)
 
     def progress(self, seconds: float | None = None) -> None:
         """The reply moved on: the next socket wait may take `seconds` (default --timeout)."""

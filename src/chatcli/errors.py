@@ -148,11 +148,16 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds / 86400, 1):g} d"
 
 
-def _refused_with_wait(exc: Any) -> str | None:
-    """429/5xx with a Retry-After longer than the SDK waits: it did not retry, say so."""
+def longest_wait(timeout: float) -> float:
+    """The longest Retry-After waited for: what the SDK honours, and never past --timeout."""
+    return min(SDK_RETRY_AFTER_CAP, timeout)
+
+
+def _refused_with_wait(exc: Any, timeout: float) -> str | None:
+    """429/5xx with a Retry-After longer than chatcli waits: it did not retry, say so."""
     response = getattr(exc, "response", None)
     wait = retry_after(response.headers) if response is not None else None
-    if wait is None or wait <= SDK_RETRY_AFTER_CAP:
+    if wait is None or wait <= longest_wait(timeout):
         return None
     return t(
         "err_retry_after", status=exc.status_code, wait=_duration(wait), server=_server_message(exc)
@@ -216,7 +221,7 @@ def describe(
         return t("err_context", server=_server_message(exc))
     if isinstance(exc, openai.APIStatusError):
         retryable = exc.status_code == 429 or exc.status_code >= 500
-        if retryable and (asked := _refused_with_wait(exc)):
+        if retryable and (asked := _refused_with_wait(exc, timeout)):
             return asked
         taken = _retries_taken(exc, retries)
         if exc.status_code == 429:

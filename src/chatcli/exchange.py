@@ -44,6 +44,9 @@ class Presenter:
         turn.on_retry = lambda plan: pending.note(
             Text(t("context_retry", n=plan.dropped), style="dim")
         )
+        bot.on_wait = lambda seconds: pending.note(
+            Text(t("server_busy", s=math.ceil(seconds)), style="yellow")
+        )
         renderer: RawStream | MarkdownStream = (
             RawStream(self.raw, neutral=self.raw.isatty())
             if self.raw is not None

@@ -333,6 +333,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "err_429_once": ("请求太频繁（429）：{server}", "rate limited (429): {server}"),
     "err_5xx_once": ("服务器错误（{status}）：{server}", "server error ({status}): {server}"),
+    "server_busy": ("服务器繁忙，{s} 秒后重试", "server busy, retrying in {s} s"),
     "err_retry_after": (
         "服务器（{status}）要求等待 {wait} 后再试，没有重试：{server}",
         "the server ({status}) asked to wait {wait} before trying again; not retried: {server}",

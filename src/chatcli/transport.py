@@ -6,17 +6,24 @@ most until `Deadline.at`, which the client moves when a request is sent (the con
 header phase get `--timeout` in total) and when its headers arrive; the bot moves it again on
 each content event, so `--timeout` bounds the time without progress, whatever the server
 trickles. Imported only when the first request is made (it loads httpx2).
+
+A read also wakes every `WAKE_SECONDS`: a Ctrl-C wakes a blocked wait only when it arrives
+during the wait, and one that lands just before (or on another thread) would otherwise sit
+noted but unacted on until the server sends something, which a held stream never does.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpcore2
 import httpx2
+
+# The longest socket wait between two looks for a Ctrl-C whose wake-up was lost.
+WAKE_SECONDS = 0.25
 
 
 class Deadline:
@@ -46,7 +53,18 @@ class _Stream(httpcore2.NetworkStream):
         self._deadline = deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._deadline.clamp(timeout, httpcore2.ReadTimeout))
+        """Waits in slices; between two, Python runs the SIGINT handler if one is pending."""
+        wait = self._deadline.clamp(timeout, httpcore2.ReadTimeout)
+        end = time.monotonic() + (math.inf if wait is None else wait)
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise httpcore2.ReadTimeout("the deadline passed")
+            try:
+                return self._inner.read(max_bytes, min(left, WAKE_SECONDS))
+            except httpcore2.ReadTimeout:
+                if left <= WAKE_SECONDS:
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._deadline.clamp(timeout, httpcore2.WriteTimeout))
@@ -81,8 +99,11 @@ class _Backend(httpcore2.SyncBackend):
         return _Stream(stream, self._deadline)
 
 
-def bounded_client(deadline: Deadline, **kwargs: Any) -> httpx2.Client:
-    """The openai SDK's default client, with every direct connection under `deadline`.
+def bounded_client(
+    deadline: Deadline, on_response: Callable[[httpx2.Response], None], **kwargs: Any
+) -> httpx2.Client:
+    """The openai SDK's default client, with every direct connection under `deadline`;
+    `on_response` sees each response's status and headers before the SDK does.
 
     (Connections through a proxy from the environment keep httpx's per-read timeouts.)
     """
@@ -94,7 +115,7 @@ def bounded_client(deadline: Deadline, **kwargs: Any) -> httpx2.Client:
         pool._network_backend = _Backend(deadline)
     hooks = {
         "request": [lambda _request: deadline.restart()],
-        "response": [lambda _response: deadline.restart()],
+        "response": [lambda _response: deadline.restart(), on_response],
     }
     client: httpx2.Client = DefaultHttpxClient(transport=transport, event_hooks=hooks, **kwargs)
     return client
