@@ -318,7 +318,7 @@ def test_long_chat_says_what_it_left_out(
         term.send(f"q{i} {words}")
         term.expect(f"Echo: q{i}")
         term.expect(r"context ≈\d+/400")
-    assert "earlier turns left out (context budget)" in term.transcript()
+    assert "left out to fit the context window)" in term.transcript()
     sent = contents(server.chat_requests[-1])
     assert sent[-1] == f"q7 {words}"
     assert f"q0 {words}" not in sent
