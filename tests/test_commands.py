@@ -181,8 +181,8 @@ def test_save_markdown_and_json_then_load(
         ('{"messages": [{"role": "user", "content": "a"}]}', "must alternate"),
         ('{"messages": [], "params": {}}', "it holds no messages"),
         (
-            '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],'
-            ' "params": {"temperature": 9}}',
+            '{"messages": [{"role": "user", "content": "a"},'
+            ' {"role": "assistant", "content": "b"}], "params": {"temperature": 9}}',
             "temperature",
         ),
     ],

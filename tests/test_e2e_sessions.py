@@ -207,7 +207,7 @@ def test_repl_commands_list_search_resume_title_delete(
     term.chat("要排队吗")
     term.prompt()
     term.send("/title 周末吃什么")
-    term.expect("conversation title: 周末吃什么")
+    term.expect("conversation #1 is titled “周末吃什么”")
     term.prompt()
     term.send("/delete 2")
     term.expect(r"delete conversation #2 .*\[y/N\]")

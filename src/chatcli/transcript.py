@@ -39,7 +39,7 @@ _MARKER = re.compile(
     + re.escape(THOUGHT_CLOSE)
     + ")$"
 )
-_META = re.compile(r"^<!-- chatcli (\{.*\}) -->$")
+_META = re.compile(r"^<!-- chatcli (.*) -->$")
 _META_FIELDS = ("id", "model", "created", "updated", "params")
 # What /save wrote before there was one format: read, never written.
 _OLD_HEADING = re.compile(r"^## (System|You|Assistant)$")
@@ -157,7 +157,7 @@ def _escaped(text: str) -> str:
 def read(text: str) -> Conversation:
     """Any conversation file chatcli writes or wrote, JSON or Markdown; ValueError says in
     one line what is wrong with it."""
-    return from_json(text) if text.lstrip().startswith("{") else from_markdown(text)
+    return from_json(text) if text.lstrip().startswith(("{", "[")) else from_markdown(text)
 
 
 def from_json(text: str) -> Conversation:
