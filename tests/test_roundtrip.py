@@ -181,6 +181,15 @@ def test_the_previous_releases_save_reads_in_both_forms() -> None:
     assert [m.text for m in old_json.messages] == ["写一首诗", "秋风起。"]
 
 
+def test_a_file_from_a_windows_editor_reads_too(tmp_path: Path) -> None:
+    """Line ends rewritten to CRLF and a byte-order mark, as Notepad saves."""
+    for name, text in (("old.md", OLD_SAVE_MD), ("old.json", OLD_SAVE_JSON)):
+        path = tmp_path / name
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+        conversation = read_file(path)
+        assert conversation.messages[1].text == "秋风起。" and conversation.model == "deepseek-chat"
+
+
 def test_an_old_parameter_that_does_not_read_back_is_left_out_not_the_file() -> None:
     text = OLD_SAVE_MD.replace(
         "Parameters: temperature=0.3, stop=['END', '\\n\\n'], reasoning=show",
@@ -254,6 +263,12 @@ def test_an_open_quote_is_refused() -> None:
             "(2 earlier turns left out to fit the context window)",
         ),
         ("turns", {}, "1 turn", "2 turns"),
+        (
+            "thought_collapsed_tokens",
+            {"s": 3},
+            "▸ thought for 3 s · 1 token (/think to show)",
+            "▸ thought for 3 s · 2 tokens (/think to show)",
+        ),
         ("copied_block", {"k": 3}, "copied code block 3 (1 line)", "copied code block 3 (2 lines)"),
     ],
 )

@@ -429,6 +429,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "copied the last reply ({n} character)",
     ),
     "copied_block_one": ("已复制代码块 {k}（{n} 行）", "copied code block {k} ({n} line)"),
+    "thought_collapsed_tokens_one": (
+        "▸ 思考了 {s} 秒 · {n:,} tokens（/think 查看）",
+        "▸ thought for {s} s · {n:,} token (/think to show)",
+    ),
     "history_reasoning_one": ("  ▸ 思考，{n:,} 字", "  ▸ reasoning, {n:,} char"),
     "load_as_new": (
         "已从 {path} 载入 {turns}，保存为新对话 #{id}",

@@ -154,7 +154,6 @@ class Recorder:
         keep = _common_prefix(self._saved, history)
         if self.store is None or self.private or keep == len(self._saved) == len(history):
             return
-        first_user = next((m["content"] for m in history if m["role"] == "user"), "")
         try:
             saved = self.store.save_turn(
                 self.conversation_id,
@@ -162,7 +161,7 @@ class Recorder:
                 model=self.bot.model,
                 system=self.bot.system,
                 params=self.bot.params.differs_from_defaults(),
-                title=self.title or title_for(first_user),
+                title=self._title(),
                 drop=self._ids[keep:],
             )
         except StoreError as exc:
@@ -200,13 +199,16 @@ class Recorder:
             return self.title
         return self.store.load(self.conversation_id).title
 
+    def _title(self) -> str:
+        first_user = next((m["content"] for m in self.bot.history if m["role"] == "user"), "")
+        return self.title or title_for(first_user)
+
     def conversation(self) -> Conversation:
         """The conversation on screen as the store keeps it: what /save writes."""
         bot = self.bot
-        first_user = next((m["content"] for m in bot.history if m["role"] == "user"), "")
         return Conversation(
             id=self.conversation_id or 0,
-            title=self.title or title_for(first_user),
+            title=self._title(),
             model=bot.model,
             system=bot.system,
             params=bot.params.differs_from_defaults(),
@@ -222,11 +224,8 @@ class Recorder:
         if self.store is None or self.private:
             return None
         now = time.time()
-        first_user = conversation.messages[0].content if conversation.messages else ""
-        title = conversation.title or title_for(first_user)
-        copy = conversation.model_copy(
+        copy = titled(conversation).model_copy(
             update={
-                "title": title,
                 "created": now,
                 "updated": now,
                 "model": self.bot.model,
@@ -444,19 +443,24 @@ def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         sink.err(t("import_failed", path=args.file, reason=exc))
         return EXIT_USAGE
-    if not conversation.title:
-        first_user = conversation.messages[0].content
-        conversation = conversation.model_copy(update={"title": title_for(first_user)})
-    new_id = store.import_conversation(conversation)
+    new_id = store.import_conversation(titled(conversation))
     sink.line(t("imported", id=new_id, turns=count_turns(conversation.turns)))
     return EXIT_OK
+
+
+def titled(conversation: Conversation) -> Conversation:
+    """A conversation from a file keeps its title; one without (an older /save) is named
+    after its first message, as a conversation of this run would be."""
+    if conversation.title or not conversation.messages:
+        return conversation
+    return conversation.model_copy(update={"title": title_for(conversation.messages[0].content)})
 
 
 def read_file(path: Path) -> Conversation:
     """A conversation file (`read`) with at least one message; ValueError, one line, for a
     file that cannot be read or holds none."""
     try:
-        conversation = read(paths.read_regular(path).decode("utf-8"))
+        conversation = read(paths.read_regular(path).decode("utf-8-sig"))  # a BOM is no text
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(getattr(exc, "strerror", None) or str(exc)) from None
     if not conversation.messages:

@@ -189,7 +189,10 @@ def _old_heading(line: str) -> tuple[str, bool] | None:
 
 
 def from_markdown(text: str) -> Conversation:
-    """`to_markdown` output, or a Markdown `/save` of an earlier release."""
+    """`to_markdown` output, or a Markdown `/save` of an earlier release (with Windows line
+    ends too, when an editor wrote every line that way)."""
+    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
+        text = text.replace("\r\n", "\n")
     lines = text.split("\n")
     if any(_heading(line) for line in lines):
         return _read_markdown(lines, _heading, current=True)
