@@ -112,7 +112,7 @@ def test_set_validates_like_the_flags(ctx: Context, rec: Recorder, bot: ChatBot)
     dispatch(ctx, "/unset temperature")
     assert bot.params.temperature is None
     dispatch(ctx, "/set")
-    assert "temperature = None" in rec.lines[-2] or "temperature = None" in rec.lines[-1]
+    assert "  temperature = (not set)" in "\n".join(rec.lines[-2:]).split("\n")
 
 
 def test_undo_and_retry(ctx: Context, rec: Recorder, bot: ChatBot) -> None:
@@ -155,16 +155,18 @@ def test_save_markdown_and_json_then_load(
     dispatch(ctx, "/set temperature 0.3")
     dispatch(ctx, f"/save {tmp_path / 'chat.md'}")
     md = (tmp_path / "chat.md").read_text()
-    assert "## You\n\n你好" in md and "## Assistant\n\nEcho: 你好" in md and "## System\n\nS" in md
+    assert (
+        "### User\n\n你好" in md and "### Assistant\n\nEcho: 你好" in md and "### System\n\nS" in md
+    )
     dispatch(ctx, f"/save {tmp_path / 'chat.json'}")
     assert stat.S_IMODE((tmp_path / "chat.json").stat().st_mode) == 0o600
     saved = json.loads((tmp_path / "chat.json").read_text())
-    assert saved["messages"][0] == {"role": "user", "content": "你好"}
+    assert saved["messages"][0]["content"] == "你好"
     dispatch(ctx, "/clear")
     dispatch(ctx, "/unset temperature")
     dispatch(ctx, "/system other")
     dispatch(ctx, f"/load {tmp_path / 'chat.json'}")
-    assert rec.lines[-1].startswith("loaded 1 turns")
+    assert rec.lines[-1].startswith("loaded 1 turn from")
     assert bot.system == "S" and bot.params.temperature == 0.3
     assert [m["content"] for m in bot.history] == ["你好", "Echo: 你好"]
 
@@ -172,11 +174,17 @@ def test_save_markdown_and_json_then_load(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "not JSON"),
-        ('{"x": 1}', "not a chatcli transcript"),
+        ("not json", "neither JSON nor Markdown"),
+        ("{not json", "not JSON (line 1"),
+        ('{"x": 1}', "not a chatcli conversation"),
         ('{"messages": [{"role": "user", "content": null}]}', "message 1: content"),
         ('{"messages": [{"role": "user", "content": "a"}]}', "must alternate"),
-        ('{"messages": [], "params": {"temperature": 9}}', "temperature"),
+        ('{"messages": [], "params": {}}', "it holds no messages"),
+        (
+            '{"messages": [{"role": "user", "content": "a"},'
+            ' {"role": "assistant", "content": "b"}], "params": {"temperature": 9}}',
+            "temperature",
+        ),
     ],
 )
 def test_load_refuses_bad_files_and_changes_nothing(

@@ -207,7 +207,7 @@ def test_repl_commands_list_search_resume_title_delete(
     term.chat("要排队吗")
     term.prompt()
     term.send("/title 周末吃什么")
-    term.expect("conversation title: 周末吃什么")
+    term.expect("conversation #1 is titled “周末吃什么”")
     term.prompt()
     term.send("/delete 2")
     term.expect(r"delete conversation #2 .*\[y/N\]")
@@ -318,7 +318,7 @@ def test_long_chat_says_what_it_left_out(
         term.send(f"q{i} {words}")
         term.expect(f"Echo: q{i}")
         term.expect(r"context ≈\d+/400")
-    assert "earlier turns left out (context budget)" in term.transcript()
+    assert "left out to fit the context window)" in term.transcript()
     sent = contents(server.chat_requests[-1])
     assert sent[-1] == f"q7 {words}"
     assert f"q0 {words}" not in sent

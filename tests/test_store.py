@@ -22,11 +22,8 @@ from chatcli.store import (
     StoredMessage,
     StoreError,
     UnknownConversation,
-    from_json,
-    from_markdown,
-    to_json,
-    to_markdown,
 )
+from chatcli.transcript import from_json, from_markdown, to_json, to_markdown
 from tests.conftest import make_bot
 from tests.fake_server import FakeOpenAI
 

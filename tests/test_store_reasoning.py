@@ -18,11 +18,8 @@ from chatcli.store import (
     REASONING_SINCE,
     Store,
     StoredMessage,
-    from_json,
-    from_markdown,
-    to_json,
-    to_markdown,
 )
+from chatcli.transcript import from_json, from_markdown, to_json, to_markdown
 from tests.conftest import Terminal, make_bot
 from tests.conftest import run_chatcli as chatcli
 from tests.fake_server import FakeOpenAI

@@ -381,6 +381,9 @@ def _main(argv: list[str] | None) -> int:
         from chatcli.sessions import Resume
 
         resume = Resume(session, frozenset(args))
+        refusal = resume.refusal()
+        if refusal is not None:
+            return _fail(refusal)
     return _run(settings, job, "api_key" in args, resume)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -16,13 +17,13 @@ from chatcli.attach import Stage
 from chatcli.bot import ChatBot, Content
 from chatcli.i18n import language, t
 from chatcli.images import image_message
-from chatcli.paths import read_regular, write_private
+from chatcli.instant import prompt_text
+from chatcli.paths import write_private
+from chatcli.records import describe
 from chatcli.render import code_blocks
+from chatcli.sessions import Recorder, count_turns, read_file
 from chatcli.settings import GenerationParams, describe_validation_error
-from chatcli.transcript import Transcript, from_json, to_json, to_markdown
-
-if TYPE_CHECKING:
-    from chatcli.sessions import Recorder
+from chatcli.transcript import to_json, to_markdown
 
 SETTABLE = list(GenerationParams.model_fields)
 LIST_PARAMS = {"stop", "logit_bias"}
@@ -194,9 +195,9 @@ def _history(ctx: Context, argument: str) -> None:
         return
     system = [{"role": "system", "content": ctx.bot.system}] if ctx.bot.system else []
     for message in [*system, *ctx.bot.history]:
-        thought = ctx.store.reasoning_of(message) if ctx.store else ""
+        thought = recorder(ctx).reasoning_of(message)
         if thought:
-            ctx.out.info(t("history_reasoning", chars=f"{len(thought):,}"))
+            ctx.out.info(t("history_reasoning", n=len(thought)))
         content = message["content"]
         text = content if isinstance(content, str) else "[…]"
         ctx.out.info(f"{message['role']}: {text}")
@@ -213,9 +214,55 @@ def _param_name(word: str) -> str:
     return name
 
 
+def recorder(ctx: Context) -> Recorder:
+    """The conversation's recorder; one with history off where the caller gave none."""
+    if ctx.store is None:
+        ctx.store = Recorder(ctx.bot, None, ctx.out.error)
+    return ctx.store
+
+
+def _setting(name: str, value: object) -> str:
+    """`temperature = 0.2`; a parameter left to the server reads as not set, not `None`."""
+    return f"{name} = {t('not_set') if value is None else repr(value)}"
+
+
+_ESCAPES = {" ": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
+_WORD = re.compile(
+    r"""(\s+)|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(["'])|((?:[^\s"'\\]|\\.|\\$)+)""",
+    re.S,
+)
+_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m[1], m[0]), text)
+
+
+def words(text: str) -> list[str]:
+    """A `/set` value split into words as a shell splits them (quotes group), reading the
+    usual escapes inside quotes and out: \\n, \\t, \\r, \\\\, \\" and \\' (another
+    backslash stays as typed). ValueError for a quote left open."""
+    found: list[str] = []
+    current: str | None = None
+    for match in _WORD.finditer(text):
+        space, double, single, unclosed, plain = match.groups()
+        if unclosed is not None:
+            raise ValueError("No closing quotation")
+        if space is not None:
+            if current is not None:
+                found.append(current)
+            current = None
+            continue
+        piece = next(part for part in (double, single, plain) if part is not None)
+        current = (current or "") + _unescape(piece)
+    if current is not None:
+        found.append(current)
+    return found
+
+
 def _show_params(ctx: Context) -> None:
     changed = ctx.bot.params.differs_from_defaults()
-    lines = [f"  {name} = {value!r}" for name, value in ctx.bot.params.model_dump().items()]
+    lines = ["  " + _setting(name, value) for name, value in ctx.bot.params.model_dump().items()]
     ctx.out.info("\n".join(lines))
     if not changed:
         ctx.out.info(t("params_default"))
@@ -232,10 +279,10 @@ def _set(ctx: Context, argument: str) -> None:
     value: object = rest.strip()
     if name not in JSON_PARAMS:  # JSON keeps its quotes: the rest of the line as typed
         try:
-            words = shlex.split(rest)
+            found = words(rest)
         except ValueError as exc:
             raise CommandError(f"/set: {exc}") from None
-        value = words if name in LIST_PARAMS else " ".join(words)
+        value = found if name in LIST_PARAMS else " ".join(found)
     if not value:
         raise CommandError(t("set_usage"))
     try:
@@ -244,7 +291,7 @@ def _set(ctx: Context, argument: str) -> None:
         )
     except ValidationError as exc:
         raise CommandError(describe_validation_error(exc, set(), as_setting=True)) from None
-    ctx.out.info(f"{name} = {getattr(ctx.bot.params, name)!r}")
+    ctx.out.info(_setting(name, getattr(ctx.bot.params, name)))
 
 
 @command("unset", "/unset PARAM", "把参数恢复为默认值", "reset a parameter to its default")
@@ -254,13 +301,14 @@ def _unset(ctx: Context, argument: str) -> None:
     name = _param_name(argument.strip())
     default = GenerationParams.model_fields[name].default
     setattr(ctx.bot.params, name, default)
-    ctx.out.info(f"{name} = {default!r}")
+    ctx.out.info(_setting(name, default))
 
 
 @command("undo", "/undo", "撤销上一轮问答", "drop the last question and reply")
 def _undo(ctx: Context, argument: str) -> None:
     if not ctx.bot.undo():
         raise CommandError(t("nothing_to_undo"))
+    recorder(ctx).sync()
     ctx.out.info(t("undone"))
 
 
@@ -274,6 +322,7 @@ def _retry(ctx: Context, argument: str) -> None:
     content = ctx.failed if ctx.failed is not None else ctx.bot.take_back()
     if content is None:
         raise CommandError(t("nothing_to_retry"))
+    recorder(ctx).sync()  # the reply taken back leaves the store now, as it left the screen
     ctx.ui.send(content)
 
 
@@ -283,27 +332,40 @@ def _edit(ctx: Context, argument: str) -> None:
     if text is None or not text.strip():
         ctx.out.info(t("edit_empty"))
         return
-    ctx.ui.send(text.strip("\n"))
+    message = text.strip("\n")
+    ctx.out.info(as_typed(ctx.bot.model, message))
+    ctx.ui.send(message)
+
+
+def as_typed(model: str, message: str) -> str:
+    """A message written elsewhere ($EDITOR) as it would stand had it been typed at the
+    prompt, so the transcript shows it before its reply."""
+    prompt = prompt_text(model)
+    first, *rest = message.split("\n")
+    return "\n".join([prompt + first, *("." * (len(prompt) - 1) + " " + line for line in rest)])
 
 
 @command("usage", "/usage", "本次对话的 token 用量", "tokens used in this conversation")
 def _usage(ctx: Context, argument: str) -> None:
-    if not ctx.bot.replies:
+    """Every reply in the history, whether it came in this run, resumed or loaded."""
+    kept = recorder(ctx)
+    answers = [kept.stored(m) for m in ctx.bot.history if m["role"] == "assistant"]
+    if not answers:
         ctx.out.info(t("history_empty"))
         return
-    prompt_total = completion_total = 0
-    for i, reply in enumerate(ctx.bot.replies, start=1):
-        if reply.usage is None:
+    prompt_total = completion_total = unknown = 0
+    for i, answer in enumerate(answers, start=1):
+        if answer.tokens is None or answer.prompt_tokens is None:
+            unknown += 1
             ctx.out.info(f"  {i}. {t('tokens_unknown')}")
             continue
-        prompt_total += reply.usage.prompt_tokens
-        completion_total += reply.usage.completion_tokens
+        prompt_total += answer.prompt_tokens
+        completion_total += answer.tokens
         ctx.out.info(
-            f"  {i}. "
-            + t(
-                "tokens", prompt=reply.usage.prompt_tokens, completion=reply.usage.completion_tokens
-            )
+            f"  {i}. " + t("tokens", prompt=answer.prompt_tokens, completion=answer.tokens)
         )
+    if unknown:
+        ctx.out.info(t("usage_unknown_part", n=unknown))
     ctx.out.info(
         t(
             "usage_total",
@@ -326,23 +388,14 @@ def _copy(ctx: Context, argument: str) -> None:
     reply = ctx.bot.history[-1]["content"]
     if not argument:
         ctx.ui.copy(reply)
-        ctx.out.info(t("copied_reply", chars=len(reply)))
+        ctx.out.info(t("copied_reply", n=len(reply)))
         return
     blocks = code_blocks(reply)
     if not argument.isdigit() or not 1 <= int(argument) <= len(blocks):
         raise CommandError(t("no_such_block", n=argument, count=len(blocks)))
     block = blocks[int(argument) - 1]
     ctx.ui.copy(block)
-    ctx.out.info(t("copied_block", n=argument, lines=block.count("\n") + 1))
-
-
-def _transcript(ctx: Context) -> Transcript:
-    return Transcript(
-        model=ctx.bot.model,
-        system=ctx.bot.system,
-        messages=list(ctx.bot.history),
-        params=ctx.bot.params.differs_from_defaults(),
-    )
+    ctx.out.info(t("copied_block", k=argument, n=block.count("\n") + 1))
 
 
 @command(
@@ -352,38 +405,49 @@ def _transcript(ctx: Context) -> Transcript:
     "save the conversation as Markdown, or JSON if PATH ends in .json",
 )
 def _save(ctx: Context, argument: str) -> None:
+    if not ctx.bot.history:
+        raise CommandError(t("save_empty"))
     path = Path(argument or datetime.now().strftime("chatcli-%Y%m%d-%H%M%S.md")).expanduser()
-    transcript = _transcript(ctx)
-    text = to_json(transcript) if path.suffix.lower() == ".json" else to_markdown(transcript)
+    conversation = recorder(ctx).conversation()
+    text = to_json(conversation) if path.suffix.lower() == ".json" else to_markdown(conversation)
     try:
-        write_private(path, text)
+        write_private(path, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise CommandError(f"{path}: {exc.strerror or exc}") from None
-    ctx.out.info(t("saved", path=path, turns=len(transcript.messages) // 2))
+    ctx.out.info(t("saved", path=path, n=conversation.turns))
 
 
 @command(
     "load",
     "/load PATH",
-    "载入 /save 保存的 JSON 对话",
-    "load a conversation saved by /save as JSON",
+    "载入保存或导出的对话（Markdown 或 JSON），作为新对话",
+    "load a conversation saved or exported (Markdown or JSON) as a new conversation",
 )
 def _load(ctx: Context, argument: str) -> None:
     if not argument:
         raise CommandError("/load PATH")
     path = Path(argument).expanduser()
-    try:
-        transcript = from_json(read_regular(path).decode("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
-    except (ValueError, ValidationError) as exc:
-        raise CommandError(f"{path}: {exc}") from None
     bot = ctx.bot
-    bot.set_system(transcript.system)
-    bot.model = transcript.model or bot.model
-    bot.params = GenerationParams.model_validate({**bot.params.model_dump(), **transcript.params})
-    bot.history.extend(transcript.messages)
-    ctx.out.info(t("loaded", path=path, turns=len(transcript.messages) // 2))
+    try:
+        conversation = read_file(path)
+        params = GenerationParams.model_validate({**bot.params.model_dump(), **conversation.params})
+    except ValidationError as exc:
+        raise CommandError(f"{path}: params: {describe(exc)}") from None
+    except ValueError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    before = bot.model
+    bot.set_system(conversation.system)
+    bot.model = conversation.model or bot.model
+    bot.params = params
+    ctx.failed = None  # a message that failed before belongs to the conversation left
+    new_id = recorder(ctx).adopt(conversation)
+    turns = count_turns(conversation.turns)
+    if new_id is None:
+        ctx.out.info(t("load_not_stored", path=path, turns=turns))
+    else:
+        ctx.out.info(t("load_as_new", path=path, turns=turns, id=new_id))
+    if bot.model != before:
+        ctx.out.info(t("load_model", old=before, new=bot.model))
 
 
 @command(
@@ -420,6 +484,7 @@ def _pick(ctx: Context, argument: str) -> None:
         ctx.bot.pick(int(argument))
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+    recorder(ctx).sync()
     ctx.out.info(t("picked", k=argument))
 
 

@@ -58,7 +58,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "cleared": ("对话历史已清空（系统提示保留）", "history cleared (system prompt kept)"),
     "history_empty": ("（还没有对话）", "(no messages yet)"),
-    "history_reasoning": ("  ▸ 思考，{chars} 字", "  ▸ reasoning, {chars} chars"),
+    "history_reasoning": ("  ▸ 思考，{n:,} 字", "  ▸ reasoning, {n:,} chars"),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
     "did_you_mean": ("，你是不是想输入 {suggestion}？", " — did you mean {suggestion}?"),
     "help_title": ("命令：", "commands:"),
@@ -92,12 +92,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "no code block {n} (the last reply has {count})",
     ),
     "copied_reply": (
-        "已复制上一条回复（{chars} 个字符）",
-        "copied the last reply ({chars} characters)",
+        "已复制上一条回复（{n} 个字符）",
+        "copied the last reply ({n} characters)",
     ),
-    "copied_block": ("已复制代码块 {n}（{lines} 行）", "copied code block {n} ({lines} lines)"),
-    "saved": ("已保存到 {path}（{turns} 轮）", "saved {turns} turns to {path}"),
-    "loaded": ("已从 {path} 载入 {turns} 轮对话", "loaded {turns} turns from {path}"),
+    "copied_block": ("已复制代码块 {k}（{n} 行）", "copied code block {k} ({n} lines)"),
+    "saved": ("已保存到 {path}（{n} 轮）", "saved {n} turns to {path}"),
     "image_default_question": ("描述这张图片。", "Describe this image."),
     "picked": ("历史中的回复已换成选项 {k}", "choice {k} is now the reply in the history"),
     "multiline_on": (
@@ -112,7 +111,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # conversations (store.py, sessions.py, session_commands.py) and the context window
     "context_trimmed": (
         "（省略了较早的 {n} 轮对话，以放进上下文窗口）",
-        "({n} earlier turns left out (context budget))",
+        "({n} earlier turns left out to fit the context window)",
     ),
     "context_retry": (
         "服务器说上下文太长：省略较早的 {n} 轮后重试一次",
@@ -237,10 +236,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "resumed_more": ("……（之前还有 {n} 轮）", "… ({n} earlier turns)"),
     "turns": ("{n} 轮", "{n} turns"),
-    "turn_one": ("{n} 轮", "{n} turn"),
     "you": ("你", "you"),
     "new_conversation": ("开始新对话", "new conversation started"),
-    "titled": ("对话标题：{title}", "conversation title: {title}"),
     "delete_question": ("删除对话 #{id}「{title}」？", "delete conversation #{id} “{title}”?"),
     "deleted": ("已删除对话 #{id}", "deleted conversation #{id}"),
     "not_deleted": ("未删除", "not deleted"),
@@ -505,6 +502,60 @@ STRINGS: dict[str, tuple[str, str]] = {
         "CHATCLI_TRUST_DOTENV=1 in the environment to trust this .env",
     ),
     "cfg_too_deep": ("{path}：嵌套层数太多", "{path}: nested too deeply"),
+    # conversation files, the store following the screen, counts (files helper). A key
+    # ending in _one is the English singular of the key before it: t() takes it when n == 1.
+    "saved_one": ("已保存到 {path}（{n} 轮）", "saved {n} turn to {path}"),
+    "context_trimmed_one": (
+        "（省略了较早的 {n} 轮对话，以放进上下文窗口）",
+        "({n} earlier turn left out to fit the context window)",
+    ),
+    "context_retry_one": (
+        "服务器说上下文太长：省略较早的 {n} 轮后重试一次",
+        "the server said the context is too long: retrying once with {n} earlier turn left out",
+    ),
+    "resumed_more_one": ("……（之前还有 {n} 轮）", "… ({n} earlier turn)"),
+    "turns_one": ("{n} 轮", "{n} turn"),
+    "copied_reply_one": (
+        "已复制上一条回复（{n} 个字符）",
+        "copied the last reply ({n} character)",
+    ),
+    "copied_block_one": ("已复制代码块 {k}（{n} 行）", "copied code block {k} ({n} line)"),
+    "thought_collapsed_tokens_one": (
+        "▸ 思考了 {s} 秒 · {n:,} tokens（/think 查看）",
+        "▸ thought for {s} s · {n:,} token (/think to show)",
+    ),
+    "history_reasoning_one": ("  ▸ 思考，{n:,} 字", "  ▸ reasoning, {n:,} char"),
+    "load_as_new": (
+        "已从 {path} 载入 {turns}，保存为新对话 #{id}",
+        "loaded {turns} from {path} as a new conversation, #{id}",
+    ),
+    "load_not_stored": (
+        "已从 {path} 载入 {turns}（历史记录已关闭，不会保存）",
+        "loaded {turns} from {path} (history is off: not saved)",
+    ),
+    "load_model": (
+        "模型从 {old} 换成了文件里的 {new}（/model 可以换回）",
+        "model changed from {old} to {new}, the file's (/model switches back)",
+    ),
+    "file_empty": ("文件里没有消息", "it holds no messages"),
+    "save_empty": ("还没有对话可以保存", "nothing to save yet"),
+    "title_now": ("对话 #{id} 的标题：{title}", "conversation #{id} is titled “{title}”"),
+    "title_pending": (
+        "这个对话（还未保存）的标题：{title}",
+        "this conversation (not saved yet) is titled “{title}”",
+    ),
+    "title_none": (
+        "这个对话还没有标题（第一条消息会成为标题；/title TEXT 命名）",
+        "this conversation has no title yet (its first message becomes one; /title TEXT)",
+    ),
+    "usage_unknown_part": (
+        "（{n} 条回复的 token 数未知，不在合计里）",
+        "({n} replies with unknown tokens are not in the total)",
+    ),
+    "usage_unknown_part_one": (
+        "（{n} 条回复的 token 数未知，不在合计里）",
+        "({n} reply with unknown tokens is not in the total)",
+    ),
 }
 
 
@@ -528,5 +579,9 @@ def language() -> str:
 
 
 def t(key: str, **values: object) -> str:
+    """The string in the current language; a count passed as `n` that is 1 takes the
+    singular form `KEY_one` where there is one (Chinese has no plural: both forms agree)."""
+    if values.get("n") == 1 and f"{key}_one" in STRINGS:
+        key = f"{key}_one"
     zh, en = STRINGS[key]
     return (zh if _lang == "zh" else en).format(**values)

@@ -1,8 +1,8 @@
 """The shape of a saved conversation, checked in one place.
 
-The store reads and writes these models, and every conversation that comes from a file (a
-JSON or Markdown export for `chatcli sessions import`, a `/save` transcript for `/load`) is
-validated by them before it reaches the bot or the database: a file that does not fit is
+The store reads and writes these models, and every conversation that comes from a file (one
+that `/save` or `chatcli sessions export` wrote, read by `/load` or `chatcli sessions import`)
+is validated by them before it reaches the bot or the database: a file that does not fit is
 refused in one line that names the first problem, never half-loaded.
 """
 
@@ -150,15 +150,6 @@ class Conversation(BaseModel):
     @property
     def turns(self) -> int:
         return sum(1 for m in self.messages if m.role == "user")
-
-
-class TranscriptFile(BaseModel):
-    """What `/save` writes as JSON and `/load` reads back."""
-
-    model: str = ""
-    system: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    messages: Turns
 
 
 def describe(error: ValidationError) -> str:

@@ -78,17 +78,27 @@ def _new(ctx: Context, argument: str) -> None:
     ctx.out.info(t("new_conversation"))
 
 
-@command("title", "/title TEXT", "给当前对话命名", "rename the current conversation")
+@command(
+    "title",
+    "/title [TEXT]",
+    "显示或设置屏幕上这个对话的标题",
+    "show or set the title of the conversation on screen",
+)
 @_with_store
 def _title(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
     title = " ".join(argument.split())
-    if not title:
-        raise CommandError("/title TEXT")
-    if recorder.conversation_id is None:
-        recorder.title = title
+    if title:
+        conversation_id = recorder.name(title)
     else:
-        store.rename(recorder.conversation_id, title)
-    ctx.out.info(t("titled", title=title))
+        conversation_id, found = recorder.conversation_id, recorder.current_title()
+        if found is None:
+            ctx.out.info(t("title_none"))
+            return
+        title = found
+    if conversation_id is None:
+        ctx.out.info(t("title_pending", title=title))
+    else:
+        ctx.out.info(t("title_now", id=conversation_id, title=title))
 
 
 @command(

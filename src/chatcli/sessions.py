@@ -3,16 +3,17 @@ and the `chatcli sessions …` subcommand.
 
 The `Recorder` listens to `ChatBot.on_record`, so every path that completes a turn (the REPL,
 one-shot mode, /retry) is saved the moment the reply ends, in one transaction. It mirrors the
-bot's history rather than only appending: when the history changed since the last save
-(/undo, /retry, /pick), the messages the user took back are deleted in the same transaction
-as the new turn; when the history was emptied (/clear, /system), the next turn starts a new
-conversation and the old one stays as it was.
+bot's history rather than only appending: the commands that take turns back (/undo, /retry,
+/pick) call `sync`, which makes the stored conversation what the screen shows at once; when the
+history was emptied (/clear, /system), the next turn starts a new conversation and the old one
+stays as it was. `/load` stores the file's conversation as a new one the moment it is loaded.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,20 +31,14 @@ from chatcli.sanitize import neutralise
 from chatcli.settings import GenerationParams
 from chatcli.store import (
     Conversation,
-    Reasoning,
     Store,
     StoredMessage,
     StoreError,
     Summary,
     UnknownConversation,
     content_text,
-    from_json,
-    from_markdown,
-    markdown_pieces,
-    to_json,
-    to_markdown,
-    when,
 )
+from chatcli.transcript import Reasoning, markdown_pieces, read, to_json, to_markdown, when
 
 TITLE_CHARS = 40
 RECAP_TURNS = 3
@@ -87,9 +82,10 @@ class Recorder:
         self.title: str | None = None
         self._saved: list[Message] = []
         self._ids: list[int] = []
-        # id(answer) -> (answer, reasoning), for answers still in the history. Holding the
-        # message keeps its id from naming another one; the history itself stays answers only.
-        self._thoughts: dict[int, tuple[Message, str]] = {}
+        # id(message) -> (message, what the store keeps of it: a reply's model, tokens and
+        # reasoning), for messages still in the history. Holding the message keeps its id
+        # from naming another one; the history itself stays role and content only.
+        self._kept: dict[int, tuple[Message, StoredMessage]] = {}
         bot.on_record.append(self._on_record)
 
     @classmethod
@@ -115,38 +111,58 @@ class Recorder:
         self.title = None
         self._saved, self._ids = [], []
 
+    def follow(self) -> None:
+        """Leave the saved conversation when the history no longer continues it (/clear and
+        /system emptied it): what is on screen is a new conversation."""
+        if self._saved and _common_prefix(self._saved, self.bot.history) == 0:
+            self.start_new()
+
+    def stored(self, message: Message) -> StoredMessage:
+        """What the store keeps of a message in the history: with its reply's details when
+        known (a reply of this run, a resumed or a loaded one), else role and content."""
+        held = self._kept.get(id(message))
+        return held[1] if held else StoredMessage(message["role"], message["content"])
+
     def reasoning_of(self, message: Message) -> str:
         """What the model thought before this answer in the history ("" for none), whether
         it came in this run or with a resumed conversation; kept with history off too."""
-        return self._thoughts.get(id(message), (message, ""))[1]
+        held = self._kept.get(id(message))
+        return (held[1].reasoning or "") if held else ""
 
-    def _remember(self, pairs: Sequence[tuple[Message, str | None]]) -> None:
+    def _remember(self, pairs: Sequence[tuple[Message, StoredMessage]]) -> None:
         live = {id(m) for m in self.bot.history}
-        kept = {key: held for key, held in self._thoughts.items() if key in live}
-        kept.update({id(m): (m, text) for m, text in pairs if text})
-        self._thoughts = kept
+        kept = {key: held for key, held in self._kept.items() if key in live}
+        kept.update({id(m): (m, stored) for m, stored in pairs})
+        self._kept = kept
 
     def _on_record(self, reply: Reply) -> None:
+        question, answer = self.bot.history[-2:]
+        self._remember(
+            [
+                (question, StoredMessage("user", question["content"])),
+                (answer, self._reply(answer, reply)),
+            ]
+        )
+        self.follow()
+        self.sync()
+
+    def sync(self) -> None:
+        """Make the stored conversation what the history is now, in one transaction: the
+        messages taken back (/undo, /retry, /pick) go, the new ones come. A conversation whose
+        every turn was taken back stays, empty, and the next turn goes into it."""
         history = self.bot.history
-        self._remember([(history[-1], reply.reasoning)])
-        if self.store is None or self.private:
-            return
         keep = _common_prefix(self._saved, history)
-        if keep == 0 and self._saved:
-            self.start_new()
-        drop = self._ids[keep:]
-        messages = [self._stored(m) for m in history[keep:-1]]
-        messages.append(self._stored(history[-1], reply))
-        first_user = next((m["content"] for m in history if m["role"] == "user"), "")
+        if self.store is None or self.private or keep == len(self._saved) == len(history):
+            return
         try:
             saved = self.store.save_turn(
                 self.conversation_id,
-                messages,
+                [self.stored(m) for m in history[keep:]],
                 model=self.bot.model,
                 system=self.bot.system,
                 params=self.bot.params.differs_from_defaults(),
-                title=self.title or title_for(first_user),
-                drop=drop,
+                title=self._title(),
+                drop=self._ids[keep:],
             )
         except StoreError as exc:
             self.fail(exc)
@@ -155,11 +171,7 @@ class Recorder:
         self._saved = list(history)
         self._ids = self._ids[:keep] + saved.message_ids
 
-    def _stored(self, message: Message, reply: Reply | None = None) -> StoredMessage:
-        if reply is None:
-            return StoredMessage(
-                message["role"], message["content"], reasoning=self.reasoning_of(message)
-            )
+    def _reply(self, message: Message, reply: Reply) -> StoredMessage:
         return StoredMessage(
             "assistant",
             message["content"],
@@ -170,6 +182,76 @@ class Recorder:
             interrupted=reply.interrupted,
             reasoning=reply.reasoning,
         )
+
+    def name(self, title: str) -> int | None:
+        """Title the conversation on screen; returns its id, None while it is not saved yet
+        (the title is kept for its first save). Raises StoreError."""
+        self.follow()
+        self.title = title
+        if self.conversation_id is not None and self.store is not None:
+            self.store.rename(self.conversation_id, title)
+        return self.conversation_id
+
+    def current_title(self) -> str | None:
+        """The title of the conversation on screen, None while it has none."""
+        self.follow()
+        if self.title is not None or self.conversation_id is None or self.store is None:
+            return self.title
+        return self.store.load(self.conversation_id).title
+
+    def _title(self) -> str:
+        first_user = next((m["content"] for m in self.bot.history if m["role"] == "user"), "")
+        return self.title or title_for(first_user)
+
+    def conversation(self) -> Conversation:
+        """The conversation on screen as the store keeps it: what /save writes."""
+        bot = self.bot
+        return Conversation(
+            id=self.conversation_id or 0,
+            title=self._title(),
+            model=bot.model,
+            system=bot.system,
+            params=bot.params.differs_from_defaults(),
+            messages=tuple(self.stored(m) for m in bot.history),
+        )
+
+    def adopt(self, conversation: Conversation) -> int | None:
+        """Put a conversation read from a file into the bot (model, system prompt and
+        parameters are the caller's) and store it at once as a new conversation; the one on
+        screen before stays as it was. Returns the new id, None when history is off."""
+        self._take(conversation)
+        self.start_new()
+        if self.store is None or self.private:
+            return None
+        now = time.time()
+        copy = titled(conversation).model_copy(
+            update={
+                "created": now,
+                "updated": now,
+                "model": self.bot.model,
+                "system": self.bot.system,
+                "params": self.bot.params.differs_from_defaults(),
+            }
+        )
+        try:
+            new_id = self.store.import_conversation(copy)
+            ids = [m.id for m in self.store.load(new_id).messages if m.id is not None]
+        except StoreError as exc:
+            self.fail(exc)
+            return None
+        self.conversation_id = new_id
+        self._saved = list(self.bot.history)
+        self._ids = ids
+        return new_id
+
+    def _take(self, conversation: Conversation) -> None:
+        """The conversation's messages become the bot's history, with their details."""
+        self.bot.clear()
+        self.bot.history.extend(
+            {"role": m.role, "content": m.content} for m in conversation.messages
+        )
+        self._kept = {}
+        self._remember(list(zip(self.bot.history, conversation.messages, strict=True)))
 
     def resume(
         self, conversation_id: int | None, given: set[str] | None = None
@@ -192,15 +274,11 @@ class Recorder:
         if "system" not in given:
             bot.system = conversation.system
         bot.params = _merged_params(conversation.params, bot.params, given)
-        kept = [m for m in conversation.messages if m.role in ("user", "assistant")]
-        bot.clear()
-        bot.history.extend({"role": m.role, "content": m.content} for m in kept)
-        self._thoughts = {}
-        self._remember([(h, m.reasoning) for h, m in zip(bot.history, kept, strict=True)])
+        self._take(conversation)
         self.conversation_id = conversation.id
         self.title = None
         self._saved = list(bot.history)
-        self._ids = [m.id for m in kept if m.id is not None]
+        self._ids = [m.id for m in conversation.messages if m.id is not None]
         return conversation
 
 
@@ -233,7 +311,7 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
 
 
 def count_turns(n: int) -> str:
-    return t("turn_one" if n == 1 else "turns", n=n)
+    return t("turns", n=n)
 
 
 def _clip(text: str) -> str:
@@ -361,15 +439,33 @@ def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
     try:
-        text = paths.read_regular(args.file).decode("utf-8")
-        conversation = from_json(text) if text.lstrip().startswith("{") else from_markdown(text)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        sink.err(t("import_failed", path=args.file, reason=reason))
+        conversation = read_file(args.file)
+    except ValueError as exc:
+        sink.err(t("import_failed", path=args.file, reason=exc))
         return EXIT_USAGE
-    new_id = store.import_conversation(conversation)
+    new_id = store.import_conversation(titled(conversation))
     sink.line(t("imported", id=new_id, turns=count_turns(conversation.turns)))
     return EXIT_OK
+
+
+def titled(conversation: Conversation) -> Conversation:
+    """A conversation from a file keeps its title; one without (an older /save) is named
+    after its first message, as a conversation of this run would be."""
+    if conversation.title or not conversation.messages:
+        return conversation
+    return conversation.model_copy(update={"title": title_for(conversation.messages[0].content)})
+
+
+def read_file(path: Path) -> Conversation:
+    """A conversation file (`read`) with at least one message; ValueError, one line, for a
+    file that cannot be read or holds none."""
+    try:
+        conversation = read(paths.read_regular(path).decode("utf-8-sig"))  # a BOM is no text
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(getattr(exc, "strerror", None) or str(exc)) from None
+    if not conversation.messages:
+        raise ValueError(t("file_empty"))
+    return conversation
 
 
 def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
@@ -415,6 +511,22 @@ class Resume:
     def keeping(self, *names: str) -> Resume:
         """The same request, with `names` treated as given (the local model serves one name)."""
         return Resume(self.conversation_id, self.given | set(names))
+
+    def refusal(self) -> str | None:
+        """The one line refusing `--session ID` that names no conversation, said before the
+        offline model or the network starts; None when it exists, or when the database
+        cannot tell (its warning then comes as the chat starts)."""
+        if self.conversation_id is None:
+            return None
+        try:
+            store = Store(write=False)
+            try:
+                found = store.exists(self.conversation_id)
+            finally:
+                store.close()
+        except StoreError:
+            return None
+        return None if found else t("unknown_conversation", id=self.conversation_id)
 
 
 def start(

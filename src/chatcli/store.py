@@ -1,4 +1,4 @@
-"""Conversations in SQLite: schema and migrations, save-as-you-go, search, export.
+"""Conversations in SQLite: schema and migrations, save-as-you-go, search (files: transcript).
 
 Standard library, pydantic and the conversation models (`records`) only, so it can be used
 and tested without the rest of chatcli.
@@ -24,13 +24,11 @@ parameters, never the API key or base URL.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +41,10 @@ from chatcli.records import (
     StoredMessage,
     content_text,
     describe,
-    parse_json,
 )
 
 __all__ = ["Content", "Conversation", "StoredMessage", "content_text"]
 DB_NAME = "conversations.db"
-EXPORT_FORMAT = 1
 MIN_TRIGRAM = 3
 
 
@@ -344,7 +340,7 @@ class Store:
         return Saved(conversation_id, ids)
 
     def import_conversation(self, conversation: Conversation) -> int:
-        """Store a conversation read from an export; it gets a new id."""
+        """Store a conversation read from a file (an export, a `/load`); it gets a new id."""
         with self._transaction() as db:
             new_id = _insert_conversation(
                 db,
@@ -377,6 +373,13 @@ class Store:
             raise UnknownConversation(conversation_id)
 
     # reading
+
+    def exists(self, conversation_id: int) -> bool:
+        with self._guard():
+            row = self._db.execute(
+                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+        return row is not None
 
     def latest(self) -> int | None:
         with self._guard():
@@ -591,198 +594,3 @@ def _snippet(text: str, words: list[str], width: int = 60) -> str:
     start = max(0, at - width // 3)
     piece = " ".join(text[start : start + width].split())
     return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
-
-
-# --- export and import -----------------------------------------------------------------------
-
-_ROLE_HEADING = re.compile(r"^(\\*)### (System|User|Assistant)( \(interrupted\))?$")
-THOUGHT_OPEN = "<details><summary>思考 / Reasoning</summary>"
-THOUGHT_CLOSE = "</details>"
-# Lines a message's text could share with the export's own structure: written with one more
-# leading backslash, read back with one less.
-_MARKER = re.compile(
-    r"^(\\*)(### (System|User|Assistant)( \(interrupted\))?|"
-    + re.escape(THOUGHT_OPEN)
-    + "|"
-    + re.escape(THOUGHT_CLOSE)
-    + ")$"
-)
-_META = re.compile(r"^<!-- chatcli (\{.*\}) -->$")
-
-
-def when(stamp: float) -> str:
-    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
-
-
-def to_json(conversation: Conversation) -> str:
-    """The lossless export: every field of the conversation and its messages."""
-    return json.dumps(
-        {
-            "chatcli_export": EXPORT_FORMAT,
-            "id": conversation.id,
-            "title": conversation.title,
-            "created": conversation.created,
-            "updated": conversation.updated,
-            "model": conversation.model,
-            "system": conversation.system,
-            "params": conversation.params,
-            "messages": [
-                {
-                    "role": m.role,
-                    "content": m.content,
-                    "model": m.model,
-                    "tokens": m.tokens,
-                    "prompt_tokens": m.prompt_tokens,
-                    "finish_reason": m.finish_reason,
-                    "created": m.created,
-                    "interrupted": m.interrupted,
-                    "reasoning": m.reasoning,
-                }
-                for m in conversation.messages
-            ],
-        },
-        ensure_ascii=False,
-        indent=2,
-    )
-
-
-def from_json(text: str) -> Conversation:
-    """Read `to_json` output back; ValueError says in one line what is wrong with it."""
-    data = parse_json(text)
-    if not isinstance(data, dict) or "messages" not in data:
-        raise ValueError("not a chatcli conversation export (no 'messages')")
-    return validated(data)
-
-
-def validated(data: dict[str, Any]) -> Conversation:
-    """A conversation from a file, checked by the model the store itself uses."""
-    try:
-        return Conversation.model_validate({k: v for k, v in data.items() if v is not None})
-    except ValidationError as exc:
-        raise ValueError(describe(exc)) from None
-
-
-@dataclass(frozen=True)
-class Reasoning:
-    """A reply's reasoning among the pieces of a Markdown export."""
-
-    text: str
-
-
-def markdown_pieces(conversation: Conversation) -> list[str | Reasoning]:
-    """The Markdown export in order, each reply's reasoning apart: a file wraps it in a
-    `<details>` block, a terminal shows it dim (`chatcli sessions show`)."""
-    meta = {
-        "id": conversation.id,
-        "model": conversation.model,
-        "created": conversation.created,
-        "updated": conversation.updated,
-        "params": conversation.params,
-    }
-    settings = ", ".join(f"{k}={v}" for k, v in conversation.params.items())
-    header = [
-        "# " + " ".join(conversation.title.split()),
-        "",
-        # "\u003e" keeps a "-->" inside a value (a stop sequence, say) from ending the comment
-        "<!-- chatcli " + json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e") + " -->",
-        f"*{conversation.model} · {when(conversation.created)}"
-        + (f" · {settings}" if settings else "")
-        + "*",
-        "",
-    ]
-    pieces: list[str | Reasoning] = ["\n".join(header)]
-    system = [("system", conversation.system, False, None)] if conversation.system else []
-    sections = [(m.role, m.text, m.interrupted, m.reasoning) for m in conversation.messages]
-    for role, text, interrupted, reasoning in [*system, *sections]:
-        pieces.append(f"### {role.capitalize()}" + (" (interrupted)" if interrupted else "") + "\n")
-        if reasoning:
-            pieces.append(Reasoning(reasoning))
-        pieces.append(_escaped(text) + "\n")
-    return pieces
-
-
-def to_markdown(conversation: Conversation) -> str:
-    """A readable export. Headings are `### User` / `### Assistant`, a reply's reasoning a
-    `<details>` block before its answer; a message line that looks like one of those gets one
-    extra leading backslash, so `from_markdown` can split the text back exactly (up to blank
-    lines around each message)."""
-    return "\n".join(
-        "\n".join([THOUGHT_OPEN, "", _escaped(piece.text), "", THOUGHT_CLOSE, ""])
-        if isinstance(piece, Reasoning)
-        else piece
-        for piece in markdown_pieces(conversation)
-    )
-
-
-def _escaped(text: str) -> str:
-    return "\n".join(
-        "\\" + line if _MARKER.match(line) else line for line in text.strip("\n").split("\n")
-    )
-
-
-def _unescaped(lines: list[str]) -> str:
-    return "\n".join(
-        line[1:] if (found := _MARKER.match(line)) and found.group(1) else line for line in lines
-    ).strip("\n")
-
-
-def _split_reasoning(lines: list[str]) -> tuple[str | None, list[str]]:
-    """A reply's `<details>` reasoning block, if its text starts with one, and the rest."""
-    start = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if start is None or lines[start] != THOUGHT_OPEN or THOUGHT_CLOSE not in lines[start:]:
-        return None, lines
-    end = lines.index(THOUGHT_CLOSE, start)
-    return _unescaped(lines[start + 1 : end]) or None, lines[end + 1 :]
-
-
-def from_markdown(text: str) -> Conversation:
-    """Read `to_markdown` output back into a conversation (model and parameters included)."""
-    title = ""
-    meta: dict[str, Any] = {}
-    system: str | None = None
-    messages: list[dict[str, Any]] = []
-    current: tuple[str, bool] | None = None
-    body: list[str] = []
-
-    def flush() -> None:
-        nonlocal system
-        if current is None:
-            return
-        role, interrupted = current
-        reasoning, lines = _split_reasoning(body) if role == "assistant" else (None, body)
-        content = _unescaped(lines)
-        if role == "system":
-            system = content
-        else:
-            messages.append(
-                {
-                    "role": role,
-                    "content": content,
-                    "interrupted": interrupted,
-                    "reasoning": reasoning,
-                }
-            )
-
-    for line in text.split("\n"):
-        heading = _ROLE_HEADING.match(line)
-        if heading and not heading.group(1):
-            flush()
-            current, body = (heading.group(2).lower(), bool(heading.group(3))), []
-        elif current is not None:
-            body.append(line)
-        elif line.startswith("# ") and not title:
-            title = line[2:].strip()
-        elif found := _META.match(line):
-            meta = parse_json(found.group(1))
-    flush()
-    if not messages:
-        raise ValueError("no '### User' or '### Assistant' sections found")
-    fields = ("id", "model", "created", "updated", "params")
-    return validated(
-        {
-            **{k: meta[k] for k in fields if k in meta},
-            "title": title,
-            "system": system,
-            "messages": messages,
-        }
-    )
