@@ -339,6 +339,46 @@ def _main(argv: list[str] | None) -> int:
     return _run(settings, job, "api_key" in args, resume)
 
 
+def uses_local(settings: Settings) -> bool:
+    """The offline model answers: asked for, or nothing online configured (no key, no URL)."""
+    return (
+        settings.local
+        or settings.local_model is not None
+        or (settings.api_key is None and settings.base_url is None)
+    )
+
+
+def wants_local(argv: list[str]) -> bool:
+    """Whether `chatcli ARGV` would start the offline model, so `make chat` builds it only
+    then: not with any provider's key at hand, nor for whatever stops before (a bad flag,
+    --help, sessions, a config error)."""
+    if argv[:1] == ["sessions"]:
+        return False
+    try:
+        args = vars(build_parser().parse_args(argv))
+    except SystemExit:
+        return False
+    if any(args.get(name) for name in ACTIONS):
+        return False
+    for name in ("prompt", "resume_latest", "session", *ACTIONS, *OUTPUT):
+        args.pop(name, None)
+    from pydantic import ValidationError
+
+    from chatcli.config import ConfigError
+    from chatcli.providers import PRESETS
+    from chatcli.settings import Settings, dotenv_variables, find_variable
+
+    try:
+        settings = Settings(**args)
+        if settings.local or settings.local_model is not None:
+            return True
+        dotenv = dotenv_variables()
+        keys = (find_variable(p.api_key_env, dotenv) for p in PRESETS.values())
+        return uses_local(settings) and not any(keys)
+    except (ValidationError, ConfigError, OSError, UnicodeDecodeError):
+        return False
+
+
 def _run(
     settings: Settings, job: Job | None, key_on_command_line: bool, resume: Resume | None = None
 ) -> int:
@@ -357,8 +397,9 @@ def _run(
             "prefer OPENAI_API_KEY or a .env file"
         )
     provider = settings.chosen_provider
-    if settings.local or settings.local_model is not None:
-        return _run_local(settings, job, fallback=False, resume=resume)
+    if uses_local(settings):
+        chosen = settings.local or settings.local_model is not None
+        return _run_local(settings, job, fallback=not chosen, resume=resume)
     if (
         settings.api_key is None
         and provider.api_key_env
@@ -367,8 +408,6 @@ def _run(
     ):
         # The provider's own server, which wants a key: say which variable to set.
         return _fail(t("err_no_key_provider", provider=settings.provider, var=provider.api_key_env))
-    if settings.api_key is None and settings.base_url is None:
-        return _run_local(settings, job, fallback=True, resume=resume)
     from chatcli.config import ConfigError
     from chatcli.settings import check_trust
 

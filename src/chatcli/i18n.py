@@ -414,6 +414,30 @@ STRINGS: dict[str, tuple[str, str]] = {
         "CHATCLI_TRUST_DOTENV=1 in the environment to trust this .env",
     ),
     "cfg_too_deep": ("{path}：嵌套层数太多", "{path}: nested too deeply"),
+    # --- first hour: install, flags and files, help, the bundled model (one block) ---
+    "install_base": (
+        "正在安装 chatcli 及其依赖（约一分钟）；离线模型（llama.cpp）只在需要时才编译："
+        "即没有设置任何 API key 时",
+        "installing chatcli and its dependencies (about a minute); the offline model "
+        "(llama.cpp) is built only when it is needed: when no API key is set",
+    ),
+    "install_local": (
+        "正在编译离线模型用的 llama.cpp（没有 API key 时 chatcli 使用它）："
+        "空闲的 2 核机器约 5 分钟，机器忙时更久；只需一次，之后 make chat 立即启动",
+        "building llama.cpp for the offline model (chatcli uses it when no API key is set): "
+        "about 5 minutes on 2 idle cores, longer on a busy machine; only once, later "
+        "make chat starts at once",
+    ),
+    "install_dev": (
+        "正在安装 chatcli、测试工具和离线模型：llama.cpp 从源码编译，空闲的 2 核机器约 5 分钟，"
+        "机器忙时更久",
+        "installing chatcli, the test tools and the offline model: llama.cpp compiles from "
+        "source, about 5 minutes on 2 idle cores, longer on a busy machine",
+    ),
+    "install_still": ("  …仍在安装，已用 {elapsed}", "  … still installing, {elapsed} so far"),
+    "install_done": ("安装完成，用时 {elapsed}", "installed in {elapsed}"),
+    "install_elapsed_s": ("{s} 秒", "{s} s"),
+    "install_elapsed_min": ("{m} 分 {s} 秒", "{m} min {s} s"),
 }
 
 
