@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from chatcli import __version__
 
 if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay instant
+    from chatcli.local import LocalRun
     from chatcli.oneshot import Job
     from chatcli.sessions import Resume
     from chatcli.settings import Settings
@@ -99,6 +100,11 @@ def build_parser() -> Parser:
     g.add_argument("--seed", metavar="N", help="seed for best-effort reproducible sampling")
     g.add_argument("--frequency-penalty", metavar="X", help="-2 to 2")
     g.add_argument("--presence-penalty", metavar="X", help="-2 to 2")
+    g.add_argument(
+        "--repeat-penalty",
+        metavar="X",
+        help="llama.cpp's repetition penalty, 0 to 2 (1 is off; sent only when set)",
+    )
     g.add_argument(
         "--logit-bias",
         action="append",
@@ -451,23 +457,34 @@ def _run_local(
         "max_tokens_field": "max_tokens",
         "context_tokens": settings.context_tokens or settings.local_ctx,
     }
-    if settings.local_model is None:
+    run = local.LocalRun(ctx=settings.local_ctx, bundled=settings.local_model is None)
+    if run.bundled:
         update |= {k: v for k, v in local.BUNDLED_DEFAULTS.items() if getattr(settings, k) is None}
+        if settings.max_tokens is None:
+            run.default_max_tokens = local.BUNDLED_MAX_TOKENS
     sink.MASKER.add(server.api_key)
     with server:
         return _converse(
             settings.model_copy(update=update),
             job,
             resume.keeping("model") if resume is not None else None,
+            run,
         )
 
 
-def _converse(settings: Settings, job: Job | None, resume: Resume | None = None) -> int:
-    """`resume`: a sessions.Resume from --continue/--session, or None."""
+def _converse(
+    settings: Settings,
+    job: Job | None,
+    resume: Resume | None = None,
+    local_run: LocalRun | None = None,
+) -> int:
+    """`resume`: a sessions.Resume from --continue/--session, or None; `local_run`: what
+    chatcli chose for the llama.cpp server it runs."""
     from chatcli import sessions, sink
     from chatcli.bot import ChatBot
 
     bot = ChatBot.from_settings(settings)
+    bot.local = local_run
     console = sink.console()
     recorder = sessions.start(
         bot,

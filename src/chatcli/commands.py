@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import ValidationError
 
 from chatcli.bot import ChatBot, Content
-from chatcli.i18n import language, t
+from chatcli.i18n import language, os_reason, t
 from chatcli.images import image_message
 from chatcli.paths import read_regular, write_private
 from chatcli.render import code_blocks
@@ -144,7 +144,7 @@ def _model(ctx: Context, argument: str) -> None:
         ctx.out.info(t("model_now", model=ctx.bot.model))
         return
     if " " in argument:
-        raise CommandError("/model NAME: " + argument)
+        raise CommandError(t("model_has_space", name=argument))
     ctx.bot.model = argument
     ctx.out.info(t("model_set", model=argument))
 
@@ -200,6 +200,12 @@ def _history(ctx: Context, argument: str) -> None:
         ctx.out.info(f"{message['role']}: {text}")
 
 
+def quote_error(command: str, exc: ValueError) -> str:
+    """shlex's two complaints, in the interface's language."""
+    key = "quote_unclosed" if "quotation" in str(exc) else "quote_backslash"
+    return t("quote_error", command=command, reason=t(key))
+
+
 def _param_name(word: str) -> str:
     name = word.replace("-", "_").lower()
     if name == "json":
@@ -232,7 +238,7 @@ def _set(ctx: Context, argument: str) -> None:
         try:
             words = shlex.split(rest)
         except ValueError as exc:
-            raise CommandError(f"/set: {exc}") from None
+            raise CommandError(quote_error("/set", exc)) from None
         value = words if name in LIST_PARAMS else " ".join(words)
     if not value:
         raise CommandError(t("set_usage"))
@@ -248,7 +254,7 @@ def _set(ctx: Context, argument: str) -> None:
 @command("unset", "/unset PARAM", "把参数恢复为默认值", "reset a parameter to its default")
 def _unset(ctx: Context, argument: str) -> None:
     if not argument:
-        raise CommandError("/unset PARAM")
+        raise CommandError(t("usage", usage="/unset PARAM"))
     name = _param_name(argument.strip())
     default = GenerationParams.model_fields[name].default
     setattr(ctx.bot.params, name, default)
@@ -356,7 +362,7 @@ def _save(ctx: Context, argument: str) -> None:
     try:
         write_private(path, text)
     except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+        raise CommandError(t("file_error", path=path, reason=os_reason(exc))) from None
     ctx.out.info(t("saved", path=path, turns=len(transcript.messages) // 2))
 
 
@@ -368,12 +374,14 @@ def _save(ctx: Context, argument: str) -> None:
 )
 def _load(ctx: Context, argument: str) -> None:
     if not argument:
-        raise CommandError("/load PATH")
+        raise CommandError(t("usage", usage="/load PATH"))
     path = Path(argument).expanduser()
     try:
         transcript = from_json(read_regular(path).decode("utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except OSError as exc:
+        raise CommandError(t("file_error", path=path, reason=os_reason(exc))) from None
+    except UnicodeDecodeError:
+        raise CommandError(t("cfg_not_utf8", where=path)) from None
     except (ValueError, ValidationError) as exc:
         raise CommandError(f"{path}: {exc}") from None
     bot = ctx.bot
@@ -394,9 +402,9 @@ def _image(ctx: Context, argument: str) -> None:
     try:
         words = shlex.split(argument)
     except ValueError as exc:
-        raise CommandError(f"/image: {exc}") from None
+        raise CommandError(quote_error("/image", exc)) from None
     if not words:
-        raise CommandError("/image PATH|URL [QUESTION]")
+        raise CommandError(t("usage", usage="/image PATH|URL [QUESTION]"))
     question = " ".join(words[1:]) or t("image_default_question")
     try:
         content = image_message(words[0], question)
@@ -413,7 +421,7 @@ def _image(ctx: Context, argument: str) -> None:
 )
 def _pick(ctx: Context, argument: str) -> None:
     if not argument.isdigit():
-        raise CommandError("/pick K")
+        raise CommandError(t("usage", usage="/pick K"))
     try:
         ctx.bot.pick(int(argument))
     except ValueError as exc:

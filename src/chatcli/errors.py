@@ -140,12 +140,12 @@ def _retries_taken(exc: Any, configured: int) -> int:
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
-        return f"{math.ceil(seconds)} s"
+        return t("duration_s", n=math.ceil(seconds))
     if seconds < 3600:
-        return f"{round(seconds / 60)} min"
+        return t("duration_min", n=round(seconds / 60))
     if seconds < 48 * 3600:
-        return f"{round(seconds / 3600, 1):g} h"
-    return f"{round(seconds / 86400, 1):g} d"
+        return t("duration_h", n=f"{round(seconds / 3600, 1):g}")
+    return t("duration_d", n=f"{round(seconds / 86400, 1):g}")
 
 
 def _refused_with_wait(exc: Any) -> str | None:

@@ -6,6 +6,7 @@ Shared by the REPL and one-shot mode so both report, interrupt and fail the same
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import IO
 
@@ -19,6 +20,8 @@ from chatcli.pending import Pending
 from chatcli.render import MarkdownStream, RawStream, finished_markdown
 from chatcli.sanitize import neutralise
 from chatcli.sink import MASKER, clean
+
+CHINESE = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Presenter:
         self.raw = raw
 
     def run(self, bot: ChatBot, content: Content) -> Outcome:
+        self.hint_language(bot, content)
         turn = bot.stream_turn(content)
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
@@ -95,6 +99,13 @@ class Presenter:
             self.after(bot, outcome.reply)
         return outcome
 
+    def hint_language(self, bot: ChatBot, content: Content) -> None:
+        """Chinese to the English-only bundled model: once a session, say what would answer."""
+        run = bot.local
+        if run is not None and run.bundled and not run.hinted and CHINESE.search(str(content)):
+            run.hinted = True
+            self.note(t("local_english_only"))
+
     def note(self, message: str) -> None:
         self.status.print(Text(message, style="dim"))
 
@@ -129,7 +140,7 @@ class Presenter:
         elif reply.unanswered:
             self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
         elif reply.finish_reason == "length":
-            self.status.print(Text(t("cut_by_length"), style="yellow"))
+            self.status.print(Text(cut_notice(bot, reply), style="yellow"))
         if self.raw is None:
             self.status.print(status_line(bot, reply))
 
@@ -173,3 +184,17 @@ def logprob_text(reply: Reply) -> Text:
         else:
             text.append("  ")
     return text
+
+
+def cut_notice(bot: ChatBot, reply: Reply) -> str:
+    """Which limit ended a reply cut at finish_reason "length": the reply limit chatcli set
+    for the bundled model, the user's --max-tokens, or the context window."""
+    limit = bot.params.max_tokens
+    used = reply.usage.completion_tokens if reply.usage is not None else None
+    if limit is not None and (used is None or used >= limit):
+        if bot.local is not None and limit == bot.local.default_max_tokens:
+            return t("cut_by_default_limit", n=limit)
+        return t("cut_by_length", n=limit)
+    if bot.local is not None:
+        return t("cut_by_local_ctx", n=bot.local.ctx)
+    return t("cut_by_window")

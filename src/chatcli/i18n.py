@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 _lang = "en"
@@ -14,10 +15,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "ctrl_c_hint": ("（输入 {exit} 或按 Ctrl-D 退出）", "(type {exit} or press Ctrl-D to quit)"),
     "interrupted": ("⏹ 已中断", "⏹ interrupted"),
-    "cut_by_length": (
-        "⚠ 回复达到了 token 上限（--max-tokens），被截断了",
-        "⚠ the reply was cut off by the token limit (--max-tokens)",
-    ),
     "tokens_unknown": ("token 数未知", "tokens unknown"),
     "waiting": ("… {s} 秒", "… {s} s"),
     "thinking": ("思考中… {s} 秒", "thinking… {s} s"),
@@ -177,9 +174,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "offline model",
     ),
     "local_notice": (
-        "没有找到 API key —— 使用内置的离线模型 {model}"
+        "没有找到 API key —— 使用内置的离线模型 {model}，它只懂英文"
         "（设置 OPENAI_API_KEY 或 --base-url 可使用在线模型）",
-        "no API key found — using the bundled offline model {model} "
+        "no API key found — using the bundled offline model {model}, English only "
         "(set OPENAI_API_KEY or --base-url to use an online model)",
     ),
     "local_starting": ("正在启动离线模型 {model}…", "starting the offline model {model}…"),
@@ -438,6 +435,130 @@ STRINGS: dict[str, tuple[str, str]] = {
     "install_done": ("安装完成，用时 {elapsed}", "installed in {elapsed}"),
     "install_elapsed_s": ("{s} 秒", "{s} s"),
     "install_elapsed_min": ("{m} 分 {s} 秒", "{m} min {s} s"),
+    "cut_by_length": (
+        "⚠ 回复达到了你设置的 token 上限（--max-tokens {n}），被截断了",
+        "⚠ the reply was cut off by the token limit you set (--max-tokens {n})",
+    ),
+    "cut_by_default_limit": (
+        "⚠ 回复达到了 chatcli 给内置模型设的回复上限（{n} tokens）；"
+        "用 --max-tokens 或 /set max_tokens 调整",
+        "⚠ the reply reached chatcli's reply limit for the bundled model ({n} tokens); "
+        "change it with --max-tokens or /set max_tokens",
+    ),
+    "cut_by_local_ctx": (
+        "⚠ 回复填满了本地服务器的上下文窗口（--local-ctx {n}）：用 /clear 清空历史，"
+        "或用更大的 --local-ctx 启动",
+        "⚠ the reply filled the local server's context window (--local-ctx {n}): /clear "
+        "the history, or start with a larger --local-ctx",
+    ),
+    "cut_by_window": (
+        "⚠ 回复被服务器的 token 上限截断了（模型的上下文窗口或最长回复）",
+        "⚠ the reply was cut off by the server's token limit (the model's context window "
+        "or longest reply)",
+    ),
+    "local_english_only": (
+        "内置模型只懂英文。要用中文，可以运行一个多语言的 GGUF 模型，例如 Qwen2.5-0.5B-Instruct："
+        "把 huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF 上的 "
+        "qwen2.5-0.5b-instruct-q4_k_m.gguf 下载到 ~/models/，然后运行 "
+        "chatcli --local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+        "the bundled model knows English only. For Chinese, serve a multilingual GGUF such as "
+        "Qwen2.5-0.5B-Instruct: download qwen2.5-0.5b-instruct-q4_k_m.gguf from "
+        "huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF to ~/models/, then run "
+        "chatcli --local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+    ),
+    # flag and setting values (settings.py, providers.py): `NAME: reason (allowed: …)`
+    "allowed_range": ("允许：{low} 到 {high}", "allowed: {low} to {high}"),
+    "allowed_min": ("允许：{low} 或以上", "allowed: {low} or more"),
+    "allowed_above_max": (
+        "允许：大于 {low}，最多 {high}",
+        "allowed: more than {low}, at most {high}",
+    ),
+    "allowed_above": ("允许：大于 {low}", "allowed: more than {low}"),
+    "allowed_count": ("允许：最多 {high} 个", "allowed: at most {high}"),
+    "reason_not_number": ("{got!r} 不是数字", "{got!r} is not a number"),
+    "reason_not_whole": ("{got!r} 不是整数", "{got!r} is not a whole number"),
+    "reason_not_bool": ("{got!r} 不是 true 或 false", "{got!r} is not true or false"),
+    "reason_not_finite": ("{got!r} 不是有限的数", "{got!r} is not a finite number"),
+    "reason_too_many": ("值太多了", "too many values"),
+    "reason_empty": ("不能为空", "must not be empty"),
+    "reason_not_choice": (
+        "{got!r} 不是可选值之一（{choices}）",
+        "{got!r} is not one of the choices ({choices})",
+    ),
+    "word_or": (" 或 ", " or "),
+    "reason_out_of_range": ("{got} 超出范围", "{got} is out of range"),
+    "bad_token_id": (
+        "token id 必须是整数，而不是 {token!r}",
+        "token id must be a whole number, got {token!r}",
+    ),
+    "bad_bias_range": (
+        "bias 必须在 -100 到 100 之间，而不是 {bias}",
+        "bias must be between -100 and 100, got {bias}",
+    ),
+    "bad_bias_form": (
+        "应写成 TOKEN_ID=BIAS，而不是 {item!r}",
+        "expected TOKEN_ID=BIAS, got {item!r}",
+    ),
+    "bad_bias_number": (
+        "bias 必须是整数，而不是 {bias!r}",
+        "bias must be a whole number, got {bias!r}",
+    ),
+    "url_scheme": (
+        "必须以 http:// 或 https:// 开头，而不是 {value!r}",
+        "must start with http:// or https://, got {value!r}",
+    ),
+    "url_spaces": ("不能含有空格或控制字符", "must not contain spaces or control characters"),
+    "json_invalid": (
+        "{text} 不是有效的 JSON（应为一个对象）",
+        "{text} is not valid JSON (expected an object)",
+    ),
+    "json_not_object": (
+        "{text} 不是 JSON 对象（{{...}}）",
+        "{text} is not a JSON object ({{...}})",
+    ),
+    "body_reserved": (
+        "{field!r} 由 chatcli 自己设置，不能通过 extra_body 设置",
+        "{field!r} is set by chatcli itself, not through extra_body",
+    ),
+    "body_not_json": ("只能包含 JSON 值", "must contain JSON values only"),
+    "api_key_visible": (
+        "警告：--api-key 在进程列表里对其他用户可见；建议用 OPENAI_API_KEY 或 .env 文件",
+        "warning: --api-key is visible to other users in the process list; "
+        "prefer OPENAI_API_KEY or a .env file",
+    ),
+    # durations (errors.py)
+    "duration_s": ("{n} 秒", "{n} s"),
+    "duration_min": ("{n} 分钟", "{n} min"),
+    "duration_h": ("{n} 小时", "{n} h"),
+    "duration_d": ("{n} 天", "{n} d"),
+    # slash commands, files and images (commands.py, images.py, bot.py)
+    "usage": ("用法：{usage}", "{usage}"),
+    "quote_error": ("{command}：{reason}", "{command}: {reason}"),
+    "quote_unclosed": ("引号没有闭合", "No closing quotation"),
+    "quote_backslash": ("行尾多了一个反斜杠", "No escaped character"),
+    "model_has_space": ("/model 模型名（不能有空格）：{name}", "/model NAME: {name}"),
+    "pick_no_reply": ("还没有回复", "no reply yet"),
+    "pick_range": ("上一条回复的选项是 1 到 {n}", "the last reply has choices 1 to {n}"),
+    "image_too_big": (
+        "{source}：{mb:.1f} MB，超过了 20 MB 的上限",
+        "{source}: {mb:.1f} MB is over the 20 MB limit",
+    ),
+    "image_not_image": (
+        "{source}：不是 PNG、JPEG、GIF 或 WebP 图片",
+        "{source}: not a PNG, JPEG, GIF or WebP image",
+    ),
+    "file_error": ("{path}：{reason}", "{path}: {reason}"),
+    # what the operating system says about a file, by errno (i18n.os_reason)
+    "os_enoent": ("文件或目录不存在", "No such file or directory"),
+    "os_eacces": ("没有权限", "Permission denied"),
+    "os_eisdir": ("是一个目录", "is a directory"),
+    "os_enotdir": ("路径中有一段不是目录", "Not a directory"),
+    "os_enospc": ("设备上没有空间了", "No space left on device"),
+    "os_erofs": ("只读文件系统", "Read-only file system"),
+    "os_eloop": ("符号链接层数太多", "Too many levels of symbolic links"),
+    "os_enametoolong": ("文件名太长", "File name too long"),
+    "os_eexist": ("文件已存在", "File exists"),
+    "os_ebusy": ("设备或资源忙", "Device or resource busy"),
 }
 
 
@@ -463,3 +584,26 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     zh, en = STRINGS[key]
     return (zh if _lang == "zh" else en).format(**values)
+
+
+_ERRNO_KEYS = {
+    errno.ENOENT: "os_enoent",
+    errno.EACCES: "os_eacces",
+    errno.EPERM: "os_eacces",
+    errno.EISDIR: "os_eisdir",
+    errno.ENOTDIR: "os_enotdir",
+    errno.ENOSPC: "os_enospc",
+    errno.EROFS: "os_erofs",
+    errno.ELOOP: "os_eloop",
+    errno.ENAMETOOLONG: "os_enametoolong",
+    errno.EEXIST: "os_eexist",
+    errno.EBUSY: "os_ebusy",
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """What went wrong with a file, in the interface's language (the OS says it in English)."""
+    key = _ERRNO_KEYS.get(getattr(exc, "errno", None) or 0)
+    if key is not None:
+        return t(key)
+    return getattr(exc, "strerror", None) or str(exc)

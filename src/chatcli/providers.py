@@ -30,9 +30,9 @@ def check_base_url(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not value.startswith(("http://", "https://")):
-        raise ValueError(f"must start with http:// or https://, got {value!r}")
+        raise ValueError(t("url_scheme", value=value))
     if not value.isprintable() or " " in value:
-        raise ValueError("must not contain spaces or control characters")
+        raise ValueError(t("url_spaces"))
     return value.rstrip("/")
 
 
@@ -41,9 +41,9 @@ def parse_json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
-        raise ValueError(f"{_short(text)} is not valid JSON (expected an object)") from None
+        raise ValueError(t("json_invalid", text=_short(text))) from None
     if not isinstance(value, dict):
-        raise ValueError(f"{_short(text)} is not a JSON object ({{...}})")
+        raise ValueError(t("json_not_object", text=_short(text)))
     return value
 
 
@@ -52,11 +52,11 @@ def check_extra_body(value: dict[str, Any]) -> dict[str, Any]:
     alone what chatcli itself relies on: the messages, the model, the stream and the choices."""
     reserved = sorted(RESERVED_BODY_FIELDS.intersection(value))
     if reserved:
-        raise ValueError(f"{reserved[0]!r} is set by chatcli itself, not through extra_body")
+        raise ValueError(t("body_reserved", field=reserved[0]))
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
-        raise ValueError("must contain JSON values only") from None
+        raise ValueError(t("body_not_json")) from None
     return value
 
 
@@ -69,7 +69,7 @@ def as_json_object(value: Any) -> Any:
     if isinstance(value, str):
         return parse_json_object(value)
     if value is not None and not isinstance(value, dict):
-        raise ValueError(f"{_short(str(value))} is not a JSON object ({{...}})")
+        raise ValueError(t("json_not_object", text=_short(str(value))))
     return value
 
 
