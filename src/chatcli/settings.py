@@ -36,6 +36,7 @@ from chatcli.i18n import os_reason, t
 from chatcli.paths import check_regular
 from chatcli.providers import (
     DEFAULT_PROVIDER,
+    PRESETS,
     MaxTokensField,
     Provider,
     UnknownProvider,
@@ -43,6 +44,7 @@ from chatcli.providers import (
     check_base_url,
     check_extra_body,
     known_names,
+    preset_for_model,
     resolve,
 )
 
@@ -145,7 +147,7 @@ def parse_logit_bias(item: str) -> tuple[str, int]:
 class Origin(NamedTuple):
     """Where a value came from: the flag, the variable, `path:line`, or the provider name."""
 
-    kind: Literal["flag", "env", "dotenv", "config", "provider", "default"]
+    kind: Literal["flag", "env", "dotenv", "config", "provider", "model", "default"]
     where: str = ""
 
 
@@ -368,6 +370,22 @@ class ProviderSource(PydanticBaseSettingsSource):
                 origins[field] = Origin("config", self.config_file.where(field))
         return origins
 
+    def _inferred(self, state: dict[str, Any]) -> str | None:
+        """The provider a model name points to, when that provider's key is at hand and
+        nothing sends the request to OpenAI (its key or base URL, or any key or URL given)."""
+        model = state.get("model")
+        if not isinstance(model, str) or "api_key" in state or "base_url" in state:
+            return None
+        openai = PRESETS[DEFAULT_PROVIDER]
+        for variable in (openai.api_key_env, openai.base_url_env):
+            if find_variable(variable, self.dotenv_vars) is not None:
+                return None
+        name = preset_for_model(model)
+        if name is None or name == DEFAULT_PROVIDER:
+            return None
+        key = find_variable(PRESETS[name].api_key_env, self.dotenv_vars)
+        return name if key is not None else None
+
     def __call__(self) -> dict[str, Any]:
         state = self.current_state
         origins = self._layer_origins()
@@ -376,7 +394,8 @@ class ProviderSource(PydanticBaseSettingsSource):
             name: Provider.model_validate(table)
             for name, table in (state.get("providers") or {}).items()
         }
-        name = state.get("provider") or DEFAULT_PROVIDER
+        inferred = None if "provider" in state else self._inferred(state)
+        name = state.get("provider") or inferred or DEFAULT_PROVIDER
         try:
             provider = resolve(name, tables)
         except UnknownProvider as exc:
@@ -394,6 +413,8 @@ class ProviderSource(PydanticBaseSettingsSource):
             return Origin("provider", name)
 
         found: dict[str, tuple[Any, Origin]] = {}
+        if inferred is not None:
+            found["provider"] = (inferred, Origin("model", state["model"]))
         variable = None
         if "base_url" not in state:
             variable = find_variable(provider.base_url_env, self.dotenv_vars)
@@ -558,4 +579,5 @@ def describe_validation_error(
     else:
         reason = first["msg"].removeprefix("Value error, ")
     allowed = _allowed(field)
-    return f"{name}: {reason}" + (f" ({allowed})" if allowed else "")
+    shown = t("allowed_paren", allowed=allowed) if allowed else ""
+    return t("value_error", name=name, reason=reason, allowed=shown)
