@@ -88,7 +88,7 @@ class Presenter:
             if not is_api_error(exc):
                 raise
             renderer.close()
-            message = self.fail(exc, bot, mid_stream=turn.receiving)
+            message = self.fail(exc, bot, mid_stream=turn.receiving, image=has_image(content))
             if turn.partial_text.strip():
                 self.note(t("partial_not_saved"))
             return Outcome(None, error=message)
@@ -109,7 +109,9 @@ class Presenter:
     def note(self, message: str) -> None:
         self.status.print(Text(message, style="dim"))
 
-    def fail(self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False) -> str:
+    def fail(
+        self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False, image: bool = False
+    ) -> str:
         """Report an API or network failure in one line; returns the line (keys masked)."""
         message = describe(
             exc,
@@ -118,6 +120,7 @@ class Presenter:
             timeout=bot.timeout,
             retries=bot.max_retries,
             mid_stream=mid_stream,
+            image=image,
         )
         message = MASKER.mask(message)
         self.error(message)
@@ -198,3 +201,7 @@ def cut_notice(bot: ChatBot, reply: Reply) -> str:
     if bot.local is not None:
         return t("cut_by_local_ctx", n=bot.local.ctx)
     return t("cut_by_window")
+
+
+def has_image(content: Content) -> bool:
+    return not isinstance(content, str) and any(part.get("type") == "image_url" for part in content)

@@ -214,6 +214,37 @@ PRESETS: dict[str, Provider] = {
 }
 
 
+# Model names only one preset serves, by prefix (lower case; a name with an `org/` part is a
+# router's and never matches): `--model deepseek-chat` with DeepSeek's key set and OpenAI's
+# not goes to DeepSeek (settings.ProviderSource).
+MODEL_PREFIXES: dict[str, tuple[str, ...]] = {
+    "openai": ("gpt-", "o1", "o3", "o4-", "chatgpt-"),
+    "deepseek": ("deepseek-",),
+    "qwen": ("qwen", "qwq-"),
+    "moonshot": ("moonshot-", "kimi-"),
+    "zhipu": ("glm-",),
+    "anthropic": ("claude-",),
+    "gemini": ("gemini-",),
+    "mistral": ("mistral-", "magistral-", "codestral-", "ministral-"),
+    "xai": ("grok-",),
+    "doubao": ("doubao-",),
+    "minimax": ("minimax-",),
+    "stepfun": ("step-",),
+    "baichuan": ("baichuan",),
+    "hunyuan": ("hunyuan-",),
+    "qianfan": ("ernie-",),
+}
+
+
+def preset_for_model(model: str) -> str | None:
+    """The one preset whose models are named like `model`, or None (none, or several)."""
+    name = model.lower()
+    if "/" in name:
+        return None
+    found = [preset for preset, prefixes in MODEL_PREFIXES.items() if name.startswith(prefixes)]
+    return found[0] if len(found) == 1 else None
+
+
 class UnknownProvider(ConfigError):
     def __init__(self, name: str, known: list[str]) -> None:
         close = difflib.get_close_matches(name, known, n=1)
