@@ -268,7 +268,7 @@ def _main(argv: list[str] | None) -> int:
     except OSError as exc:
         return _fail(i18n.t("dotenv_bad", reason=i18n.os_reason(exc)))
     except UnicodeDecodeError:
-        return _fail(i18n.t("cfg_not_utf8", where=".env"))
+        return _fail(i18n.t("dotenv_bad", reason=i18n.t("not_utf8")))
     i18n.set_language(i18n.detect(settings.lang))
     if actions["providers"] or actions["show_config"]:
         from chatcli import config_commands

@@ -735,6 +735,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "help_version": ("显示版本号并退出", "show program's version number and exit"),
     "did_you_mean_flag": ("（你是不是想输入 {suggestion}？）", " (did you mean {suggestion}?)"),
+    "not_utf8": ("不是有效的 UTF-8 文本", "not valid UTF-8"),
     "dotenv_bad": (".env 无法读取：{reason}", ".env could not be read: {reason}"),
     "ap_usage": ("用法：", "usage: "),
     "ap_positionals": ("位置参数", "positional arguments"),
@@ -815,8 +816,11 @@ _ERRNO_KEYS = {
 
 
 def os_reason(exc: BaseException) -> str:
-    """What went wrong with a file, in the interface's language (the OS says it in English)."""
-    key = _ERRNO_KEYS.get(getattr(exc, "errno", None) or 0)
-    if key is not None:
+    """What went wrong with a file, in the interface's language (the OS says it in English;
+    a reason chatcli wrote itself, e.g. paths.py's "is a symbolic link", is kept)."""
+    number = getattr(exc, "errno", None) or 0
+    strerror = getattr(exc, "strerror", None)
+    key = _ERRNO_KEYS.get(number)
+    if key is not None and strerror in (None, os.strerror(number)):
         return t(key)
-    return getattr(exc, "strerror", None) or str(exc)
+    return strerror or str(exc)
