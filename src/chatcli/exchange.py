@@ -204,4 +204,5 @@ def cut_notice(bot: ChatBot, reply: Reply) -> str:
 
 
 def has_image(content: Content) -> bool:
+    """An /image message: a text-only model's empty reply or refusal gets explained."""
     return not isinstance(content, str) and any(part.get("type") == "image_url" for part in content)
