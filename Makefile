@@ -23,7 +23,7 @@ $(VENV)/.installed-local: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	@$(INSTALL) dev $(BIN)/pip install -q -e '.[dev,local]'
+	@$(INSTALL) dev $(BIN)/pip install -q -e '.[dev,local,docs]'
 	@touch $@ $(VENV)/.installed-local $(VENV)/.installed-base
 
 # With a key (or a base URL) chatcli starts as soon as the base package is in; the offline
@@ -52,6 +52,8 @@ test-fast: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cache.py
+	$(BIN)/python bench/attach.py
 	$(BIN)/python bench/local_model.py
 
 # Each safety mechanism removed in turn (tests/mutants.py): some test must fail every time.

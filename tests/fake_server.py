@@ -82,6 +82,10 @@ class Recorded:
     headers: dict[str, str]
 
 
+def _message_tokens(message: dict[str, Any]) -> int:
+    return len(json.dumps(message.get("content"), ensure_ascii=False)) // 4 + 1
+
+
 def echo_reply(body: dict[str, Any]) -> str:
     messages = body.get("messages") or []
     last = messages[-1]["content"] if messages else ""
@@ -106,6 +110,11 @@ class FakeOpenAI:
         self.models_served = threading.Event()  # set once a /models answer has been written
         self.api_key: str | None = None
         self.first_content_sent: list[float] = []  # time.monotonic() per stream, for benchmarks
+        # Plain web pages (path -> status, headers, body), for what /file and -f fetch.
+        self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        # A provider's prefix cache: the usage reports as cached the longest run of leading
+        # messages any earlier request shared, as OpenAI ("openai") or DeepSeek ("deepseek") do.
+        self.prefix_cache: Literal["openai", "deepseek"] | None = None
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
@@ -191,6 +200,19 @@ class FakeOpenAI:
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r.body for r in self.requests if r.path.endswith("/chat/completions")]
 
+    def shared_prefix(self, messages: list[Any]) -> int:
+        """How many leading messages the longest-sharing earlier chat request had in common."""
+        earlier = self.chat_requests[:-1]  # the request being answered is recorded already
+        best = 0
+        for sent in earlier:
+            same = 0
+            for a, b in zip(sent.get("messages", []), messages, strict=False):
+                if a != b:
+                    break
+                same += 1
+            best = max(best, same)
+        return best
+
     def next_behaviour(self) -> Behaviour:
         with self._lock:
             if not self.script:
@@ -241,6 +263,15 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             server.requests.append(Recorded(self.path, {}, _lower(self.headers)))
+            if self.path in server.pages:
+                status, headers, body = server.pages[self.path]
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+                return
             if not self._authorised():
                 return
             if self.path.rstrip("/").endswith("/models") and server.models_payload is not None:
@@ -311,16 +342,21 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _usage(
             self, body: dict[str, Any], completion: int, reasoning: int | None = None
         ) -> dict[str, Any]:
-            prompt = sum(
-                len(json.dumps(m.get("content"), ensure_ascii=False)) // 4 + 1
-                for m in body["messages"]
-            )
+            sizes = [_message_tokens(m) for m in body["messages"]]
+            prompt = sum(sizes)
             n = body.get("n") or 1
             usage: dict[str, Any] = {
                 "prompt_tokens": prompt,
                 "completion_tokens": completion * n,
                 "total_tokens": prompt + completion * n,
             }
+            if server.prefix_cache:
+                cached = sum(sizes[: server.shared_prefix(body["messages"])])
+                if server.prefix_cache == "openai":
+                    usage["prompt_tokens_details"] = {"cached_tokens": cached}
+                else:
+                    usage["prompt_cache_hit_tokens"] = cached
+                    usage["prompt_cache_miss_tokens"] = prompt - cached
             if reasoning is not None:
                 usage["completion_tokens_details"] = {"reasoning_tokens": reasoning * n}
             return usage

@@ -90,13 +90,14 @@ def histories(draw: st.DrawFn) -> list[Message]:
     system=st.one_of(st.none(), texts),
     new=texts,
     budget=st.integers(0, 400),
+    trim_to=st.sampled_from([1.0, 0.6, 0.3]),
 )
 def test_trimming_properties(
-    history: list[Message], system: str | None, new: str, budget: int
+    history: list[Message], system: str | None, new: str, budget: int, trim_to: float
 ) -> None:
     system_message = {"role": "system", "content": system} if system is not None else None
     new_message = {"role": "user", "content": new, "n": "new"}
-    result = fit_context(system_message, history, new_message, budget)
+    result = fit_context(system_message, history, new_message, budget, trim_to=trim_to)
     sent = result.messages
 
     # the system message and the new message are always sent, first and last
@@ -121,10 +122,33 @@ def test_trimming_properties(
         assert result.tokens <= budget
     else:
         assert earlier == []
-    # and nothing is dropped that did not have to be
+    # and nothing is dropped that did not have to be: all of it when it fits, else down to
+    # `trim_to` of the budget and no further
+    whole = REQUEST_OVERHEAD + sum(estimate_message(m) for m in [*history, new_message])
+    whole += estimate_message(system_message) if system_message is not None else 0
+    assert (result.dropped == 0) == (whole <= budget or not turns)
     if result.dropped:
         one_more = turns[result.dropped - 1]
-        assert result.tokens + sum(estimate_message(m) for m in one_more) > budget
+        assert result.tokens + sum(estimate_message(m) for m in one_more) > budget * trim_to
+    assert result.first is (earlier[0] if earlier else None)
+
+
+@given(history=histories(), new=texts, budget=st.integers(0, 400), data=st.data())
+def test_a_plan_starts_where_the_last_one_did_while_the_rest_fits(
+    history: list[Message], new: str, budget: int, data: st.DataObject
+) -> None:
+    """The requests after a trim share their first messages, so a prefix cache keeps hitting."""
+    turns = group_turns(history)
+    new_message = {"role": "user", "content": new}
+    start_at = data.draw(st.integers(0, len(turns)))
+    start = turns[start_at][0] if start_at < len(turns) else None
+    result = fit_context(None, history, new_message, budget, start=start)
+    rest = REQUEST_OVERHEAD + sum(estimate_message(m) for t in turns[start_at:] for m in t)
+    rest += estimate_message(new_message)
+    if start is not None and rest <= budget:
+        assert result.dropped == start_at and result.first is start
+    else:
+        assert result.dropped >= (start_at if start is not None else 0)
 
 
 def test_an_empty_history_and_a_huge_budget_send_everything() -> None:
@@ -148,14 +172,36 @@ def test_requests_drop_the_oldest_turns_but_the_history_keeps_them(server: FakeO
     turn = bot.stream_turn("the newest question")
     list(turn)
     sent = server.chat_requests[-1]["messages"]
-    # The budget is 750 (a quarter of 1000 kept for the reply). The server counts each turn
-    # as 64 + 65 tokens (253 and 259 JSON characters, a token per four, plus one), the system
-    # message as 3, the new question as 6: five turns (654) fit, six (783) do not.
+    # The budget is 750 (a quarter of 1000 kept for the reply); a turn is about 130 tokens.
     assert sent[0] == {"role": "system", "content": "be brief"}
-    assert sent[1:-1] == bot.history[14:24]  # the newest five turns, whole and in order
-    assert sent[1]["content"] == "question 7 " + "words " * 40
+    kept = sent[1:-1]
+    assert 2 <= len(kept) < len(bot.history) - 2 and kept[0]["role"] == "user"
+    assert kept == bot.history[-2 - len(kept) : -2]  # the newest turns, whole and in order
     assert sent[-1] == {"role": "user", "content": "the newest question"}
     assert len(bot.history) == 2 * 13  # only the request was trimmed
+
+
+def test_after_a_trim_the_requests_share_their_start_until_the_window_fills(
+    server: FakeOpenAI,
+) -> None:
+    """A provider's prefix cache (DeepSeek, OpenAI, Qwen) then serves most of each prompt."""
+    server.prefix_cache = "deepseek"
+    bot = make_bot(server, context_tokens=4000)
+    long_chat(bot, 80)
+    requests = server.chat_requests
+    trims = [
+        i
+        for i in range(1, len(requests))
+        if requests[i]["messages"][0] != requests[i - 1]["messages"][0]
+    ]
+    assert 2 <= len(trims) <= 12  # trimmed in blocks, not once per request
+    for i in range(trims[0] + 1, len(requests)):
+        before, now = requests[i - 1]["messages"], requests[i]["messages"]
+        if i not in trims:
+            assert now[: len(before)] == before  # the whole earlier request is the new prefix
+    after = [r.usage for r in bot.replies[trims[0] :] if r.usage]
+    cached = sum(u.cached_tokens or 0 for u in after) / sum(u.prompt_tokens for u in after)
+    assert cached >= 0.8
 
 
 def test_the_estimate_is_calibrated_by_the_servers_count(server: FakeOpenAI) -> None:

@@ -66,7 +66,7 @@ def test_without_a_key_the_build_is_announced_once(tmp_path: Path) -> None:
         text=True,
         check=True,
     ).stdout
-    assert "install -q -e '.[dev,local]'" in dry
+    assert "install -q -e '.[dev,local" in dry
 
 
 @pytest.mark.parametrize("variable", ["OPENAI_API_KEY", "DEEPSEEK_API_KEY"])

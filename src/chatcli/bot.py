@@ -28,6 +28,7 @@ from chatcli.errors import (
 )
 from chatcli.i18n import t
 from chatcli.model_info import default_context_tokens
+from chatcli.prices import Cost, Prices, Tokens, turn_cost
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
 from chatcli.think import Piece, ThinkSplitter
 from chatcli.wire import (
@@ -78,6 +79,10 @@ MESSAGE_OVERHEAD = 4
 REQUEST_OVERHEAD = 3
 IMAGE_TOKENS = 765
 REPLY_RESERVE = 4096
+# A request that overflows is trimmed down to this share of the budget, so the requests after it
+# share one stable start (the provider's prefix cache keeps hitting) until the window fills again.
+TRIM_TO = 0.6
+INPUT = "{{input}}"  # in a system prompt: where each message goes (see ChatBot.fill)
 _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
@@ -110,6 +115,7 @@ class Trimmed:
     messages: list[Message]
     dropped: int
     tokens: int
+    first: Message | None = None  # the earliest history message kept, where the next plan starts
 
 
 def group_turns(history: Sequence[Message]) -> list[list[Message]]:
@@ -129,22 +135,31 @@ def fit_context(
     new: Message,
     budget: int,
     estimate: Callable[[Message], int] = estimate_message,
+    *,
+    start: Message | None = None,
+    trim_to: float = TRIM_TO,
 ) -> Trimmed:
     """Drop the oldest whole turns until the request's estimate fits `budget`.
 
     The system message and the new message are always sent, order is kept, and a turn is never
-    split (a reply without its question confuses models). When even system + new exceed the
-    budget, every earlier turn is dropped and the estimate says by how much it is over.
+    split (a reply without its question confuses models). Turns before `start` (the previous
+    plan's first message, when still in the history) stay out, so that requests keep one prefix;
+    when the rest does not fit, turns go until it fits `trim_to` of the budget. When even system
+    + new exceed the budget, every earlier turn is dropped and the estimate says by how much.
     """
     turns = group_turns(history)
     sizes = [sum(estimate(m) for m in turn) for turn in turns]
-    total = REQUEST_OVERHEAD + (estimate(system) if system else 0) + estimate(new) + sum(sizes)
-    dropped = 0
-    while dropped < len(turns) and total > budget:
-        total -= sizes[dropped]
-        dropped += 1
+    dropped = next((i for i, turn in enumerate(turns) if turn[0] is start), 0)
+    total = REQUEST_OVERHEAD + (estimate(system) if system else 0) + estimate(new)
+    total += sum(sizes[dropped:])
+    if total > budget:
+        while dropped < len(turns) and total > budget * trim_to:
+            total -= sizes[dropped]
+            dropped += 1
     kept = [m for turn in turns[dropped:] for m in turn]
-    return Trimmed([*([system] if system else []), *kept, new], dropped, total)
+    return Trimmed(
+        [*([system] if system else []), *kept, new], dropped, total, kept[0] if kept else None
+    )
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,7 @@ class Turn:
 
     def __init__(self, bot: ChatBot, content: Content) -> None:
         self._bot = bot
-        self.user_message: Message = {"role": "user", "content": content}
+        self.user_message: Message = {"role": "user", "content": bot.fill(content)}
         self.reply: Reply | None = None
         self._texts: list[list[str]] = [[]]
         self._thoughts: list[list[str]] = [[]]
@@ -269,16 +284,17 @@ class Turn:
         # per chunk than the SDK's typed objects (bench/results.md).
         create = self._bot.client.chat.completions.with_raw_response.create
         try:
-            return create(**self._bot.request_kwargs(self.plan.messages))
+            response = create(**self._bot.request_kwargs(self.plan.messages))
         except Exception as exc:
             smaller = self._bot.shrink(self.plan, self.user_message)
             if smaller is None or not is_context_overflow(exc):
                 raise
-        self.plan = smaller
-        if self.on_retry is not None:
-            self.on_retry(smaller)
-        response = create(**self._bot.request_kwargs(smaller.messages))
-        self._bot.learned_budget = smaller.tokens
+            self.plan = smaller
+            if self.on_retry is not None:
+                self.on_retry(smaller)
+            response = create(**self._bot.request_kwargs(smaller.messages))
+            self._bot.learned_budget = smaller.tokens
+        self._bot.trim_start = self.plan.first
         return response
 
     def interrupt(self) -> Reply:
@@ -455,6 +471,7 @@ class ChatBot:
         history_limit: int | None = None,
         context_tokens: int | None = None,
         max_tokens_field: MaxTokensField | None = None,
+        prices: Prices | None = None,
         client: OpenAI | None = None,
     ) -> None:
         self.model = model
@@ -467,8 +484,12 @@ class ChatBot:
         self.stream = stream
         self.history_limit = history_limit
         self.context_tokens = context_tokens
+        self.prices = prices  # the user's own; else the price table's, by model and server
         self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
+        # Where the last request's history began: later plans start there (see fit_context).
+        self.trim_start: Message | None = None
+        self.trim_to = TRIM_TO
         self.token_scale = 1.0
         self._sizes: dict[int, tuple[Message, Any, int]] = {}
         self.on_record: list[Callable[[Reply], None]] = []
@@ -501,7 +522,16 @@ class ChatBot:
             history_limit=settings.history_limit,
             context_tokens=settings.context_tokens,
             max_tokens_field=settings.max_tokens_field,
+            prices=settings.prices,
         )
+
+    def cost(self, reply: Reply) -> Cost | None:
+        """What the reply cost, when the usage and a price for the model are known."""
+        if reply.usage is None:
+            return None
+        usage = reply.usage
+        counts = Tokens(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens or 0)
+        return turn_cost(reply.model or self.model, self.display_url, counts, self.prices)
 
     @property
     def display_url(self) -> str:
@@ -578,7 +608,16 @@ class ChatBot:
 
     @property
     def system_message(self) -> Message | None:
-        return {"role": "system", "content": self.system} if self.system else None
+        if not self.system or INPUT in self.system:
+            return None
+        return {"role": "system", "content": self.system}
+
+    def fill(self, content: Content) -> Content:
+        """A system prompt holding `{{input}}` is a template: each message fills it and is
+        sent alone (a role such as 中英互译 or shell)."""
+        if self.system and INPUT in self.system and isinstance(content, str):
+            return self.system.replace(INPUT, content)
+        return content
 
     def plan(self, new: Message, budget: int | None = None) -> Trimmed:
         earlier = self.history
@@ -592,6 +631,8 @@ class ChatBot:
             new,
             self.prompt_budget if budget is None else budget,
             self.estimate,
+            start=self.trim_start,
+            trim_to=self.trim_to,
         )
 
     def shrink(self, plan: Trimmed, new: Message) -> Trimmed | None:

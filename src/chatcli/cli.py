@@ -99,6 +99,7 @@ def build_parser() -> Parser:
         "-p", "--provider", metavar="NAME", help=t("help_provider", names=PROVIDER_NAMES)
     )
     p.add_argument("-s", "--system", help=t("help_system"))
+    p.add_argument("-r", "--role", metavar="NAME", help=t("help_role"))
     p.add_argument("--base-url", help=t("help_base_url"))
     p.add_argument("--api-key", help=t("help_api_key"))
     g = p.add_argument_group(t("help_group_generation"))
@@ -150,9 +151,13 @@ def build_parser() -> Parser:
     out.add_argument("--raw", action="store_true", help=t("help_raw"))
     out.add_argument("--json-output", action="store_true", help=t("help_json_output"))
     out.add_argument("--encoding", metavar="NAME", help=t("help_encoding"))
+    out.add_argument(
+        "-f", "--file", dest="files", metavar="PATH|URL", action="append", help=t("help_file")
+    )
     cfg = p.add_argument_group(t("help_group_configuration"))
     cfg.add_argument("--config-path", action="store_true", help=t("help_config_path"))
     cfg.add_argument("--init-config", action="store_true", help=t("help_init_config"))
+    cfg.add_argument("--init-role", metavar="NAME", help=t("help_init_role"))
     cfg.add_argument("--providers", action="store_true", help=t("help_providers"))
     cfg.add_argument("--show-config", action="store_true", help=t("help_show_config"))
     p.add_argument("--debug", action="store_const", const=True, help=t("help_debug"))
@@ -197,8 +202,8 @@ def _say(message: str) -> None:
     err(message)
 
 
-ACTIONS = ("config_path", "init_config", "providers", "show_config")
-OUTPUT = ("raw", "json_output", "encoding")
+ACTIONS = ("config_path", "init_config", "init_role", "providers", "show_config")
+OUTPUT = ("raw", "json_output", "encoding", "files")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,8 +262,23 @@ def _main(argv: list[str] | None) -> int:
 
     from pydantic import ValidationError
 
+    from chatcli import roles
     from chatcli.settings import Settings, describe_validation_error
 
+    if actions["init_role"]:
+        try:
+            written = roles.init_role(actions["init_role"])
+        except roles.RoleError as exc:
+            return _fail(str(exc))
+        _say(i18n.t("role_written", path=written))
+        return EXIT_OK
+    role_name = args.pop("role", None)
+    try:
+        role = roles.find(role_name) if role_name else None
+    except roles.RoleError as exc:
+        return _fail(str(exc))
+    if role is not None:  # over the environment and the config file, under the flags
+        args = {**role.settings, "system": role.prompt, **args}
     try:
         settings = Settings(**args)
     except ValidationError as exc:
@@ -286,8 +306,19 @@ def _main(argv: list[str] | None) -> int:
     except oneshot.InputError as exc:
         return _fail(str(exc))
     job = None
+    if output["files"] and message is None:
+        return _fail(i18n.t("attach_needs_message"))
     if message is not None:
-        job = oneshot.Job(message, raw=bool(output["raw"]), json_output=bool(output["json_output"]))
+        try:
+            stage = oneshot.stage_files(output["files"] or [], settings.timeout)
+        except oneshot.InputError as exc:
+            return _fail(str(exc))
+        job = oneshot.Job(
+            message,
+            raw=bool(output["raw"]),
+            json_output=bool(output["json_output"]),
+            stage=stage,
+        )
     resume = None
     if resume_latest or session is not None:
         from chatcli.sessions import Resume
@@ -446,7 +477,10 @@ def _converse(
     if job is not None:
         from chatcli import oneshot
 
-        outcome = oneshot.run(bot, job)
+        try:
+            outcome = oneshot.run(bot, job)
+        except oneshot.InputError as exc:
+            return _fail(str(exc))
         if outcome.interrupted:
             return EXIT_INTERRUPTED
         return EXIT_OK if outcome.error is None else EXIT_API
@@ -461,7 +495,7 @@ def _converse(
         note = t("welcome_inferred", provider=settings.provider, var=var)
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command, note)
-    from chatcli import repl, session_commands  # noqa: F401 (registers /sessions, /resume, …)
+    from chatcli import repl, role_commands, session_commands  # noqa: F401 (register commands)
 
     try:
         return repl.run(

@@ -159,6 +159,13 @@ def status_line(bot: ChatBot, reply: Reply) -> Text:
         if reply.usage.reasoning_tokens:
             tokens += t("reasoning_tokens", n=reply.usage.reasoning_tokens)
         parts.append(tokens)
+        cost = bot.cost(reply)
+        if cost is not None:
+            parts.append(str(cost))
+        if reply.usage.cached_tokens is not None and reply.usage.prompt_tokens:
+            parts.append(
+                t("cache_share", share=reply.usage.cached_tokens / reply.usage.prompt_tokens)
+            )
     parts.append(f"{reply.elapsed:.1f} s")
     if reply.thinking_seconds is not None:
         parts.append(t("thought_status", s=f"{reply.thinking_seconds:.0f}"))

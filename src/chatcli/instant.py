@@ -20,6 +20,7 @@ from rich.text import Text
 from chatcli import __version__
 from chatcli.i18n import t
 from chatcli.keymode import KeyMode
+from chatcli.prices import load_table
 from chatcli.sink import clean
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ def warm_up(bot: ChatBot) -> threading.Thread:
 
     def build() -> None:
         import rich.markdown  # noqa: F401 (the renderer's parser)
+
+        if bot.prices is None:
+            load_table(bot.display_url)  # the first status line prices the reply
 
         try:
             _ = bot.client.chat.completions  # the SDK loads its resources on first access

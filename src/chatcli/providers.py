@@ -12,10 +12,11 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from chatcli.config import ConfigError
 from chatcli.i18n import t
+from chatcli.prices import MAX_PRICE
 
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 DEFAULT_PROVIDER = "openai"
@@ -87,6 +88,11 @@ class Provider(BaseModel):
     local: bool = False
     # Provider-specific request fields (e.g. Qwen3's enable_thinking), under --extra-body's.
     extra_body: dict[str, Any] | None = None
+    # The user's prices per million tokens, over the price table's (see prices.py).
+    price_input: float | None = Field(None, ge=0, le=MAX_PRICE)
+    price_output: float | None = Field(None, ge=0, le=MAX_PRICE)
+    price_cached: float | None = Field(None, ge=0, le=MAX_PRICE)
+    price_currency: str | None = Field(None, min_length=1, max_length=3)
 
     @field_validator("base_url")
     @classmethod

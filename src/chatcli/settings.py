@@ -34,6 +34,7 @@ from pydantic_settings import (
 from chatcli.config import ConfigError, check_path, config_path, read_config, where
 from chatcli.i18n import os_reason, t
 from chatcli.paths import check_regular
+from chatcli.prices import MAX_PRICE, PRICE_FIELDS, Prices
 from chatcli.providers import (
     DEFAULT_PROVIDER,
     PRESETS,
@@ -190,6 +191,10 @@ class Settings(BaseSettings, GenerationParams):
     local: bool = False
     local_model: Path | None = None
     local_ctx: int = Field(DEFAULT_LOCAL_CTX, ge=256, le=MAX_LOCAL_CTX)
+    price_input: float | None = Field(None, ge=0, le=MAX_PRICE)
+    price_output: float | None = Field(None, ge=0, le=MAX_PRICE)
+    price_cached: float | None = Field(None, ge=0, le=MAX_PRICE)
+    price_currency: str | None = Field(None, min_length=1, max_length=3)
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
@@ -256,6 +261,18 @@ class Settings(BaseSettings, GenerationParams):
     @property
     def chosen_provider(self) -> Provider:
         return resolve(self.provider or DEFAULT_PROVIDER, self.providers)
+
+    @property
+    def prices(self) -> Prices | None:
+        """The user's prices, when both the input and the output price are set."""
+        if self.price_input is None or self.price_output is None:
+            return None
+        return Prices(
+            input=self.price_input,
+            output=self.price_output,
+            cached=self.price_cached,
+            currency=self.price_currency or "$",
+        )
 
     @property
     def params(self) -> GenerationParams:
@@ -443,6 +460,10 @@ class ProviderSource(PydanticBaseSettingsSource):
                 provider.extra_body,
                 origins.get("extra_body") or from_preset("extra_body"),
             )
+        for field in PRICE_FIELDS:
+            value = getattr(provider, field)
+            if value is not None and field not in state:
+                found[field] = (value, from_preset(field))
         if provider.local and "local" in self.settings_cls.model_fields and "local" not in state:
             found["local"] = (True, Origin("provider", name))
         origins.update({field: origin for field, (_, origin) in found.items()})

@@ -45,6 +45,7 @@ class Usage:
     completion_tokens: int
     total_tokens: int
     reasoning_tokens: int | None = None  # part of completion_tokens, when the server says
+    cached_tokens: int | None = None  # part of prompt_tokens served from the provider's cache
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,18 @@ def decode_usage(raw: Any) -> Usage | None:
     reasoning = _count(details.get("reasoning_tokens")) if isinstance(details, dict) else None
     if reasoning is not None and reasoning > completion:
         reasoning = None  # more thinking than output: not a count to compute a speed from
-    return Usage(prompt, completion, prompt + completion if total is None else total, reasoning)
+    total = prompt + completion if total is None else total
+    return Usage(prompt, completion, total, reasoning, _cached(raw, prompt))
+
+
+def _cached(raw: dict[str, Any], prompt: int) -> int | None:
+    """Prompt tokens the provider's prefix cache served: OpenAI's (and Qwen's, Moonshot's)
+    `prompt_tokens_details.cached_tokens`, or DeepSeek's `prompt_cache_hit_tokens`."""
+    details = raw.get("prompt_tokens_details")
+    cached = _count(details.get("cached_tokens")) if isinstance(details, dict) else None
+    if cached is None:
+        cached = _count(raw.get("prompt_cache_hit_tokens"))
+    return cached if cached is not None and cached <= prompt else None
 
 
 def error_message(error: Any) -> str:
