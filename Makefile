@@ -5,21 +5,34 @@ BIN := $(VENV)/bin
 
 .PHONY: chat test test-fast lint bench mutants clean
 
+# Runs pip with a line saying what is installed and how long it takes, then a heartbeat.
+INSTALL = PYTHONPATH=src $(BIN)/python -m chatcli.install
+
 $(BIN)/python:
+	@echo "creating the virtualenv $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	@$(INSTALL) base $(BIN)/pip install -q -e .
+	@touch $@
+
 # The local extra builds llama.cpp from source once (~5 min on 2 cores); pip's wheel cache keeps it.
 $(VENV)/.installed-local: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[local]'
-	touch $@
+	@$(INSTALL) local $(BIN)/pip install -q -e '.[local]'
+	@touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev,local,docs]'
-	touch $@ $(VENV)/.installed-local
+	@$(INSTALL) dev $(BIN)/pip install -q -e '.[dev,local,docs]'
+	@touch $@ $(VENV)/.installed-local $(VENV)/.installed-base
 
-chat: $(VENV)/.installed-local
-	$(BIN)/chatcli $(ARGS)
+# With a key (or a base URL) chatcli starts as soon as the base package is in; the offline
+# model's llama.cpp is built only when this chat would use it.
+chat: $(VENV)/.installed-base
+	@$(MAKE) -sq $(VENV)/.installed-local 2>/dev/null \
+		|| ! $(INSTALL) needs-local $(ARGS) >/dev/null 2>&1 \
+		|| $(MAKE) -s --no-print-directory $(VENV)/.installed-local
+	@$(BIN)/chatcli $(ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

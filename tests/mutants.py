@@ -86,7 +86,7 @@ MUTATIONS = (
     Mutation(
         "the llama.cpp child does not watch for chatcli's end",
         "src/chatcli/llama_child.py",
-        "threading.Thread(target=exit_with_parent, args=(int(argv[0]),), daemon=True).start()",
+        "watch_parent(int(argv[0]))",
         "pass",
         (LOCAL + "test_server_ends_when_chatcli_is_killed",),
     ),

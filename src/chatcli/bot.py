@@ -28,6 +28,7 @@ from chatcli.errors import (
     longest_wait,
     retry_after,
 )
+from chatcli.i18n import t
 from chatcli.model_info import default_context_tokens
 from chatcli.prices import Cost, Prices, Tokens, turn_cost
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai import OpenAI
 
+    from chatcli.local import LocalRun
     from chatcli.transport import Deadline
 
 log = logging.getLogger(__name__)
@@ -507,6 +509,8 @@ class ChatBot:
         self._deadline: Deadline | None = None
         # Told the seconds before the SDK retries a busy server (the bot never prints).
         self.on_wait: Callable[[float], None] | None = None
+        # Set when chatcli runs the llama.cpp server itself (cli._run_local).
+        self.local: LocalRun | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatBot:
@@ -685,8 +689,11 @@ class ChatBot:
                 kwargs["top_logprobs"] = p.top_logprobs
         if p.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
-        if p.extra_body:
-            kwargs["extra_body"] = p.extra_body  # the SDK merges it into the JSON body
+        extra = dict(p.extra_body or {})
+        if p.repeat_penalty is not None:
+            extra["repeat_penalty"] = p.repeat_penalty
+        if extra:
+            kwargs["extra_body"] = extra  # the SDK merges it into the JSON body
         if self.stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
@@ -730,10 +737,10 @@ class ChatBot:
     def pick(self, number: int) -> str:
         """Put choice `number` (1-based) of the last reply into the history instead of choice 1."""
         if not self.replies:
-            raise ValueError("no reply yet")
+            raise ValueError(t("pick_no_reply"))
         choices = self.replies[-1].choices
         if not 1 <= number <= len(choices):
-            raise ValueError(f"the last reply has choices 1 to {len(choices)}")
+            raise ValueError(t("pick_range", n=len(choices)))
         self.history[-1] = {"role": "assistant", "content": choices[number - 1]}
         return choices[number - 1]
 

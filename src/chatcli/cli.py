@@ -14,231 +14,170 @@ import difflib
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from chatcli import __version__
 
 if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay instant
+    from chatcli.local import LocalRun
     from chatcli.oneshot import Job
     from chatcli.sessions import Resume
     from chatcli.settings import Settings
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
-EPILOG = """\
-Without PROMPT (and with a terminal on stdin) chatcli starts an interactive chat;
-type 退出, exit or quit, or press Ctrl-D, to leave.
+PROVIDER_NAMES = (
+    "openai, deepseek, qwen, moonshot, zhipu, siliconflow, anthropic, gemini, openrouter, groq, "
+    "mistral, xai, together, doubao, minimax, stepfun, baichuan, hunyuan, qianfan, ollama, local"
+)
+# argparse's own words, looked up by its message ids (it reads its module's `_` at call time).
+ARGPARSE_KEYS = (
+    "ap_usage",
+    "ap_positionals",
+    "ap_options",
+    "ap_help",
+    "ap_argument",
+    "ap_unrecognized",
+    "ap_not_allowed",
+    "ap_ignored",
+    "ap_required",
+    "ap_one_required",
+    "ap_expected_one",
+    "ap_expected_at_most_one",
+    "ap_expected_at_least_one",
+    "ap_ambiguous",
+    "ap_invalid_value",
+    "ap_invalid_choice",
+)
 
-One-shot and pipes:
-  chatcli "question"                 one reply, then exit
-  cat notes.md | chatcli "总结一下"   stdin first, then a --- line, then the prompt
-  chatcli - < message.txt            the whole message from stdin
-  On a terminal the reply is rendered as markdown; into a pipe or file it is the raw
-  text. Status and errors always go to stderr.
 
-Configuration: flags > environment > .env > config file > provider preset > defaults.
-  The config file is TOML (see --config-path, --init-config, --show-config);
-  CHATCLI_CONFIG names another one. Presets: see --providers.
+def _argparse_text(message: str) -> str:
+    from chatcli.i18n import STRINGS, t
 
-Exit codes:
-  0    success
-  1    API or network failure, or stdout could not be written (disk full)
-  2    usage or configuration error
-  130  interrupted by Ctrl-C
-  141  stdout closed before the reply was written (e.g. | head, >&-)
-"""
+    for key in ARGPARSE_KEYS:
+        if STRINGS[key][1] == message:
+            return t(key)
+    return message
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that answers an unknown flag with the closest known one, in one line."""
+    """argparse in the interface's language, answering an unknown flag with the closest known
+    one, in one line."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        setattr(argparse, "_", _argparse_text)  # noqa: B010 (before the groups are named)
+        super().__init__(**kwargs)
 
     def error(self, message: str) -> NoReturn:
-        unknown = re.search(r"unrecognized arguments: (\S+)", message)
+        from chatcli.i18n import t
+
+        unknown = re.search(r"(?:unrecognized arguments|不认识的参数)[:：] ?(\S+)", message)
         if unknown:
             options = [o for action in self._actions for o in action.option_strings]
             close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
             if close:
-                message += f" (did you mean {close[0]}?)"
+                message += t("did_you_mean_flag", suggestion=close[0])
         _say(message)
         self.exit(EXIT_USAGE)
 
 
 def build_parser() -> Parser:
+    """Help in the language set by then (see `_early_language`)."""
+    from chatcli.i18n import t
+
     p = Parser(
         prog="chatcli",
-        description="Chat with OpenAI-compatible models in the terminal. 在终端里和大模型对话。",
-        epilog=EPILOG,
+        description=t("help_description"),
+        epilog=t("help_epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
         argument_default=argparse.SUPPRESS,
     )
-    p.add_argument("prompt", nargs="*", help="send one message and exit; '-' reads it from stdin")
-    p.add_argument("-m", "--model", help="model name (default: the provider's)")
+    p.add_argument("prompt", nargs="*", help=t("help_prompt"))
+    p.add_argument("-m", "--model", help=t("help_model"))
     p.add_argument(
-        "-p",
-        "--provider",
-        metavar="NAME",
-        help="openai, deepseek, qwen, moonshot, zhipu, siliconflow, anthropic, gemini, "
-        "openrouter, groq, mistral, xai, together, doubao, minimax, stepfun, baichuan, "
-        "hunyuan, qianfan, ollama, local, or one from the config file "
-        "(env CHATCLI_PROVIDER; see --providers)",
+        "-p", "--provider", metavar="NAME", help=t("help_provider", names=PROVIDER_NAMES)
     )
-    p.add_argument(
-        "-s", "--system", help="system prompt ({{input}} in it: a template each message fills)"
-    )
-    p.add_argument(
-        "-r",
-        "--role",
-        metavar="NAME",
-        help="a role: its prompt, model and parameters (flags still win; see /roles)",
-    )
-    p.add_argument("--base-url", help="API base URL (default: the provider's)")
-    p.add_argument(
-        "--api-key", help="API key (prefer OPENAI_API_KEY: flags show in the process list)"
-    )
-    g = p.add_argument_group("generation parameters")
-    g.add_argument("--temperature", metavar="T", help="sampling temperature, 0 to 2")
-    g.add_argument("--top-p", metavar="P", help="nucleus sampling, 0 to 1")
-    g.add_argument("--max-tokens", metavar="N", help="longest reply in tokens, 1 or more")
-    g.add_argument("-n", metavar="N", help="number of choices to generate, 1 or more")
+    p.add_argument("-s", "--system", help=t("help_system"))
+    p.add_argument("-r", "--role", metavar="NAME", help=t("help_role"))
+    p.add_argument("--base-url", help=t("help_base_url"))
+    p.add_argument("--api-key", help=t("help_api_key"))
+    g = p.add_argument_group(t("help_group_generation"))
+    g.add_argument("--temperature", metavar="T", help=t("help_temperature"))
+    g.add_argument("--top-p", metavar="P", help=t("help_top_p"))
+    g.add_argument("--max-tokens", metavar="N", help=t("help_max_tokens"))
+    g.add_argument("-n", metavar="N", help=t("help_n"))
+    g.add_argument("--stop", action="append", metavar="TEXT", help=t("help_stop"))
+    g.add_argument("--seed", metavar="N", help=t("help_seed"))
+    g.add_argument("--frequency-penalty", metavar="X", help=t("help_penalty"))
+    g.add_argument("--presence-penalty", metavar="X", help=t("help_penalty"))
+    g.add_argument("--repeat-penalty", metavar="X", help=t("help_repeat_penalty"))
     g.add_argument(
-        "--stop", action="append", metavar="TEXT", help="stop sequence (repeatable, at most 4)"
+        "--logit-bias", action="append", metavar="TOKEN_ID=BIAS", help=t("help_logit_bias")
     )
-    g.add_argument("--seed", metavar="N", help="seed for best-effort reproducible sampling")
-    g.add_argument("--frequency-penalty", metavar="X", help="-2 to 2")
-    g.add_argument("--presence-penalty", metavar="X", help="-2 to 2")
+    g.add_argument("--logprobs", action="store_const", const=True, help=t("help_logprobs"))
+    g.add_argument("--top-logprobs", metavar="K", help=t("help_top_logprobs"))
     g.add_argument(
-        "--logit-bias",
-        action="append",
-        metavar="TOKEN_ID=BIAS",
-        help="bias a token, -100 to 100 (repeatable)",
+        "--json", dest="json_mode", action="store_const", const=True, help=t("help_json")
     )
-    g.add_argument(
-        "--logprobs", action="store_const", const=True, help="show each token's probability"
-    )
-    g.add_argument(
-        "--top-logprobs", metavar="K", help="also show the K likeliest alternatives, 0 to 20"
-    )
-    g.add_argument(
-        "--json",
-        dest="json_mode",
-        action="store_const",
-        const=True,
-        help="ask for a JSON object reply",
-    )
-    g.add_argument(
-        "--reasoning-effort",
-        metavar="LEVEL",
-        help="how hard a reasoning model thinks: minimal, low, medium or high",
-    )
-    g.add_argument(
-        "--extra-body",
-        metavar="JSON",
-        type=_json_object,
-        help="a JSON object merged into the request body, e.g. "
-        "'{\"enable_thinking\": false}' (over the provider table's extra_body)",
-    )
-    g.add_argument(
-        "--reasoning",
-        metavar="show|summary|hide",
-        help="a reasoning model's thinking: streamed whole, one collapsed line (default), "
-        "or nothing",
-    )
-    c = p.add_argument_group("conversation and connection")
-    c.add_argument("--history-limit", metavar="N", help="send only the last N earlier messages")
-    c.add_argument(
-        "--context-tokens",
-        metavar="N",
-        help="the model's context window; the oldest turns are left out of a request that "
-        "would not fit (default: what the server's /models says, else by model name, e.g. "
-        "gpt-4o 128000, deepseek 128000, qwen-plus 131072; else 8192)",
-    )
+    g.add_argument("--reasoning-effort", metavar="LEVEL", help=t("help_reasoning_effort"))
+    g.add_argument("--extra-body", metavar="JSON", type=_json_object, help=t("help_extra_body"))
+    g.add_argument("--reasoning", metavar="show|summary|hide", help=t("help_reasoning"))
+    c = p.add_argument_group(t("help_group_conversation"))
+    c.add_argument("--history-limit", metavar="N", help=t("help_history_limit"))
+    c.add_argument("--context-tokens", metavar="N", help=t("help_context_tokens"))
     r = c.add_mutually_exclusive_group()
     r.add_argument(
         "-c",
         "--continue",
         dest="resume_latest",
         action="store_true",
-        help="resume the most recent saved conversation (see also: chatcli sessions)",
+        help=t("help_continue"),
     )
-    r.add_argument("--session", metavar="ID", type=int, help="resume saved conversation ID")
-    c.add_argument("--timeout", metavar="SECONDS", help="network timeout (default 60)")
+    r.add_argument("--session", metavar="ID", type=int, help=t("help_session"))
+    c.add_argument("--timeout", metavar="SECONDS", help=t("help_timeout"))
+    c.add_argument("--max-retries", metavar="N", help=t("help_max_retries"))
     c.add_argument(
-        "--max-retries", metavar="N", help="retries on 429/5xx/connection errors (default 2)"
+        "--no-stream", dest="stream", action="store_const", const=False, help=t("help_no_stream")
     )
-    c.add_argument(
-        "--no-stream",
-        dest="stream",
-        action="store_const",
-        const=False,
-        help="wait for whole replies",
-    )
-    c.add_argument("--exit-command", metavar="WORD", help="word that ends the chat (default 退出)")
-    c.add_argument("--lang", metavar="zh|en", help="interface language (default: from the locale)")
-    c.add_argument(
-        "--private",
-        action="store_const",
-        const=True,
-        help="record nothing: no input history, no saved conversation",
-    )
-    o = p.add_argument_group("offline model (needs the local extra)")
-    o.add_argument(
-        "--local",
-        action="store_const",
-        const=True,
-        help="chat with the bundled SmolLM2 model through llama.cpp, no network needed "
-        "(the default when no API key and no base URL are set)",
-    )
-    o.add_argument(
-        "--local-model", metavar="PATH", help="serve this GGUF file instead (implies --local)"
-    )
-    o.add_argument("--local-ctx", metavar="N", help="its context size in tokens (default 4096)")
-    out = p.add_argument_group("one-shot output")
+    c.add_argument("--exit-command", metavar="WORD", help=t("help_exit_command"))
+    c.add_argument("--lang", metavar="zh|en", help=t("help_lang"))
+    c.add_argument("--private", action="store_const", const=True, help=t("help_private"))
+    o = p.add_argument_group(t("help_group_offline"))
+    o.add_argument("--local", action="store_const", const=True, help=t("help_local"))
+    o.add_argument("--local-model", metavar="PATH", help=t("help_local_model"))
+    o.add_argument("--local-ctx", metavar="N", help=t("help_local_ctx"))
+    out = p.add_argument_group(t("help_group_output"))
+    out.add_argument("--raw", action="store_true", help=t("help_raw"))
+    out.add_argument("--json-output", action="store_true", help=t("help_json_output"))
+    out.add_argument("--encoding", metavar="NAME", help=t("help_encoding"))
     out.add_argument(
-        "--raw", action="store_true", help="write the reply as plain text even on a terminal"
+        "-f", "--file", dest="files", metavar="PATH|URL", action="append", help=t("help_file")
     )
-    out.add_argument(
-        "--json-output",
-        action="store_true",
-        help="print one JSON object: text, model, usage, finish_reason, reasoning",
-    )
-    out.add_argument(
-        "--encoding", metavar="NAME", help="encoding of piped stdin (default utf-8), e.g. gbk"
-    )
-    out.add_argument(
-        "-f",
-        "--file",
-        dest="files",
-        metavar="PATH|URL",
-        action="append",
-        help="add a file, folder, glob or URL to the message (repeatable)",
-    )
-    cfg = p.add_argument_group("configuration")
-    cfg.add_argument("--config-path", action="store_true", help="print the config file's path")
-    cfg.add_argument(
-        "--init-config", action="store_true", help="write a commented starter config file"
-    )
-    cfg.add_argument(
-        "--init-role", metavar="NAME", help="write a role file to edit (roles/NAME.md)"
-    )
-    cfg.add_argument(
-        "--providers",
-        action="store_true",
-        help="list the providers and whether each one's key is available",
-    )
-    cfg.add_argument(
-        "--show-config",
-        action="store_true",
-        help="print the effective settings and where each one came from",
-    )
+    cfg = p.add_argument_group(t("help_group_configuration"))
+    cfg.add_argument("--config-path", action="store_true", help=t("help_config_path"))
+    cfg.add_argument("--init-config", action="store_true", help=t("help_init_config"))
+    cfg.add_argument("--init-role", metavar="NAME", help=t("help_init_role"))
+    cfg.add_argument("--providers", action="store_true", help=t("help_providers"))
+    cfg.add_argument("--show-config", action="store_true", help=t("help_show_config"))
+    p.add_argument("--debug", action="store_const", const=True, help=t("help_debug"))
     p.add_argument(
-        "--debug",
-        action="store_const",
-        const=True,
-        help="log HTTP requests and timings to stderr (keys redacted)",
+        "--version", action="version", version=f"chatcli {__version__}", help=t("help_version")
     )
-    p.add_argument("--version", action="version", version=f"chatcli {__version__}")
     return p
+
+
+def _early_language(argv: list[str]) -> str | None:
+    """--lang as given on the command line, read before the parser exists (its help is
+    written in that language)."""
+    for i, word in enumerate(argv):
+        if word == "--":
+            break
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+        if word == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
 
 
 def _json_object(text: str) -> dict[str, object]:
@@ -299,15 +238,17 @@ def _main(argv: list[str] | None) -> int:
 
         i18n.set_language(i18n.detect(os.environ.get("CHATCLI_LANG")))
         return sessions.main(argv[1:])
+    from chatcli import i18n
+
+    i18n.set_language(i18n.detect(_early_language(argv) or os.environ.get("CHATCLI_LANG")))
     args = vars(build_parser().parse_args(argv))
     prompt: list[str] = args.pop("prompt", [])
     resume_latest, session = args.pop("resume_latest", False), args.pop("session", None)
     actions = {name: args.pop(name, False) for name in ACTIONS}
     output = {name: args.pop(name, None) for name in OUTPUT}
 
-    from chatcli import config, i18n, stdio
+    from chatcli import config, stdio
 
-    i18n.set_language(i18n.detect(args.get("lang") or os.environ.get("CHATCLI_LANG")))
     if actions["config_path"]:
         print(config.config_path(), file=stdio.stdout())
         return EXIT_OK
@@ -344,8 +285,10 @@ def _main(argv: list[str] | None) -> int:
         return _fail(describe_validation_error(exc, set(args)))
     except config.ConfigError as exc:
         return _fail(str(exc))
-    except (OSError, UnicodeDecodeError) as exc:
-        return _fail(f".env could not be read: {exc}")
+    except OSError as exc:
+        return _fail(i18n.t("dotenv_bad", reason=i18n.os_reason(exc)))
+    except UnicodeDecodeError:
+        return _fail(i18n.t("dotenv_bad", reason=i18n.t("not_utf8")))
     i18n.set_language(i18n.detect(settings.lang))
     if actions["providers"] or actions["show_config"]:
         from chatcli import config_commands
@@ -387,6 +330,46 @@ def _main(argv: list[str] | None) -> int:
     return _run(settings, job, "api_key" in args, resume)
 
 
+def uses_local(settings: Settings) -> bool:
+    """The offline model answers: asked for, or nothing online configured (no key, no URL)."""
+    return (
+        settings.local
+        or settings.local_model is not None
+        or (settings.api_key is None and settings.base_url is None)
+    )
+
+
+def wants_local(argv: list[str]) -> bool:
+    """Whether `chatcli ARGV` would start the offline model, so `make chat` builds it only
+    then: not with any provider's key at hand, nor for whatever stops before (a bad flag,
+    --help, sessions, a config error)."""
+    if argv[:1] == ["sessions"]:
+        return False
+    try:
+        args = vars(build_parser().parse_args(argv))
+    except SystemExit:
+        return False
+    if any(args.get(name) for name in ACTIONS):
+        return False
+    for name in ("prompt", "resume_latest", "session", *ACTIONS, *OUTPUT):
+        args.pop(name, None)
+    from pydantic import ValidationError
+
+    from chatcli.config import ConfigError
+    from chatcli.providers import PRESETS
+    from chatcli.settings import Settings, dotenv_variables, find_variable
+
+    try:
+        settings = Settings(**args)
+        if settings.local or settings.local_model is not None:
+            return True
+        dotenv = dotenv_variables()
+        keys = (find_variable(p.api_key_env, dotenv) for p in PRESETS.values())
+        return uses_local(settings) and not any(keys)
+    except (ValidationError, ConfigError, OSError, UnicodeDecodeError):
+        return False
+
+
 def _run(
     settings: Settings, job: Job | None, key_on_command_line: bool, resume: Resume | None = None
 ) -> int:
@@ -400,13 +383,11 @@ def _run(
 
         enable_debug()
     if key_on_command_line:
-        _say(
-            "warning: --api-key is visible to other users in the process list; "
-            "prefer OPENAI_API_KEY or a .env file"
-        )
+        _say(t("api_key_visible"))
     provider = settings.chosen_provider
-    if settings.local or settings.local_model is not None:
-        return _run_local(settings, job, fallback=False, resume=resume)
+    if uses_local(settings):
+        chosen = settings.local or settings.local_model is not None
+        return _run_local(settings, job, fallback=not chosen, resume=resume)
     if (
         settings.api_key is None
         and provider.api_key_env
@@ -415,8 +396,6 @@ def _run(
     ):
         # The provider's own server, which wants a key: say which variable to set.
         return _fail(t("err_no_key_provider", provider=settings.provider, var=provider.api_key_env))
-    if settings.api_key is None and settings.base_url is None:
-        return _run_local(settings, job, fallback=True, resume=resume)
     from chatcli.config import ConfigError
     from chatcli.settings import check_trust
 
@@ -460,23 +439,34 @@ def _run_local(
         "max_tokens_field": "max_tokens",
         "context_tokens": settings.context_tokens or settings.local_ctx,
     }
-    if settings.local_model is None:
+    run = local.LocalRun(ctx=settings.local_ctx, bundled=settings.local_model is None)
+    if run.bundled:
         update |= {k: v for k, v in local.BUNDLED_DEFAULTS.items() if getattr(settings, k) is None}
+        if settings.max_tokens is None:
+            run.default_max_tokens = local.BUNDLED_MAX_TOKENS
     sink.MASKER.add(server.api_key)
     with server:
         return _converse(
             settings.model_copy(update=update),
             job,
             resume.keeping("model") if resume is not None else None,
+            run,
         )
 
 
-def _converse(settings: Settings, job: Job | None, resume: Resume | None = None) -> int:
-    """`resume`: a sessions.Resume from --continue/--session, or None."""
+def _converse(
+    settings: Settings,
+    job: Job | None,
+    resume: Resume | None = None,
+    local_run: LocalRun | None = None,
+) -> int:
+    """`resume`: a sessions.Resume from --continue/--session, or None; `local_run`: what
+    chatcli chose for the llama.cpp server it runs."""
     from chatcli import sessions, sink
     from chatcli.bot import ChatBot
 
     bot = ChatBot.from_settings(settings)
+    bot.local = local_run
     console = sink.console()
     recorder = sessions.start(
         bot,
@@ -500,8 +490,14 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
 
     from chatcli import instant
 
+    note = ""
+    if settings.origin("provider").kind == "model":
+        from chatcli.i18n import t
+
+        var = settings.chosen_provider.api_key_env
+        note = t("welcome_inferred", provider=settings.provider, var=var)
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
-    painted = instant.paint(console, bot.model, settings.exit_command)
+    painted = instant.paint(console, bot.model, settings.exit_command, note)
     from chatcli import repl, role_commands, session_commands  # noqa: F401 (register commands)
 
     try:
@@ -512,6 +508,7 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
             private=settings.private,
             store=recorder,
             painted=painted,
+            welcome_note=note,
         )
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from chatcli.attach import Stage
 from chatcli.bot import ChatBot, Content
-from chatcli.i18n import language, t
+from chatcli.i18n import language, os_reason, t
 from chatcli.images import image_message
 from chatcli.instant import prompt_text
 from chatcli.paths import write_private
@@ -147,7 +147,7 @@ def _model(ctx: Context, argument: str) -> None:
         ctx.out.info(t("model_now", model=ctx.bot.model))
         return
     if " " in argument:
-        raise CommandError("/model NAME: " + argument)
+        raise CommandError(t("model_has_space", name=argument))
     ctx.bot.model = argument
     ctx.out.info(t("model_set", model=argument))
 
@@ -201,6 +201,12 @@ def _history(ctx: Context, argument: str) -> None:
         content = message["content"]
         text = content if isinstance(content, str) else "[…]"
         ctx.out.info(f"{message['role']}: {text}")
+
+
+def quote_error(command: str, exc: ValueError) -> str:
+    """shlex's two complaints, in the interface's language."""
+    key = "quote_unclosed" if "quotation" in str(exc) else "quote_backslash"
+    return t("quote_error", command=command, reason=t(key))
 
 
 def _param_name(word: str) -> str:
@@ -281,7 +287,7 @@ def _set(ctx: Context, argument: str) -> None:
         try:
             found = words(rest)
         except ValueError as exc:
-            raise CommandError(f"/set: {exc}") from None
+            raise CommandError(quote_error("/set", exc)) from None
         value = found if name in LIST_PARAMS else " ".join(found)
     if not value:
         raise CommandError(t("set_usage"))
@@ -297,7 +303,7 @@ def _set(ctx: Context, argument: str) -> None:
 @command("unset", "/unset PARAM", "把参数恢复为默认值", "reset a parameter to its default")
 def _unset(ctx: Context, argument: str) -> None:
     if not argument:
-        raise CommandError("/unset PARAM")
+        raise CommandError(t("usage", usage="/unset PARAM"))
     name = _param_name(argument.strip())
     default = GenerationParams.model_fields[name].default
     setattr(ctx.bot.params, name, default)
@@ -413,7 +419,7 @@ def _save(ctx: Context, argument: str) -> None:
     try:
         write_private(path, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+        raise CommandError(t("file_error", path=path, reason=os_reason(exc))) from None
     ctx.out.info(t("saved", path=path, n=conversation.turns))
 
 
@@ -425,7 +431,7 @@ def _save(ctx: Context, argument: str) -> None:
 )
 def _load(ctx: Context, argument: str) -> None:
     if not argument:
-        raise CommandError("/load PATH")
+        raise CommandError(t("usage", usage="/load PATH"))
     path = Path(argument).expanduser()
     bot = ctx.bot
     try:
@@ -460,9 +466,9 @@ def _image(ctx: Context, argument: str) -> None:
     try:
         words = shlex.split(argument)
     except ValueError as exc:
-        raise CommandError(f"/image: {exc}") from None
+        raise CommandError(quote_error("/image", exc)) from None
     if not words:
-        raise CommandError("/image PATH|URL [QUESTION]")
+        raise CommandError(t("usage", usage="/image PATH|URL [QUESTION]"))
     question = " ".join(words[1:]) or t("image_default_question")
     try:
         content = image_message(words[0], question)
@@ -479,7 +485,7 @@ def _image(ctx: Context, argument: str) -> None:
 )
 def _pick(ctx: Context, argument: str) -> None:
     if not argument.isdigit():
-        raise CommandError("/pick K")
+        raise CommandError(t("usage", usage="/pick K"))
     try:
         ctx.bot.pick(int(argument))
     except ValueError as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcli import paths
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 
 CONFIG_ENV = "CHATCLI_CONFIG"
 
@@ -41,7 +41,7 @@ def check_path(path: Path) -> None:
     except IsADirectoryError:
         raise ConfigError(t("cfg_is_dir", path=path)) from None
     except OSError as exc:
-        raise ConfigError(t("cfg_unreadable", path=path, reason=exc.strerror)) from None
+        raise ConfigError(t("cfg_unreadable", path=path, reason=os_reason(exc))) from None
     if os.environ.get(CONFIG_ENV) and not path.exists():
         raise ConfigError(t("cfg_missing", path=path, var=CONFIG_ENV))
 
@@ -51,7 +51,7 @@ def read_config(path: Path) -> tuple[dict[str, Any], str]:
     try:
         data = paths.read_regular(path)
     except OSError as exc:
-        raise ConfigError(t("cfg_unreadable", path=path, reason=exc.strerror)) from None
+        raise ConfigError(t("cfg_unreadable", path=path, reason=os_reason(exc))) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -154,10 +154,10 @@ def init_config(path: Path) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(t("cfg_unwritable", path=path, reason=exc.strerror)) from None
+        raise ConfigError(t("cfg_unwritable", path=path, reason=os_reason(exc))) from None
     try:
         paths.write_private(path, STARTER, exclusive=True)
     except FileExistsError:
         raise ConfigError(t("cfg_exists", path=path)) from None
     except OSError as exc:
-        raise ConfigError(t("cfg_unwritable", path=path, reason=exc.strerror)) from None
+        raise ConfigError(t("cfg_unwritable", path=path, reason=os_reason(exc))) from None

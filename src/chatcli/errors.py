@@ -140,12 +140,12 @@ def _retries_taken(exc: Any, configured: int) -> int:
 
 def _duration(seconds: float) -> str:
     if seconds < 90:
-        return f"{math.ceil(seconds)} s"
+        return t("duration_s", n=math.ceil(seconds))
     if seconds < 3600:
-        return f"{round(seconds / 60)} min"
+        return t("duration_min", n=round(seconds / 60))
     if seconds < 48 * 3600:
-        return f"{round(seconds / 3600, 1):g} h"
-    return f"{round(seconds / 86400, 1):g} d"
+        return t("duration_h", n=f"{round(seconds / 3600, 1):g}")
+    return t("duration_d", n=f"{round(seconds / 86400, 1):g}")
 
 
 def longest_wait(timeout: float) -> float:
@@ -191,6 +191,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+# Statuses servers answer an image with when their model reads text only.
+IMAGE_REFUSALS = frozenset({400, 415, 422, 500})
+
+
 def describe(
     exc: BaseException,
     *,
@@ -199,12 +203,32 @@ def describe(
     timeout: float,
     retries: int,
     mid_stream: bool = False,
+    image: bool = False,
 ) -> str:
     """The one- or two-line message for an API or network failure.
 
     `mid_stream`: the reply had started, so a timeout or connection error is a cut, not a
-    failure to connect.
+    failure to connect. `image`: the message held an image, which a text-only model answers
+    with nothing or a refusal: say so, after what the server said.
     """
+    message = _describe(
+        exc, base_url=base_url, model=model, timeout=timeout, retries=retries, mid_stream=mid_stream
+    )
+    status = getattr(exc, "status_code", None)
+    if image and (isinstance(exc, EmptyReply) or status in IMAGE_REFUSALS):
+        message += t("image_refused", model=model)
+    return message
+
+
+def _describe(
+    exc: BaseException,
+    *,
+    base_url: str,
+    model: str,
+    timeout: float,
+    retries: int,
+    mid_stream: bool,
+) -> str:
     if isinstance(exc, ChatcliError):
         return str(exc)
     import openai

@@ -6,6 +6,7 @@ Shared by the REPL and one-shot mode so both report, interrupt and fail the same
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import IO
 
@@ -19,6 +20,8 @@ from chatcli.pending import Pending
 from chatcli.render import MarkdownStream, RawStream, finished_markdown
 from chatcli.sanitize import neutralise
 from chatcli.sink import MASKER, clean
+
+CHINESE = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Presenter:
         self.raw = raw
 
     def run(self, bot: ChatBot, content: Content) -> Outcome:
+        self.hint_language(bot, content)
         turn = bot.stream_turn(content)
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
@@ -87,7 +91,7 @@ class Presenter:
             if not is_api_error(exc):
                 raise
             renderer.close()
-            message = self.fail(exc, bot, mid_stream=turn.receiving)
+            message = self.fail(exc, bot, mid_stream=turn.receiving, image=has_image(content))
             if turn.partial_text.strip():
                 self.note(t("partial_not_saved"))
             return Outcome(None, error=message)
@@ -98,10 +102,19 @@ class Presenter:
             self.after(bot, outcome.reply)
         return outcome
 
+    def hint_language(self, bot: ChatBot, content: Content) -> None:
+        """Chinese to the English-only bundled model: once a session, say what would answer."""
+        run = bot.local
+        if run is not None and run.bundled and not run.hinted and CHINESE.search(str(content)):
+            run.hinted = True
+            self.note(t("local_english_only"))
+
     def note(self, message: str) -> None:
         self.status.print(Text(message, style="dim"))
 
-    def fail(self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False) -> str:
+    def fail(
+        self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False, image: bool = False
+    ) -> str:
         """Report an API or network failure in one line; returns the line (keys masked)."""
         message = describe(
             exc,
@@ -110,6 +123,7 @@ class Presenter:
             timeout=bot.timeout,
             retries=bot.max_retries,
             mid_stream=mid_stream,
+            image=image,
         )
         message = MASKER.mask(message)
         self.error(message)
@@ -132,7 +146,7 @@ class Presenter:
         elif reply.unanswered:
             self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
         elif reply.finish_reason == "length":
-            self.status.print(Text(t("cut_by_length"), style="yellow"))
+            self.status.print(Text(cut_notice(bot, reply), style="yellow"))
         if self.raw is None:
             self.status.print(status_line(bot, reply))
 
@@ -183,3 +197,22 @@ def logprob_text(reply: Reply) -> Text:
         else:
             text.append("  ")
     return text
+
+
+def cut_notice(bot: ChatBot, reply: Reply) -> str:
+    """Which limit ended a reply cut at finish_reason "length": the reply limit chatcli set
+    for the bundled model, the user's --max-tokens, or the context window."""
+    limit = bot.params.max_tokens
+    used = reply.usage.completion_tokens if reply.usage is not None else None
+    if limit is not None and (used is None or used >= limit):
+        if bot.local is not None and limit == bot.local.default_max_tokens:
+            return t("cut_by_default_limit", n=limit)
+        return t("cut_by_length", n=limit)
+    if bot.local is not None:
+        return t("cut_by_local_ctx", n=bot.local.ctx)
+    return t("cut_by_window")
+
+
+def has_image(content: Content) -> bool:
+    """An /image message: a text-only model's empty reply or refusal gets explained."""
+    return not isinstance(content, str) and any(part.get("type") == "image_url" for part in content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 _lang = "en"
@@ -14,10 +15,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "ctrl_c_hint": ("（输入 {exit} 或按 Ctrl-D 退出）", "(type {exit} or press Ctrl-D to quit)"),
     "interrupted": ("⏹ 已中断", "⏹ interrupted"),
-    "cut_by_length": (
-        "⚠ 回复达到了 token 上限（--max-tokens），被截断了",
-        "⚠ the reply was cut off by the token limit (--max-tokens)",
-    ),
     "tokens_unknown": ("token 数未知", "tokens unknown"),
     "waiting": ("… {s} 秒", "… {s} s"),
     "thinking": ("思考中… {s} 秒", "thinking… {s} s"),
@@ -264,9 +261,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "offline model",
     ),
     "local_notice": (
-        "没有找到 API key —— 使用内置的离线模型 {model}"
+        "没有找到 API key —— 使用内置的离线模型 {model}，它只懂英文"
         "（设置 OPENAI_API_KEY 或 --base-url 可使用在线模型）",
-        "no API key found — using the bundled offline model {model} "
+        "no API key found — using the bundled offline model {model}, English only "
         "(set OPENAI_API_KEY or --base-url to use an online model)",
     ),
     "local_starting": ("正在启动离线模型 {model}…", "starting the offline model {model}…"),
@@ -556,6 +553,383 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（{n} 条回复的 token 数未知，不在合计里）",
         "({n} reply with unknown tokens is not in the total)",
     ),
+    # --- first hour: install, flags and files, help, the bundled model (one block) ---
+    "origin_model": ("由模型名 {where} 推断", "from the model name {where}"),
+    "welcome_inferred": (
+        "（服务商 {provider}：由模型名推断，因为设置了 {var}）",
+        " (provider {provider}, from the model name: {var} is set)",
+    ),
+    "image_refused": (
+        "；{model} 可能不接受图片：/image 需要能看图的模型，例如 gpt-4o、qwen-vl-plus 或 glm-4v",
+        "; {model} may not accept images: /image needs a vision model such as gpt-4o, "
+        "qwen-vl-plus or glm-4v",
+    ),
+    "install_base": (
+        "正在安装 chatcli 及其依赖（约一分钟）；离线模型（llama.cpp）只在需要时才编译："
+        "即没有设置任何 API key 时",
+        "installing chatcli and its dependencies (about a minute); the offline model "
+        "(llama.cpp) is built only when it is needed: when no API key is set",
+    ),
+    "install_local": (
+        "正在编译离线模型用的 llama.cpp（没有 API key 时 chatcli 使用它）："
+        "空闲的 2 核机器约 5 分钟，机器忙时更久；只需一次，之后 make chat 立即启动",
+        "building llama.cpp for the offline model (chatcli uses it when no API key is set): "
+        "about 5 minutes on 2 idle cores, longer on a busy machine; only once, later "
+        "make chat starts at once",
+    ),
+    "install_dev": (
+        "正在安装 chatcli、测试工具和离线模型：llama.cpp 从源码编译，空闲的 2 核机器约 5 分钟，"
+        "机器忙时更久",
+        "installing chatcli, the test tools and the offline model: llama.cpp compiles from "
+        "source, about 5 minutes on 2 idle cores, longer on a busy machine",
+    ),
+    "install_still": ("  …仍在安装，已用 {elapsed}", "  … still installing, {elapsed} so far"),
+    "install_done": ("安装完成，用时 {elapsed}", "installed in {elapsed}"),
+    "install_elapsed_s": ("{s} 秒", "{s} s"),
+    "install_elapsed_min": ("{m} 分 {s} 秒", "{m} min {s} s"),
+    "cut_by_length": (
+        "⚠ 回复达到了你设置的 token 上限（--max-tokens {n}），被截断了",
+        "⚠ the reply was cut off by the token limit you set (--max-tokens {n})",
+    ),
+    "cut_by_default_limit": (
+        "⚠ 回复达到了 chatcli 给内置模型设的回复上限（{n} tokens）；"
+        "用 --max-tokens 或 /set max_tokens 调整",
+        "⚠ the reply reached chatcli's reply limit for the bundled model ({n} tokens); "
+        "change it with --max-tokens or /set max_tokens",
+    ),
+    "cut_by_local_ctx": (
+        "⚠ 回复填满了本地服务器的上下文窗口（--local-ctx {n}）：用 /clear 清空历史，"
+        "或用更大的 --local-ctx 启动",
+        "⚠ the reply filled the local server's context window (--local-ctx {n}): /clear "
+        "the history, or start with a larger --local-ctx",
+    ),
+    "cut_by_window": (
+        "⚠ 回复被服务器的 token 上限截断了（模型的上下文窗口或最长回复）",
+        "⚠ the reply was cut off by the server's token limit (the model's context window "
+        "or longest reply)",
+    ),
+    "local_english_only": (
+        "内置模型只懂英文。要用中文，可以运行一个多语言的 GGUF 模型，例如 Qwen2.5-0.5B-Instruct："
+        "把 huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF 上的 "
+        "qwen2.5-0.5b-instruct-q4_k_m.gguf 下载到 ~/models/，然后运行 "
+        "chatcli --local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+        "the bundled model knows English only. For Chinese, serve a multilingual GGUF such as "
+        "Qwen2.5-0.5B-Instruct: download qwen2.5-0.5b-instruct-q4_k_m.gguf from "
+        "huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF to ~/models/, then run "
+        "chatcli --local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+    ),
+    # flag and setting values (settings.py, providers.py): `NAME: reason (allowed: …)`
+    "value_error": ("{name}：{reason}{allowed}", "{name}: {reason}{allowed}"),
+    "allowed_paren": ("（{allowed}）", " ({allowed})"),
+    "allowed_range": ("允许：{low} 到 {high}", "allowed: {low} to {high}"),
+    "allowed_min": ("允许：{low} 或以上", "allowed: {low} or more"),
+    "allowed_above_max": (
+        "允许：大于 {low}，最多 {high}",
+        "allowed: more than {low}, at most {high}",
+    ),
+    "allowed_above": ("允许：大于 {low}", "allowed: more than {low}"),
+    "allowed_count": ("允许：最多 {high} 个", "allowed: at most {high}"),
+    "reason_not_number": ("{got!r} 不是数字", "{got!r} is not a number"),
+    "reason_not_whole": ("{got!r} 不是整数", "{got!r} is not a whole number"),
+    "reason_not_bool": ("{got!r} 不是 true 或 false", "{got!r} is not true or false"),
+    "reason_not_finite": ("{got!r} 不是有限的数", "{got!r} is not a finite number"),
+    "reason_too_many": ("值太多了", "too many values"),
+    "reason_empty": ("不能为空", "must not be empty"),
+    "reason_not_choice": (
+        "{got!r} 不是可选值之一（{choices}）",
+        "{got!r} is not one of the choices ({choices})",
+    ),
+    "word_or": (" 或 ", " or "),
+    "reason_out_of_range": ("{got} 超出范围", "{got} is out of range"),
+    "bad_token_id": (
+        "token id 必须是整数，而不是 {token!r}",
+        "token id must be a whole number, got {token!r}",
+    ),
+    "bad_bias_range": (
+        "bias 必须在 -100 到 100 之间，而不是 {bias}",
+        "bias must be between -100 and 100, got {bias}",
+    ),
+    "bad_bias_form": (
+        "应写成 TOKEN_ID=BIAS，而不是 {item!r}",
+        "expected TOKEN_ID=BIAS, got {item!r}",
+    ),
+    "bad_bias_number": (
+        "bias 必须是整数，而不是 {bias!r}",
+        "bias must be a whole number, got {bias!r}",
+    ),
+    "url_scheme": (
+        "必须以 http:// 或 https:// 开头，而不是 {value!r}",
+        "must start with http:// or https://, got {value!r}",
+    ),
+    "url_spaces": ("不能含有空格或控制字符", "must not contain spaces or control characters"),
+    "json_invalid": (
+        "{text} 不是有效的 JSON（应为一个对象）",
+        "{text} is not valid JSON (expected an object)",
+    ),
+    "json_not_object": (
+        "{text} 不是 JSON 对象（{{...}}）",
+        "{text} is not a JSON object ({{...}})",
+    ),
+    "body_reserved": (
+        "{field!r} 由 chatcli 自己设置，不能通过 extra_body 设置",
+        "{field!r} is set by chatcli itself, not through extra_body",
+    ),
+    "body_not_json": ("只能包含 JSON 值", "must contain JSON values only"),
+    "api_key_visible": (
+        "警告：--api-key 在进程列表里对其他用户可见；建议用 OPENAI_API_KEY 或 .env 文件",
+        "warning: --api-key is visible to other users in the process list; "
+        "prefer OPENAI_API_KEY or a .env file",
+    ),
+    # durations (errors.py)
+    "duration_s": ("{n} 秒", "{n} s"),
+    "duration_min": ("{n} 分钟", "{n} min"),
+    "duration_h": ("{n} 小时", "{n} h"),
+    "duration_d": ("{n} 天", "{n} d"),
+    # slash commands, files and images (commands.py, images.py, bot.py)
+    "usage": ("用法：{usage}", "{usage}"),
+    "quote_error": ("{command}：{reason}", "{command}: {reason}"),
+    "quote_unclosed": ("引号没有闭合", "No closing quotation"),
+    "quote_backslash": ("行尾多了一个反斜杠", "No escaped character"),
+    "model_has_space": ("/model 模型名（不能有空格）：{name}", "/model NAME: {name}"),
+    "pick_no_reply": ("还没有回复", "no reply yet"),
+    "pick_range": ("上一条回复的选项是 1 到 {n}", "the last reply has choices 1 to {n}"),
+    "image_too_big": (
+        "{source}：{mb:.1f} MB，超过了 20 MB 的上限",
+        "{source}: {mb:.1f} MB is over the 20 MB limit",
+    ),
+    "image_not_image": (
+        "{source}：不是 PNG、JPEG、GIF 或 WebP 图片",
+        "{source}: not a PNG, JPEG, GIF or WebP image",
+    ),
+    "file_error": ("{path}：{reason}", "{path}: {reason}"),
+    # chatcli --help (cli.build_parser) and argparse's own words (msgids as argparse has them)
+    "help_description": (
+        "在终端里和大模型对话（OpenAI 兼容的 API）。Chat with OpenAI-compatible models.",
+        "Chat with OpenAI-compatible models in the terminal. 在终端里和大模型对话。",
+    ),
+    "help_epilog": (
+        "不带 PROMPT（且标准输入是终端）时，chatcli 进入交互式对话；\n"
+        "输入 退出、exit 或 quit，或按 Ctrl-D 离开。\n"
+        "\n"
+        "单次提问与管道：\n"
+        '  chatcli "问题"                     回答一次，然后退出\n'
+        '  cat notes.md | chatcli "总结一下"   先是标准输入，然后一行 ---，再是问题\n'
+        "  chatcli - < message.txt            整条消息来自标准输入\n"
+        "  在终端里，回复渲染为 Markdown；写入管道或文件时是原始文本。\n"
+        "  状态和错误信息总是写到标准错误。\n"
+        "\n"
+        "配置：命令行参数 > 环境变量 > .env > 配置文件 > 服务商预设 > 默认值。\n"
+        "  配置文件是 TOML（见 --config-path、--init-config、--show-config）；\n"
+        "  CHATCLI_CONFIG 可指定另一个。预设：见 --providers。\n"
+        "\n"
+        "退出码：\n"
+        "  0    成功\n"
+        "  1    API 或网络失败，或标准输出无法写入（磁盘满）\n"
+        "  2    用法或配置错误\n"
+        "  130  被 Ctrl-C 中断\n"
+        "  141  回复写出之前标准输出已关闭（例如 | head、>&-）\n",
+        "Without PROMPT (and with a terminal on stdin) chatcli starts an interactive chat;\n"
+        "type 退出, exit or quit, or press Ctrl-D, to leave.\n"
+        "\n"
+        "One-shot and pipes:\n"
+        '  chatcli "question"                 one reply, then exit\n'
+        '  cat notes.md | chatcli "总结一下"   stdin first, then a --- line, then the prompt\n'
+        "  chatcli - < message.txt            the whole message from stdin\n"
+        "  On a terminal the reply is rendered as markdown; into a pipe or file it is the raw\n"
+        "  text. Status and errors always go to stderr.\n"
+        "\n"
+        "Configuration: flags > environment > .env > config file > provider preset > defaults.\n"
+        "  The config file is TOML (see --config-path, --init-config, --show-config);\n"
+        "  CHATCLI_CONFIG names another one. Presets: see --providers.\n"
+        "\n"
+        "Exit codes:\n"
+        "  0    success\n"
+        "  1    API or network failure, or stdout could not be written (disk full)\n"
+        "  2    usage or configuration error\n"
+        "  130  interrupted by Ctrl-C\n"
+        "  141  stdout closed before the reply was written (e.g. | head, >&-)\n",
+    ),
+    "help_prompt": (
+        "发送一条消息后退出；'-' 表示从标准输入读取",
+        "send one message and exit; '-' reads it from stdin",
+    ),
+    "help_model": ("模型名（默认：服务商的默认模型）", "model name (default: the provider's)"),
+    "help_provider": (
+        "{names}，或配置文件里的一个（环境变量 CHATCLI_PROVIDER；见 --providers）",
+        "{names}, or one from the config file (env CHATCLI_PROVIDER; see --providers)",
+    ),
+    "help_system": (
+        "系统提示（其中的 {{{{input}}}}：每条消息填入的模板）",
+        "system prompt ({{{{input}}}} in it: a template each message fills)",
+    ),
+    "help_role": (
+        "一个角色：它的提示、模型和参数（命令行参数仍然优先；见 /roles）",
+        "a role: its prompt, model and parameters (flags still win; see /roles)",
+    ),
+    "help_base_url": (
+        "API 的 base URL（默认：服务商的地址）",
+        "API base URL (default: the provider's)",
+    ),
+    "help_api_key": (
+        "API key（建议用 OPENAI_API_KEY：命令行参数会出现在进程列表里）",
+        "API key (prefer OPENAI_API_KEY: flags show in the process list)",
+    ),
+    "help_group_generation": ("生成参数", "generation parameters"),
+    "help_temperature": ("采样温度，0 到 2", "sampling temperature, 0 to 2"),
+    "help_top_p": ("核采样，0 到 1", "nucleus sampling, 0 to 1"),
+    "help_max_tokens": ("回复的最大 token 数，1 或以上", "longest reply in tokens, 1 or more"),
+    "help_n": ("生成几个候选回复，1 或以上", "number of choices to generate, 1 or more"),
+    "help_stop": ("停止序列（可重复，最多 4 个）", "stop sequence (repeatable, at most 4)"),
+    "help_seed": ("尽量可复现的采样所用的种子", "seed for best-effort reproducible sampling"),
+    "help_penalty": ("-2 到 2", "-2 to 2"),
+    "help_repeat_penalty": (
+        "llama.cpp 的重复惩罚，0 到 2（1 表示不惩罚；只在设置时发送）",
+        "llama.cpp's repetition penalty, 0 to 2 (1 is off; sent only when set)",
+    ),
+    "help_logit_bias": (
+        "调整一个 token 的偏置，-100 到 100（可重复）",
+        "bias a token, -100 to 100 (repeatable)",
+    ),
+    "help_logprobs": ("显示每个 token 的概率", "show each token's probability"),
+    "help_top_logprobs": (
+        "同时显示最可能的 K 个候选，0 到 20",
+        "also show the K likeliest alternatives, 0 to 20",
+    ),
+    "help_json": ("要求回复一个 JSON 对象", "ask for a JSON object reply"),
+    "help_reasoning_effort": (
+        "推理模型思考的力度：minimal、low、medium 或 high",
+        "how hard a reasoning model thinks: minimal, low, medium or high",
+    ),
+    "help_extra_body": (
+        "合并进请求体的 JSON 对象，例如 '{{\"enable_thinking\": false}}'"
+        "（覆盖服务商表里的 extra_body）",
+        "a JSON object merged into the request body, e.g. '{{\"enable_thinking\": false}}' "
+        "(over the provider table's extra_body)",
+    ),
+    "help_reasoning": (
+        "推理模型的思考：完整流式显示、折叠成一行（默认）或不显示",
+        "a reasoning model's thinking: streamed whole, one collapsed line (default), or nothing",
+    ),
+    "help_group_conversation": ("对话与连接", "conversation and connection"),
+    "help_history_limit": ("只发送之前的最后 N 条消息", "send only the last N earlier messages"),
+    "help_context_tokens": (
+        "模型的上下文窗口；放不下的请求会省略最早的几轮（默认：服务器 /models 给出的值，"
+        "否则按模型名，例如 gpt-4o 128000、deepseek 128000、qwen-plus 131072；否则 8192）",
+        "the model's context window; the oldest turns are left out of a request that would not "
+        "fit (default: what the server's /models says, else by model name, e.g. gpt-4o 128000, "
+        "deepseek 128000, qwen-plus 131072; else 8192)",
+    ),
+    "help_continue": (
+        "继续最近一次保存的对话（另见：chatcli sessions）",
+        "resume the most recent saved conversation (see also: chatcli sessions)",
+    ),
+    "help_session": ("继续编号为 ID 的已保存对话", "resume saved conversation ID"),
+    "help_timeout": ("网络超时（默认 60）", "network timeout (default 60)"),
+    "help_max_retries": (
+        "遇到 429/5xx/连接错误时的重试次数（默认 2）",
+        "retries on 429/5xx/connection errors (default 2)",
+    ),
+    "help_no_stream": ("等整条回复生成完再显示", "wait for whole replies"),
+    "help_exit_command": ("结束对话的词（默认 退出）", "word that ends the chat (default 退出)"),
+    "help_lang": (
+        "界面语言（默认：跟随系统 locale）",
+        "interface language (default: from the locale)",
+    ),
+    "help_private": (
+        "什么都不记录：没有输入历史，不保存对话",
+        "record nothing: no input history, no saved conversation",
+    ),
+    "help_group_offline": ("离线模型（需要 local 扩展）", "offline model (needs the local extra)"),
+    "help_local": (
+        "通过 llama.cpp 和内置的 SmolLM2 模型对话，无需网络"
+        "（没有设置 API key 和 base URL 时的默认行为）",
+        "chat with the bundled SmolLM2 model through llama.cpp, no network needed "
+        "(the default when no API key and no base URL are set)",
+    ),
+    "help_local_model": (
+        "改为运行这个 GGUF 文件（隐含 --local）",
+        "serve this GGUF file instead (implies --local)",
+    ),
+    "help_local_ctx": (
+        "它的上下文大小，单位 token（默认 4096）",
+        "its context size in tokens (default 4096)",
+    ),
+    "help_group_output": ("单次提问的输出", "one-shot output"),
+    "help_raw": (
+        "即使在终端里，也按纯文本写出回复",
+        "write the reply as plain text even on a terminal",
+    ),
+    "help_json_output": (
+        "输出一个 JSON 对象：text、model、usage、finish_reason、reasoning",
+        "print one JSON object: text, model, usage, finish_reason, reasoning",
+    ),
+    "help_encoding": (
+        "管道输入的编码（默认 utf-8），例如 gbk",
+        "encoding of piped stdin (default utf-8), e.g. gbk",
+    ),
+    "help_file": (
+        "把文件、文件夹、通配符或 URL 加进消息（可重复）",
+        "add a file, folder, glob or URL to the message (repeatable)",
+    ),
+    "help_init_role": (
+        "写一个角色文件供编辑（roles/NAME.md）",
+        "write a role file to edit (roles/NAME.md)",
+    ),
+    "help_group_configuration": ("配置", "configuration"),
+    "help_config_path": ("显示配置文件的路径", "print the config file's path"),
+    "help_init_config": ("写一个带注释的配置文件模板", "write a commented starter config file"),
+    "help_providers": (
+        "列出服务商，以及各自的 key 是否可用",
+        "list the providers and whether each one's key is available",
+    ),
+    "help_show_config": (
+        "显示生效的设置，以及每一项来自哪里",
+        "print the effective settings and where each one came from",
+    ),
+    "help_debug": (
+        "把 HTTP 请求和耗时记录到标准错误（key 已隐去）",
+        "log HTTP requests and timings to stderr (keys redacted)",
+    ),
+    "help_version": ("显示版本号并退出", "show program's version number and exit"),
+    "did_you_mean_flag": ("（你是不是想输入 {suggestion}？）", " (did you mean {suggestion}?)"),
+    "not_utf8": ("不是有效的 UTF-8 文本", "not valid UTF-8"),
+    "dotenv_bad": (".env 无法读取：{reason}", ".env could not be read: {reason}"),
+    "ap_usage": ("用法：", "usage: "),
+    "ap_positionals": ("位置参数", "positional arguments"),
+    "ap_options": ("选项", "options"),
+    "ap_help": ("显示这条帮助并退出", "show this help message and exit"),
+    "ap_argument": (
+        "参数 %(argument_name)s：%(message)s",
+        "argument %(argument_name)s: %(message)s",
+    ),
+    "ap_unrecognized": ("不认识的参数：%s", "unrecognized arguments: %s"),
+    "ap_not_allowed": ("不能和参数 %s 一起用", "not allowed with argument %s"),
+    "ap_ignored": ("多余的参数值 %r", "ignored explicit argument %r"),
+    "ap_required": ("缺少以下参数：%s", "the following arguments are required: %s"),
+    "ap_one_required": ("需要参数 %s 之一", "one of the arguments %s is required"),
+    "ap_expected_one": ("需要一个值", "expected one argument"),
+    "ap_expected_at_most_one": ("最多一个值", "expected at most one argument"),
+    "ap_expected_at_least_one": ("至少需要一个值", "expected at least one argument"),
+    "ap_ambiguous": (
+        "有歧义的选项：%(option)s 可能是 %(matches)s",
+        "ambiguous option: %(option)s could match %(matches)s",
+    ),
+    "ap_invalid_value": ("无效的 %(type)s 值：%(value)r", "invalid %(type)s value: %(value)r"),
+    "ap_invalid_choice": (
+        "无效的选项：%(value)r（可选 %(choices)s）",
+        "invalid choice: %(value)r (choose from %(choices)s)",
+    ),
+    # what the operating system says about a file, by errno (i18n.os_reason)
+    "os_enoent": ("文件或目录不存在", "No such file or directory"),
+    "os_eacces": ("没有权限", "Permission denied"),
+    "os_eisdir": ("是一个目录", "is a directory"),
+    "os_enotdir": ("路径中有一段不是目录", "Not a directory"),
+    "os_enospc": ("设备上没有空间了", "No space left on device"),
+    "os_erofs": ("只读文件系统", "Read-only file system"),
+    "os_eloop": ("符号链接层数太多", "Too many levels of symbolic links"),
+    "os_enametoolong": ("文件名太长", "File name too long"),
+    "os_eexist": ("文件已存在", "File exists"),
+    "os_ebusy": ("设备或资源忙", "Device or resource busy"),
 }
 
 
@@ -585,3 +959,29 @@ def t(key: str, **values: object) -> str:
         key = f"{key}_one"
     zh, en = STRINGS[key]
     return (zh if _lang == "zh" else en).format(**values)
+
+
+_ERRNO_KEYS = {
+    errno.ENOENT: "os_enoent",
+    errno.EACCES: "os_eacces",
+    errno.EPERM: "os_eacces",
+    errno.EISDIR: "os_eisdir",
+    errno.ENOTDIR: "os_enotdir",
+    errno.ENOSPC: "os_enospc",
+    errno.EROFS: "os_erofs",
+    errno.ELOOP: "os_eloop",
+    errno.ENAMETOOLONG: "os_enametoolong",
+    errno.EEXIST: "os_eexist",
+    errno.EBUSY: "os_ebusy",
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """What went wrong with a file, in the interface's language (the OS says it in English;
+    a reason chatcli wrote itself, e.g. paths.py's "is a symbolic link", is kept)."""
+    number = getattr(exc, "errno", None) or 0
+    strerror = getattr(exc, "strerror", None)
+    key = _ERRNO_KEYS.get(number)
+    if key is not None and strerror in (None, os.strerror(number)):
+        return t(key)
+    return strerror or str(exc)

@@ -6,6 +6,8 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from chatcli.i18n import os_reason, t
+
 MAX_BYTES = 20 * 1024 * 1024
 _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -32,15 +34,13 @@ def image_url(source: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ValueError(f"{source}: {size / 1e6:.1f} MB is over the 20 MB limit")
+            raise ValueError(t("image_too_big", source=source, mb=size / 1e6))
         data = path.read_bytes()
-    except IsADirectoryError:
-        raise ValueError(f"{source}: is a directory") from None
     except OSError as exc:
-        raise ValueError(f"{source}: {exc.strerror or exc}") from None
+        raise ValueError(t("file_error", path=source, reason=os_reason(exc))) from None
     mime = _mime(data[:16])
     if mime is None:
-        raise ValueError(f"{source}: not a PNG, JPEG, GIF or WebP image")
+        raise ValueError(t("image_not_image", source=source))
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 

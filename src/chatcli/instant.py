@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 ERASE_LINE = "\r\x1b[K"
 
 
-def welcome(model: str, exit_command: str) -> Text:
-    text = t("welcome", version=__version__, model=clean(model), exit=clean(exit_command))
+def welcome(model: str, exit_command: str, note: str = "") -> Text:
+    """`note`: said after the model's name (the provider its name chose)."""
+    shown = clean(model) + clean(note)
+    text = t("welcome", version=__version__, model=shown, exit=clean(exit_command))
     return Text(text, style="dim")
 
 
@@ -59,7 +61,7 @@ class Painted:
         self.console.file.flush()
 
 
-def paint(console: Console, model: str, exit_command: str) -> Painted | None:
+def paint(console: Console, model: str, exit_command: str, note: str = "") -> Painted | None:
     """Write the welcome line and the prompt now; None (nothing written) off a terminal."""
     if not console.is_terminal:
         return None
@@ -67,7 +69,7 @@ def paint(console: Console, model: str, exit_command: str) -> Painted | None:
     if keys is None:
         return None
     painted = Painted(console, keys)
-    console.print(welcome(model, exit_command))
+    console.print(welcome(model, exit_command, note))
     console.file.write(prompt_text(model))
     console.file.flush()
     return painted

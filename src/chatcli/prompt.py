@@ -30,7 +30,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from chatcli import sink
 from chatcli.commands import REGISTRY, SETTABLE
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.paths import check_own_file, data_dir, open_own_file, private_file
 
 FENCE = '"""'
@@ -202,7 +202,7 @@ class _ChatHistory(FileHistory):
 
 
 def history_off(exc: OSError, path: Path) -> str:
-    return t("history_off", path=exc.filename or path, reason=exc.strerror or exc)
+    return t("history_off", path=exc.filename or path, reason=os_reason(exc))
 
 
 def history_path() -> Path:

@@ -31,9 +31,9 @@ def check_base_url(value: str | None) -> str | None:
         return None
     value = value.strip()
     if not value.startswith(("http://", "https://")):
-        raise ValueError(f"must start with http:// or https://, got {value!r}")
+        raise ValueError(t("url_scheme", value=value))
     if not value.isprintable() or " " in value:
-        raise ValueError("must not contain spaces or control characters")
+        raise ValueError(t("url_spaces"))
     return value.rstrip("/")
 
 
@@ -42,9 +42,9 @@ def parse_json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
-        raise ValueError(f"{_short(text)} is not valid JSON (expected an object)") from None
+        raise ValueError(t("json_invalid", text=_short(text))) from None
     if not isinstance(value, dict):
-        raise ValueError(f"{_short(text)} is not a JSON object ({{...}})")
+        raise ValueError(t("json_not_object", text=_short(text)))
     return value
 
 
@@ -53,11 +53,11 @@ def check_extra_body(value: dict[str, Any]) -> dict[str, Any]:
     alone what chatcli itself relies on: the messages, the model, the stream and the choices."""
     reserved = sorted(RESERVED_BODY_FIELDS.intersection(value))
     if reserved:
-        raise ValueError(f"{reserved[0]!r} is set by chatcli itself, not through extra_body")
+        raise ValueError(t("body_reserved", field=reserved[0]))
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
-        raise ValueError("must contain JSON values only") from None
+        raise ValueError(t("body_not_json")) from None
     return value
 
 
@@ -70,7 +70,7 @@ def as_json_object(value: Any) -> Any:
     if isinstance(value, str):
         return parse_json_object(value)
     if value is not None and not isinstance(value, dict):
-        raise ValueError(f"{_short(str(value))} is not a JSON object ({{...}})")
+        raise ValueError(t("json_not_object", text=_short(str(value))))
     return value
 
 
@@ -218,6 +218,37 @@ PRESETS: dict[str, Provider] = {
     # The bundled model: the same as --local, which starts the llama.cpp server.
     "local": Provider(local=True),
 }
+
+
+# Model names only one preset serves, by prefix (lower case; a name with an `org/` part is a
+# router's and never matches): `--model deepseek-chat` with DeepSeek's key set and OpenAI's
+# not goes to DeepSeek (settings.ProviderSource).
+MODEL_PREFIXES: dict[str, tuple[str, ...]] = {
+    "openai": ("gpt-", "o1", "o3", "o4-", "chatgpt-"),
+    "deepseek": ("deepseek-",),
+    "qwen": ("qwen", "qwq-"),
+    "moonshot": ("moonshot-", "kimi-"),
+    "zhipu": ("glm-",),
+    "anthropic": ("claude-",),
+    "gemini": ("gemini-",),
+    "mistral": ("mistral-", "magistral-", "codestral-", "ministral-"),
+    "xai": ("grok-",),
+    "doubao": ("doubao-",),
+    "minimax": ("minimax-",),
+    "stepfun": ("step-",),
+    "baichuan": ("baichuan",),
+    "hunyuan": ("hunyuan-",),
+    "qianfan": ("ernie-",),
+}
+
+
+def preset_for_model(model: str) -> str | None:
+    """The one preset whose models are named like `model`, or None (none, or several)."""
+    name = model.lower()
+    if "/" in name:
+        return None
+    found = [preset for preset, prefixes in MODEL_PREFIXES.items() if name.startswith(prefixes)]
+    return found[0] if len(found) == 1 else None
 
 
 class UnknownProvider(ConfigError):

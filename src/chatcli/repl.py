@@ -70,8 +70,10 @@ class Repl:
         *,
         private: bool,
         store: Recorder | None = None,
+        welcome_note: str = "",
     ) -> None:
         self.bot = bot
+        self.welcome_note = welcome_note
         self.console = console
         self.exit_command = exit_command
         self.presenter = Presenter(console, console)
@@ -136,7 +138,9 @@ class Repl:
     def run(self, *, painted: instant.Painted | None = None) -> int:
         """`painted`: the welcome line and the prompt are already on screen (instant.paint)."""
         if painted is None:
-            self.console.print(instant.welcome(self.bot.model, self.exit_command))
+            self.console.print(
+                instant.welcome(self.bot.model, self.exit_command, self.welcome_note)
+            )
             self.keys = KeyMode.hold(signals=True)
             typeahead = self.keys.drain() if self.keys is not None else ""
         else:
@@ -208,5 +212,7 @@ def run(
     private: bool = False,
     store: Recorder | None = None,
     painted: instant.Painted | None = None,
+    welcome_note: str = "",
 ) -> int:
-    return Repl(bot, console, exit_command, private=private, store=store).run(painted=painted)
+    repl = Repl(bot, console, exit_command, private=private, store=store, welcome_note=welcome_note)
+    return repl.run(painted=painted)

@@ -32,11 +32,12 @@ from pydantic_settings import (
 )
 
 from chatcli.config import ConfigError, check_path, config_path, read_config, where
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.paths import check_regular
 from chatcli.prices import MAX_PRICE, PRICE_FIELDS, Prices
 from chatcli.providers import (
     DEFAULT_PROVIDER,
+    PRESETS,
     MaxTokensField,
     Provider,
     UnknownProvider,
@@ -44,6 +45,7 @@ from chatcli.providers import (
     check_base_url,
     check_extra_body,
     known_names,
+    preset_for_model,
     resolve,
 )
 
@@ -78,6 +80,8 @@ class GenerationParams(BaseModel):
     seed: int | None = Field(None, ge=-INT64, le=INT64 - 1)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
     presence_penalty: float | None = Field(None, ge=-2, le=2)
+    # llama.cpp's own penalty (1 is off); only local servers know it, so it is sent only when set.
+    repeat_penalty: float | None = Field(None, ge=0, le=2)
     logit_bias: dict[str, int] | None = None
     logprobs: bool = False
     top_logprobs: int | None = Field(None, ge=0, le=20)
@@ -117,9 +121,9 @@ class GenerationParams(BaseModel):
     def _bias_in_range(cls, value: dict[str, int] | None) -> dict[str, int] | None:
         for token, bias in (value or {}).items():
             if not token.isdigit():
-                raise ValueError(f"token id must be a whole number, got {token!r}")
+                raise ValueError(t("bad_token_id", token=token))
             if not -100 <= bias <= 100:
-                raise ValueError(f"bias must be between -100 and 100, got {bias}")
+                raise ValueError(t("bad_bias_range", bias=bias))
         return value
 
     def differs_from_defaults(self) -> dict[str, Any]:
@@ -134,17 +138,17 @@ class GenerationParams(BaseModel):
 def parse_logit_bias(item: str) -> tuple[str, int]:
     token, sep, bias = item.partition("=")
     if not sep:
-        raise ValueError(f"expected TOKEN_ID=BIAS, got {item!r}")
+        raise ValueError(t("bad_bias_form", item=item))
     try:
         return token.strip(), int(bias)
     except ValueError:
-        raise ValueError(f"bias must be a whole number, got {bias!r}") from None
+        raise ValueError(t("bad_bias_number", bias=bias)) from None
 
 
 class Origin(NamedTuple):
     """Where a value came from: the flag, the variable, `path:line`, or the provider name."""
 
-    kind: Literal["flag", "env", "dotenv", "config", "provider", "default"]
+    kind: Literal["flag", "env", "dotenv", "config", "provider", "model", "default"]
     where: str = ""
 
 
@@ -205,7 +209,7 @@ class Settings(BaseSettings, GenerationParams):
             pass
         except OSError as exc:
             raise ConfigError(
-                t("dotenv_unreadable", path=dotenv.absolute(), reason=exc.strerror)
+                t("dotenv_unreadable", path=dotenv.absolute(), reason=os_reason(exc))
             ) from None
         super().__init__(**values)
 
@@ -383,6 +387,22 @@ class ProviderSource(PydanticBaseSettingsSource):
                 origins[field] = Origin("config", self.config_file.where(field))
         return origins
 
+    def _inferred(self, state: dict[str, Any]) -> str | None:
+        """The provider a model name points to, when that provider's key is at hand and
+        nothing sends the request to OpenAI (its key or base URL, or any key or URL given)."""
+        model = state.get("model")
+        if not isinstance(model, str) or "api_key" in state or "base_url" in state:
+            return None
+        openai = PRESETS[DEFAULT_PROVIDER]
+        for variable in (openai.api_key_env, openai.base_url_env):
+            if find_variable(variable, self.dotenv_vars) is not None:
+                return None
+        name = preset_for_model(model)
+        if name is None or name == DEFAULT_PROVIDER:
+            return None
+        key = find_variable(PRESETS[name].api_key_env, self.dotenv_vars)
+        return name if key is not None else None
+
     def __call__(self) -> dict[str, Any]:
         state = self.current_state
         origins = self._layer_origins()
@@ -391,7 +411,8 @@ class ProviderSource(PydanticBaseSettingsSource):
             name: Provider.model_validate(table)
             for name, table in (state.get("providers") or {}).items()
         }
-        name = state.get("provider") or DEFAULT_PROVIDER
+        inferred = None if "provider" in state else self._inferred(state)
+        name = state.get("provider") or inferred or DEFAULT_PROVIDER
         try:
             provider = resolve(name, tables)
         except UnknownProvider as exc:
@@ -409,6 +430,8 @@ class ProviderSource(PydanticBaseSettingsSource):
             return Origin("provider", name)
 
         found: dict[str, tuple[Any, Origin]] = {}
+        if inferred is not None:
+            found["provider"] = (inferred, Origin("model", state["model"]))
         variable = None
         if "base_url" not in state:
             variable = find_variable(provider.base_url_env, self.dotenv_vars)
@@ -522,15 +545,15 @@ def _allowed(field: str) -> str:
             if getattr(meta, key, None) is not None:
                 bounds[key] = getattr(meta, key)
     if "ge" in bounds and "le" in bounds:
-        return f"allowed: {_num(bounds['ge'])} to {_num(bounds['le'])}"
+        return t("allowed_range", low=_num(bounds["ge"]), high=_num(bounds["le"]))
     if "ge" in bounds:
-        return f"allowed: {_num(bounds['ge'])} or more"
+        return t("allowed_min", low=_num(bounds["ge"]))
     if "gt" in bounds and "le" in bounds:
-        return f"allowed: more than {_num(bounds['gt'])}, at most {_num(bounds['le'])}"
+        return t("allowed_above_max", low=_num(bounds["gt"]), high=_num(bounds["le"]))
     if "gt" in bounds:
-        return f"allowed: more than {_num(bounds['gt'])}"
+        return t("allowed_above", low=_num(bounds["gt"]))
     if "max_length" in bounds:
-        return f"allowed: at most {bounds['max_length']}"
+        return t("allowed_count", high=bounds["max_length"])
     return ""
 
 
@@ -538,18 +561,19 @@ def _num(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
+# pydantic's error type → the string table's reason
 _REASONS = {
-    "float_parsing": "{got!r} is not a number",
-    "float_type": "{got!r} is not a number",
-    "int_parsing": "{got!r} is not a whole number",
-    "int_from_float": "{got!r} is not a whole number",
-    "int_type": "{got!r} is not a whole number",
-    "bool_parsing": "{got!r} is not true or false",
-    "finite_number": "{got!r} is not a finite number",
-    "too_long": "too many values",
-    "string_too_short": "must not be empty",
-    "literal_error": "{got!r} is not one of the choices",
+    "float_parsing": "reason_not_number",
+    "float_type": "reason_not_number",
+    "int_parsing": "reason_not_whole",
+    "int_from_float": "reason_not_whole",
+    "int_type": "reason_not_whole",
+    "bool_parsing": "reason_not_bool",
+    "finite_number": "reason_not_finite",
+    "too_long": "reason_too_many",
+    "string_too_short": "reason_empty",
 }
+_OUT_OF_RANGE = {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}
 
 
 def describe_validation_error(
@@ -566,12 +590,15 @@ def describe_validation_error(
     got = first.get("input")
     kind = first["type"]
     if kind in _REASONS:
-        reason = _REASONS[kind].format(got=got)
-    elif kind in {"less_than_equal", "greater_than_equal", "less_than", "greater_than"}:
-        reason = f"{got} is out of range"
+        reason = t(_REASONS[kind], got=got)
+    elif kind in _OUT_OF_RANGE:
+        reason = t("reason_out_of_range", got=got)
+    elif kind == "literal_error":
+        # pydantic's "'a', 'b' or 'c'", with the "or" in the interface's language
+        choices = str(first["ctx"]["expected"]).replace(" or ", t("word_or"))
+        reason = t("reason_not_choice", got=got, choices=choices)
     else:
         reason = first["msg"].removeprefix("Value error, ")
-    if kind == "literal_error":
-        reason += f" ({first['ctx']['expected']})"
     allowed = _allowed(field)
-    return f"{name}: {reason}" + (f" ({allowed})" if allowed else "")
+    shown = t("allowed_paren", allowed=allowed) if allowed else ""
+    return t("value_error", name=name, reason=reason, allowed=shown)
