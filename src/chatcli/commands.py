@@ -253,7 +253,7 @@ def words(text: str) -> list[str]:
     for match in _WORD.finditer(text):
         space, double, single, unclosed, plain = match.groups()
         if unclosed is not None:
-            raise ValueError("No closing quotation")
+            raise ValueError(t("quote_unclosed"))
         if space is not None:
             if current is not None:
                 found.append(current)
@@ -287,7 +287,7 @@ def _set(ctx: Context, argument: str) -> None:
         try:
             found = words(rest)
         except ValueError as exc:
-            raise CommandError(quote_error("/set", exc)) from None
+            raise CommandError(t("quote_error", command="/set", reason=exc)) from None
         value = found if name in LIST_PARAMS else " ".join(found)
     if not value:
         raise CommandError(t("set_usage"))
@@ -438,9 +438,9 @@ def _load(ctx: Context, argument: str) -> None:
         conversation = read_file(path)
         params = GenerationParams.model_validate({**bot.params.model_dump(), **conversation.params})
     except ValidationError as exc:
-        raise CommandError(f"{path}: params: {describe(exc)}") from None
+        raise CommandError(t("load_params", path=path, problem=describe(exc))) from None
     except ValueError as exc:
-        raise CommandError(f"{path}: {exc}") from None
+        raise CommandError(t("file_error", path=path, reason=exc)) from None
     before = bot.model
     bot.set_system(conversation.system)
     bot.model = conversation.model or bot.model

@@ -535,6 +535,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "model changed from {old} to {new}, the file's (/model switches back)",
     ),
     "file_empty": ("文件里没有消息", "it holds no messages"),
+    "load_params": ("{path}：参数：{problem}", "{path}: params: {problem}"),
     "save_empty": ("还没有对话可以保存", "nothing to save yet"),
     "title_now": ("对话 #{id} 的标题：{title}", "conversation #{id} is titled “{title}”"),
     "title_pending": (

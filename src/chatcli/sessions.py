@@ -25,7 +25,7 @@ from rich.text import Text
 
 from chatcli import paths, sink
 from chatcli.bot import ChatBot, Content, Message, Reply
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.render import finished_markdown
 from chatcli.sanitize import neutralise
 from chatcli.settings import GenerationParams
@@ -461,8 +461,10 @@ def read_file(path: Path) -> Conversation:
     file that cannot be read or holds none."""
     try:
         conversation = read(paths.read_regular(path).decode("utf-8-sig"))  # a BOM is no text
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(getattr(exc, "strerror", None) or str(exc)) from None
+    except OSError as exc:
+        raise ValueError(os_reason(exc)) from None
+    except UnicodeDecodeError:
+        raise ValueError(t("not_utf8")) from None
     if not conversation.messages:
         raise ValueError(t("file_empty"))
     return conversation
