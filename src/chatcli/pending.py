@@ -6,7 +6,7 @@ shows only its last few lines (the cost of a frame is bounded by the window, not
 thought), and when the answer starts the region collapses to one line
 (`▸ thought for 23 s (/think to show)`). `show` prints the reasoning whole instead, `hide`
 shows only the indicator. Everything is written through the given (sink) console; the
-region is a render.LiveRegion, so erasing it leaves the cursor where the answer begins.
+region is a region.LiveRegion, so erasing it leaves the cursor where the answer begins.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from chatcli.i18n import t
-from chatcli.render import LiveRegion, _interrupts_held
+from chatcli.region import LiveRegion, interrupts_held
 
 if TYPE_CHECKING:
     from chatcli.settings import ReasoningDisplay
@@ -75,7 +75,7 @@ class Pending:
 
     def add(self, text: str) -> None:
         """A piece of reasoning."""
-        with self._lock, _interrupts_held():
+        with self._lock, interrupts_held():
             if self._done:
                 return
             self.thought = True
@@ -105,7 +105,7 @@ class Pending:
         if self._ticker is not None:
             self._ticker.join()
             self._ticker = None
-        with self._lock, _interrupts_held():
+        with self._lock, interrupts_held():
             self._done = True
             seconds = self.seconds
             if self.live and not self._printing:
