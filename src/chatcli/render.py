@@ -45,9 +45,13 @@ _TABLE_RULE = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 # far from linear in a block's size, and SIGINT waits while a render is written.
 MAX_RENDERED_CHARS = 32_000
 PLAIN_PIECE_CHARS = 16_000
+# Code is coloured line by line, at linear cost: a whole code block up to this size is
+# coloured (written CODE_BATCH_LINES lines at a time); beyond it, plain.
+MAX_COLOURED_CHARS = 1_000_000
+CODE_BATCH_LINES = 200
 # A frame shows at least this many new chunks, unless the last frame is MAX_LAG seconds old:
-# at 30 tokens/s that is 7 frames a second, and a frame's cost is shared by the tokens in it.
-MIN_CHUNKS = 4
+# at 30 tokens/s that is 5 frames a second, and a frame's cost is shared by the tokens in it.
+MIN_CHUNKS = 6
 MAX_LAG = 0.25
 
 
@@ -236,6 +240,7 @@ class MarkdownStream:
         self._last_draw = -math.inf
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._undrawn = threading.Event()  # set while fed text waits for a frame
         self._ticker: threading.Thread | None = None
 
     def __enter__(self) -> MarkdownStream:
@@ -268,6 +273,8 @@ class MarkdownStream:
             self._fresh += 1
             if self._due():
                 self._draw()
+            else:
+                self._undrawn.set()
 
     def close(self) -> None:
         """The unfinished block is printed for good."""
@@ -298,6 +305,7 @@ class MarkdownStream:
         if not self._open:
             return False
         self._stop.set()
+        self._undrawn.set()
         if self._ticker is not None:
             self._ticker.join()
             self._ticker = None
@@ -315,10 +323,16 @@ class MarkdownStream:
         )
 
     def _tick(self) -> None:
-        while not self._stop.wait(self.interval):
+        """Draws what feed() left undrawn once MAX_LAG has passed; sleeps while all is drawn."""
+        while self._undrawn.wait() and not self._stop.is_set():
+            wait = max(self.interval, self._last_draw + MAX_LAG - self._clock())
+            if self._stop.wait(wait):
+                return
             with self._lock:
                 if self._due():
                     self._draw()
+                if not self._dirty:
+                    self._undrawn.clear()
 
     def _write(self, data: str) -> None:
         self.stats.bytes_written += len(data)
@@ -429,7 +443,8 @@ class MarkdownStream:
             and set(closing) == {code.fence[0]}
         ):
             rest.pop()
-        self._put(self._code_lines(code, rest))
+        for start in range(0, max(len(rest), 1), CODE_BATCH_LINES):  # bounded writes
+            self._put(self._code_lines(code, rest[start : start + CODE_BATCH_LINES]))
         self.code_blocks.append(_code_body(block))
         self._code = None
         self._shown = None
@@ -469,7 +484,7 @@ class MarkdownStream:
             self._end_code(self._code, block)
             return
         stripped = block.lstrip("\n")
-        if _FENCE.match(stripped) and len(block) <= MAX_RENDERED_CHARS:
+        if _FENCE.match(stripped) and len(block) <= MAX_COLOURED_CHARS:
             self._end_code(self._start_code(block.split("\n")), block)
             return
         if len(block) > MAX_RENDERED_CHARS:

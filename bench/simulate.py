@@ -1,0 +1,125 @@
+"""The renderer in-process under a simulated clock: what a reply costs at any token rate
+without waiting for it (a 20,000-token thought at 30 tokens/s lasts eleven minutes).
+
+Tokens are fed as the loopback server splits them, `1/rate` simulated seconds apart, into
+the same objects chatcli uses (render.MarkdownStream, and pending.Pending for reasoning),
+writing to a byte buffer behind a 120x40 terminal console. CPU is the process's, so it
+counts the renderer only; bench/run.py adds the rest of chatcli from real PTY runs.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from corpus import code_reply, markdown_reply, reasoning_text, table_reply  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from chatcli.pending import Pending  # noqa: E402
+from chatcli.render import MarkdownStream  # noqa: E402
+from tests.fake_server import split_tokens  # noqa: E402
+
+COLS, ROWS = 120, 40
+
+
+@dataclass
+class Case:
+    name: str
+    answer: str
+    reasoning: str | None = None
+
+    @property
+    def tokens(self) -> int:
+        return len(split_tokens(self.answer)) + len(split_tokens(self.reasoning or ""))
+
+
+def cases() -> list[Case]:
+    return [
+        Case("markdown 2,000 tokens", markdown_reply(2_000)),
+        Case("markdown 8,000 tokens", markdown_reply(8_000)),
+        Case("code block 300 lines", code_reply(300)),
+        Case("code block 1,000 lines", code_reply(1_000)),
+        Case("table 3,000 rows", table_reply(3_000)),
+        Case(
+            "reasoning 20,000 then answer 2,000",
+            markdown_reply(2_000, seed=5),
+            reasoning=reasoning_text(20_000),
+        ),
+    ]
+
+
+@dataclass
+class Simulated:
+    cpu: float  # renderer CPU seconds for the whole reply
+    bytes: int
+    frames: int
+    tenths: tuple[float, float]  # last tenth ÷ first tenth, per token: CPU, bytes
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def console(out: io.StringIO) -> Console:
+    return Console(file=out, force_terminal=True, width=COLS, height=ROWS, color_system="256")
+
+
+def simulate(case: Case, rate: float) -> Simulated:
+    """The case streamed at `rate` tokens/s of simulated time (0: the whole reply at once)."""
+    out, clock = io.StringIO(), Clock()
+    screen = console(out)
+    thought = split_tokens(case.reasoning or "")
+    answer = split_tokens(case.answer) if rate else [case.answer]
+    pieces = [(True, p) for p in thought] + [(False, p) for p in answer]
+    tenth = max(1, len(pieces) // 10)
+    marks: list[tuple[float, int]] = []
+    pending = Pending(screen, "summary", clock=clock, ticker=False)
+    stream = MarkdownStream(screen, clock=clock, ticker=False)
+    started = time.process_time()
+    with stream, pending:
+        for k, (thinking, piece) in enumerate(pieces):
+            if k % tenth == 0:
+                marks.append((time.process_time(), len(out.getvalue())))
+            clock.now += 1 / rate if rate else 0
+            if thinking:
+                pending.add(piece)
+            else:
+                pending.answer()
+                stream.feed(piece)
+    cpu = time.process_time() - started
+    written = len(out.getvalue().encode())
+    first = (marks[1][0] - marks[0][0], marks[1][1] - marks[0][1]) if len(marks) > 2 else (1, 1)
+    last = (marks[-1][0] - marks[-2][0], marks[-1][1] - marks[-2][1]) if len(marks) > 2 else (1, 1)
+    tenths = (last[0] / max(first[0], 1e-9), last[1] / max(first[1], 1))
+    frames = stream.stats.frames + pending.region.frames
+    return Simulated(cpu, written, frames, tenths)
+
+
+def once_bytes(case: Case) -> int:
+    """The floor: chatcli's renderer given the whole answer at once, plus for a reasoning
+    reply the collapsed `▸ thought for …` line."""
+    return simulate(Case(case.name, case.answer), 0).bytes + (80 if case.reasoning else 0)
+
+
+if __name__ == "__main__":
+    for case in cases():
+        once = once_bytes(case)
+        for rate in (30, 100, 2_000):
+            sim = simulate(case, rate)
+            print(
+                f"{case.name} @ {rate}: cpu {sim.cpu:.2f} s, bytes ÷ once {sim.bytes / once:.2f}, "
+                f"frames {sim.frames}, last÷first tenth cpu {sim.tenths[0]:.2f} "
+                f"bytes {sim.tenths[1]:.2f}",
+                flush=True,
+            )
