@@ -34,6 +34,7 @@ class Case:
     name: str
     answer: str
     reasoning: str | None = None
+    alike: bool = True  # its tenths hold like content, so their costs may be compared
 
     @property
     def tokens(self) -> int:
@@ -42,7 +43,7 @@ class Case:
 
 def cases() -> list[Case]:
     return [
-        Case("markdown 2,000 tokens", markdown_reply(2_000)),
+        Case("markdown 2,000 tokens", markdown_reply(2_000), alike=False),
         Case("markdown 8,000 tokens", markdown_reply(8_000)),
         Case("code block 300 lines", code_reply(300)),
         Case("code block 1,000 lines", code_reply(1_000)),
@@ -51,6 +52,7 @@ def cases() -> list[Case]:
             "reasoning 20,000 then answer 2,000",
             markdown_reply(2_000, seed=5),
             reasoning=reasoning_text(20_000),
+            alike=False,
         ),
     ]
 
@@ -60,7 +62,23 @@ class Simulated:
     cpu: float  # renderer CPU seconds for the whole reply
     bytes: int
     frames: int
-    tenths: tuple[float, float]  # last tenth ÷ first tenth, per token: CPU, bytes
+    marks: list[tuple[float, int]]  # (CPU, bytes) after each tenth of the tokens, and at the end
+    tenth: int  # tokens in a tenth
+    tokens: int
+
+    @property
+    def cpu_tenths(self) -> float:
+        """CPU per token in the last tenth ÷ in the first (the end of the reply excluded)."""
+        return self._tenths(0)
+
+    @property
+    def bytes_tenths(self) -> float:
+        return self._tenths(1)
+
+    def _tenths(self, k: int) -> float:
+        first = (self.marks[1][k] - self.marks[0][k]) / self.tenth
+        last = (self.marks[-1][k] - self.marks[9][k]) / (self.tokens - 9 * self.tenth)
+        return last / max(first, 1e-12)
 
 
 class Clock:
@@ -89,21 +107,19 @@ def simulate(case: Case, rate: float) -> Simulated:
     started = time.process_time()
     with stream, pending:
         for k, (thinking, piece) in enumerate(pieces):
-            if k % tenth == 0:
-                marks.append((time.process_time(), len(out.getvalue())))
+            if k % tenth == 0 and len(marks) < 10:
+                marks.append((time.process_time(), len(out.getvalue().encode())))
             clock.now += 1 / rate if rate else 0
             if thinking:
                 pending.add(piece)
             else:
                 pending.answer()
                 stream.feed(piece)
+        marks.append((time.process_time(), len(out.getvalue().encode())))  # before the end
     cpu = time.process_time() - started
     written = len(out.getvalue().encode())
-    first = (marks[1][0] - marks[0][0], marks[1][1] - marks[0][1]) if len(marks) > 2 else (1, 1)
-    last = (marks[-1][0] - marks[-2][0], marks[-1][1] - marks[-2][1]) if len(marks) > 2 else (1, 1)
-    tenths = (last[0] / max(first[0], 1e-9), last[1] / max(first[1], 1))
     frames = stream.stats.frames + pending.region.frames
-    return Simulated(cpu, written, frames, tenths)
+    return Simulated(cpu, written, frames, marks, tenth, len(pieces))
 
 
 def once_bytes(case: Case) -> int:
@@ -119,7 +135,6 @@ if __name__ == "__main__":
             sim = simulate(case, rate)
             print(
                 f"{case.name} @ {rate}: cpu {sim.cpu:.2f} s, bytes ÷ once {sim.bytes / once:.2f}, "
-                f"frames {sim.frames}, last÷first tenth cpu {sim.tenths[0]:.2f} "
-                f"bytes {sim.tenths[1]:.2f}",
+                f"frames {sim.frames}, last÷first tenth cpu {sim.cpu_tenths:.2f}",
                 flush=True,
             )
