@@ -64,11 +64,11 @@ class Simulated:
     frames: int
     marks: list[tuple[float, int]]  # (CPU, bytes) after each tenth of the tokens, and at the end
     tenth: int  # tokens in a tenth
-    tokens: int
+    tokens: int  # up to the reply's last line
 
     @property
     def cpu_tenths(self) -> float:
-        """CPU per token in the last tenth ÷ in the first (the end of the reply excluded)."""
+        """CPU per token in the last tenth ÷ in the first (the reply's last line excluded)."""
         return self._tenths(0)
 
     @property
@@ -100,14 +100,17 @@ def simulate(case: Case, rate: float) -> Simulated:
     thought = split_tokens(case.reasoning or "")
     answer = split_tokens(case.answer) if rate else [case.answer]
     pieces = [(True, p) for p in thought] + [(False, p) for p in answer]
-    tenth = max(1, len(pieces) // 10)
+    # tenths of the streaming: up to the reply's last line, whose end completes the last
+    # block (a table, written once when it ends)
+    streaming = len(pieces) - _last_line_tokens(answer)
+    tenth = max(1, streaming // 10)
     marks: list[tuple[float, int]] = []
     pending = Pending(screen, "summary", clock=clock, ticker=False)
     stream = MarkdownStream(screen, clock=clock, ticker=False)
     started = time.process_time()
     with stream, pending:
         for k, (thinking, piece) in enumerate(pieces):
-            if k % tenth == 0 and len(marks) < 10:
+            if (k % tenth == 0 and len(marks) < 10) or k == streaming:
                 marks.append((time.process_time(), len(out.getvalue().encode())))
             clock.now += 1 / rate if rate else 0
             if thinking:
@@ -115,11 +118,20 @@ def simulate(case: Case, rate: float) -> Simulated:
             else:
                 pending.answer()
                 stream.feed(piece)
-        marks.append((time.process_time(), len(out.getvalue().encode())))  # before the end
     cpu = time.process_time() - started
     written = len(out.getvalue().encode())
     frames = stream.stats.frames + pending.region.frames
-    return Simulated(cpu, written, frames, marks, tenth, len(pieces))
+    return Simulated(cpu, written, frames, marks, tenth, streaming)
+
+
+def _last_line_tokens(pieces: list[str]) -> int:
+    """How many of the last pieces make up the reply's last line."""
+    count = 0
+    for piece in reversed(pieces[:-1]):
+        count += 1
+        if "\n" in piece:
+            break
+    return count
 
 
 def once_bytes(case: Case) -> int:

@@ -79,17 +79,19 @@ class Pending:
 
     def add(self, text: str) -> None:
         """A piece of reasoning."""
-        with self._lock, interrupts_held():
+        with self._lock:
             if self._done:
                 return
             self.thought = True
             if self.mode == "show":
-                self._print_lines(text)
+                with interrupts_held():
+                    self._print_lines(text)
             elif self.mode == "summary" and self.live:
                 self._keep(text)
                 self._dirty = True
                 if self._due():
-                    self._draw(int(self.seconds))
+                    with interrupts_held():  # only while writing: not for every token
+                        self._draw(int(self.seconds))
 
     def note(self, renderable: RenderableType) -> None:
         """A line of chatcli's own while waiting: above the indicator, never through it."""

@@ -189,7 +189,6 @@ class RenderStats:
 class _Code:
     """The code block being streamed: its label is out, `done` of its lines are for good."""
 
-    number: int
     fence: str
     first: int  # index of the first body line among the block's lines
     colour: LineHighlighter
@@ -400,7 +399,6 @@ class MarkdownStream:
         number = len(self.code_blocks) + 1
         label = Text(f"[{number}]" + (f" {info}" if info else ""), style="dim")
         self._code = _Code(
-            number,
             fence=fence[0] * (len(fence) - len(fence.lstrip(fence[0]))),
             first=opening + 1,
             colour=colour,
