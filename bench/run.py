@@ -347,15 +347,19 @@ def measure_modes(
 
 
 def measure_check(
-    server: FakeOpenAI, env: dict[str, str], cwd: str, case: Case
-) -> dict[str, PtyRun]:
-    """One case at CHECK_RATE for real: chatcli and the bare loop."""
-    found = {}
-    for client in clients()[:2]:
-        server.reset()
-        server.expect(behaviour(case, CHECK_RATE))
-        found[client.name] = run = run_in_pty(client.argv(), env, cwd, timeout=600)
-        check(run, client.name)
+    server: FakeOpenAI, env: dict[str, str], cwd: str, runs: int, case: Case
+) -> dict[str, Sample]:
+    """One case at CHECK_RATE for real: chatcli and the bare loop, interleaved."""
+    found: dict[str, Sample] = {}
+    for _ in range(runs):
+        for client in clients()[:2]:
+            server.reset()
+            server.expect(behaviour(case, CHECK_RATE))
+            run = run_in_pty(client.argv(), env, cwd, timeout=600)
+            check(run, client.name)
+            sample = found.setdefault(client.name, Sample())
+            sample.cpu.append(run.cpu)
+            sample.bytes.append(len(run.output))
     return found
 
 
@@ -374,7 +378,8 @@ def measure_simulated(runs: int) -> dict[tuple[str, int], Simulation]:
         for rate in RATES:
             sims = sorted((simulate(case, rate) for _ in range(runs)), key=lambda s: s.cpu)
             sim = sims[len(sims) // 2]
-            tenths = (sim.cpu_tenths, sim.bytes_tenths) if case.alike else (NAN, NAN)
+            cpu_tenths = statistics.median(s.cpu_tenths for s in sims)
+            tenths = (cpu_tenths, sim.bytes_tenths) if case.alike else (NAN, NAN)
             found[case.name, rate] = Simulation(sim.cpu, sim.bytes, sim.frames, *tenths)
     return found
 
@@ -418,7 +423,7 @@ class Measured:
     outputs: dict[str, bytes]
     simulated: dict[tuple[str, int], Simulation]
     modes: dict[str, float]
-    check: dict[str, PtyRun]
+    check: dict[str, Sample]
     parsing: dict[str, float]
     runs: int
 
@@ -467,8 +472,8 @@ def slow_costs(m: Measured) -> tuple[float, float]:
     )
     bare = m.pty[case.name, "bare SDK"].median("cpu")
     return (
-        (m.check["chatcli"].cpu - modelled) / case.tokens,
-        (m.check["bare SDK"].cpu - bare) / case.tokens,
+        (m.check["chatcli"].median("cpu") - modelled) / case.tokens,
+        (m.check["bare SDK"].median("cpu") - bare) / case.tokens,
     )
 
 
@@ -479,13 +484,13 @@ def report(m: Measured) -> str:
     editor = med.get("chatcli (REPL) to line editor ready", NAN)
     rows, all_met = target_rows(m)
     check_case = cases()[0]
-    check = {name: run.cpu for name, run in m.check.items()}
+    check = {name: sample.median("cpu") for name, sample in m.check.items()}
     modelled = (
         m.pty[check_case.name, "chatcli"].median("cpu")
         + m.simulated[check_case.name, CHECK_RATE].cpu
         - m.simulated[check_case.name, PTY_RATE].cpu
     ) / m.pty[check_case.name, "bare SDK"].median("cpu")
-    check_bytes = len(m.check["chatcli"].output) / once_bytes(check_case)
+    check_bytes = m.check["chatcli"].median("bytes") / once_bytes(check_case)
     repl = m.modes["REPL"] / m.modes["one-shot"]
     out = [
         "# chatcli benchmark",
@@ -628,7 +633,7 @@ def main() -> int:
             print("REPL and one-shot ...", file=sys.stderr, flush=True)
             modes = measure_modes(server, env, cwd, args.runs, cases()[1])
             print(f"one case at {CHECK_RATE} tokens/s ...", file=sys.stderr, flush=True)
-            check_runs = measure_check(server, env, cwd, cases()[0])
+            check_runs = measure_check(server, env, cwd, args.runs, cases()[0])
             parsing = measure_sdk_parsing(server, env, markdown_reply(8_000))
     finally:
         server.stop()
