@@ -642,8 +642,18 @@ def main() -> int:
     )
     text = report(measured)
     print(text)
-    Path(args.out).write_text(text, encoding="utf-8")
+    out = Path(args.out)
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    out.write_text(text + kept_sections(old), encoding="utf-8")
     return 0
+
+
+def kept_sections(old: str) -> str:
+    """The sections other benches wrote into the results file (their heading names them, as
+    "## … (`bench/cache.py`)"): kept, after this bench's own."""
+    sections = re.split(r"^(?=## )", old, flags=re.M)[1:]
+    kept = [part for part in sections if re.search(r"`bench/\w+\.py`", part.splitlines()[0])]
+    return "".join("\n" + part.rstrip("\n") + "\n" for part in kept)
 
 
 if __name__ == "__main__":
