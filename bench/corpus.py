@@ -95,3 +95,47 @@ def markdown_reply(tokens: int, seed: int = 7) -> str:
         text += _section(rng, i)
         i += 1
     return "".join(split_tokens(text)[:tokens])
+
+
+def _exact(text: str, tokens: int) -> str:
+    return "".join(split_tokens(text)[:tokens])
+
+
+def code_reply(lines: int, seed: int = 11) -> str:
+    """One Python block of `lines` lines (docstrings spanning lines among them)."""
+    rng = random.Random(seed)
+    rows: list[str] = []
+    i = 0
+    while len(rows) < lines:
+        rows.append(f"def step_{i}(x: int) -> int:\n")
+        rows += [
+            f'    """{_words(rng, 6).capitalize()},\n',
+            f"    {_words(rng, 5)}.\n",
+            '    """\n',
+        ]
+        rows += [
+            f"    y{j} = x * {j} + len('{_words(rng, 2)}')  # {_words(rng, 3)}\n" for j in range(5)
+        ]
+        rows += ["    return y0\n", "\n"]
+        i += 1
+    body = "".join(rows[:lines])
+    return f"{FIRST_WORD}: the module.\n\n```python\n{body}```\n\nThat is the module.\n"
+
+
+def table_reply(rows: int, seed: int = 13) -> str:
+    rng = random.Random(seed)
+    body = "".join(
+        f"| {_words(rng, 1)} {i} | {rng.randint(1, 9999)} | {_words(rng, 3)} |\n"
+        for i in range(rows)
+    )
+    return f"{FIRST_WORD}: the table.\n\n| name | value | note |\n|---|---:|---|\n{body}\nDone.\n"
+
+
+def reasoning_text(tokens: int, seed: int = 17) -> str:
+    """A model's thinking: paragraphs of prose, as reasoning models write it."""
+    rng = random.Random(seed)
+    text = ""
+    while len(split_tokens(text)) < tokens:
+        sentences = [f"{_words(rng, rng.randint(8, 16)).capitalize()}." for _ in range(4)]
+        text += " ".join(sentences) + "\n\n"
+    return _exact(text, tokens)

@@ -45,10 +45,12 @@ def run_in_pty(
     *,
     markers: Sequence[bytes] = (),
     on_marks: Callable[[int], None] | None = None,
+    on_output: Callable[[int, bytes], None] | None = None,
     timeout: float = 120.0,
 ) -> PtyRun:
     """Spawn `argv` on a fresh ROWS x COLS terminal, noting when each marker first appears
-    (in order); once all have, `on_marks(master_fd)` may type keys."""
+    (in order); once all have, `on_marks(master_fd)` may type keys. `on_output(master_fd,
+    data)` sees every piece of output (to answer it with keys)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     started = time.monotonic()
@@ -78,6 +80,8 @@ def run_in_pty(
                 break
             now = time.monotonic()
             chunks.append(data)
+            if on_output is not None:
+                on_output(master, data)
             if waiting:
                 window += data
                 while waiting and waiting[0] in window:

@@ -18,6 +18,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tokens_unknown": ("token 数未知", "tokens unknown"),
     "waiting": ("… {s} 秒", "… {s} s"),
     "thinking": ("思考中… {s} 秒", "thinking… {s} s"),
+    "table_rows": ("表格：已收到 {n:,} 行…", "table: {n:,} rows so far…"),
     "thought_collapsed": ("▸ 思考了 {s} 秒（/think 查看）", "▸ thought for {s} s (/think to show)"),
     "thought_collapsed_tokens": (
         "▸ 思考了 {s} 秒 · {n:,} tokens（/think 查看）",

@@ -6,7 +6,7 @@ shows only its last few lines (the cost of a frame is bounded by the window, not
 thought), and when the answer starts the region collapses to one line
 (`▸ thought for 23 s (/think to show)`). `show` prints the reasoning whole instead, `hide`
 shows only the indicator. Everything is written through the given (sink) console; the
-region is a render.LiveRegion, so erasing it leaves the cursor where the answer begins.
+region is a region.LiveRegion, so erasing it leaves the cursor where the answer begins.
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from chatcli.i18n import t
-from chatcli.render import LiveRegion, _interrupts_held
+from chatcli.region import LiveRegion, interrupts_held
 
 if TYPE_CHECKING:
     from chatcli.settings import ReasoningDisplay
 
-WINDOW_LINES = 4
+WINDOW_LINES = 2
 FRAME_SECONDS = 0.2  # at most five frames a second: the window is a glimpse, not the record
+# After t seconds of thinking the window is redrawn every t/SLOWDOWN seconds: a thought of
+# ten minutes costs a few dozen frames, not three thousand, whatever the model's speed.
+SLOWDOWN = 4
 
 
 class Pending:
@@ -54,6 +57,7 @@ class Pending:
         self._done = False
         self._dirty = True
         self._shown_second = -1
+        self._drawn_at = -FRAME_SECONDS
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -75,15 +79,19 @@ class Pending:
 
     def add(self, text: str) -> None:
         """A piece of reasoning."""
-        with self._lock, _interrupts_held():
+        with self._lock:
             if self._done:
                 return
             self.thought = True
             if self.mode == "show":
-                self._print_lines(text)
+                with interrupts_held():
+                    self._print_lines(text)
             elif self.mode == "summary" and self.live:
                 self._keep(text)
                 self._dirty = True
+                if self._due():
+                    with interrupts_held():  # only while writing: not for every token
+                        self._draw(int(self.seconds))
 
     def note(self, renderable: RenderableType) -> None:
         """A line of chatcli's own while waiting: above the indicator, never through it."""
@@ -105,7 +113,7 @@ class Pending:
         if self._ticker is not None:
             self._ticker.join()
             self._ticker = None
-        with self._lock, _interrupts_held():
+        with self._lock, interrupts_held():
             self._done = True
             seconds = self.seconds
             if self.live and not self._printing:
@@ -134,16 +142,31 @@ class Pending:
             self.console.print(Text(line, style="dim"))
 
     def _tick(self) -> None:
-        while not self._stop.wait(FRAME_SECONDS):
+        while not self._stop.wait(self._pause()):
             with self._lock:
                 second = int(self.seconds)
-                if not self._done and (self._dirty or second != self._shown_second):
+                changed = self._dirty or second != self._shown_second
+                if not self._done and changed and self._due():
                     self._draw(second)
+
+    def _pause(self) -> float:
+        """Until the window may next be redrawn (add() draws too when tokens come)."""
+        if not self.thought:
+            return FRAME_SECONDS
+        return max(FRAME_SECONDS, self.seconds / SLOWDOWN)
+
+    def _due(self) -> bool:
+        """Whether the window may be redrawn: more and more rarely as the thought goes on
+        (the waiting indicator alone counts every second)."""
+        if not self.thought:
+            return True
+        seconds = self.seconds
+        return seconds - self._drawn_at >= max(FRAME_SECONDS, seconds / SLOWDOWN)
 
     def _draw(self, second: int) -> None:
         if self._printing:
             return
-        self._dirty, self._shown_second = False, second
+        self._dirty, self._shown_second, self._drawn_at = False, second, self.seconds
         if not self.thought or self.mode != "summary":
             header = t("waiting", s=second) if not self.thought else t("thinking", s=second)
             self.region.show(self._render(Text(header, style="dim")))

@@ -10,20 +10,23 @@ diff, so the terminal receives little more than the finished reply rendered once
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import re
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
+from chatcli.highlight import LineHighlighter
+from chatcli.i18n import t
 from chatcli.keymode import KeyMode, quiet
+from chatcli.region import LiveRegion, interrupts_held, is_blank, trim
 from chatcli.sanitize import StreamNeutraliser, neutralise
 from chatcli.sink import StreamMasker
 
@@ -36,11 +39,20 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 _RULE = re.compile(r"^ {0,3}([-*_])(\s*\1){2,}\s*$")
 _LIST_ITEM = re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])(\s|$)")
+_TABLE_RULE = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 # A block longer than this is written as plain text, in pieces, not rendered: rendering is
 # far from linear in a block's size, and SIGINT waits while a render is written.
 MAX_RENDERED_CHARS = 32_000
 PLAIN_PIECE_CHARS = 16_000
+# Code is coloured line by line, at linear cost: a whole code block up to this size is
+# coloured (written CODE_BATCH_LINES lines at a time); beyond it, plain.
+MAX_COLOURED_CHARS = 1_000_000
+CODE_BATCH_LINES = 200
+# A frame shows at least this many new chunks, unless the last frame is MAX_LAG seconds old:
+# at 30 tokens/s that is 5 frames a second, and a frame's cost is shared by the tokens in it.
+MIN_CHUNKS = 6
+MAX_LAG = 0.25
 
 
 class BlockSplitter:
@@ -57,6 +69,21 @@ class BlockSplitter:
         self._has_content = False
         self._blank_seen = False
         self._fence: str | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """The complete lines of the unfinished block (not a copy: do not change it)."""
+        return self._lines
+
+    @property
+    def partial(self) -> str:
+        """The line still being written."""
+        return "".join(self._partial)
+
+    @property
+    def in_fence(self) -> bool:
+        """Whether the unfinished block is a fenced code block whose opening line is done."""
+        return self._fence is not None
 
     @property
     def tail(self) -> str:
@@ -145,85 +172,40 @@ class BlockSplitter:
         return False, False
 
 
-@contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C in the middle of writing the live region would leave its record of what is on
-    screen out of step with the screen (a line shown twice); deliver it once the write is done.
-    Only writes are held, never rendering, and no write is bigger than one bounded block."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(
-            signal.SIGINT, previous if previous is not None else signal.default_int_handler
-        )
-    if held:
-        raise KeyboardInterrupt
-
-
-class LiveRegion:
-    """The bottom lines of the terminal that may still change, updated by line-level diff.
-
-    Only lines that differ from what is already on screen are rewritten, so a paragraph
-    growing word by word costs one line per frame, not the whole block. The cursor rests at
-    the end of the last shown line (or at the start of the region when it is empty).
-    """
-
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self._write = write
-        self.lines: list[str] = []
-
-    def show(self, new: list[str]) -> None:
-        old = self.lines
-        same = 0
-        for a, b in zip(old, new, strict=False):
-            if a != b:
-                break
-            same += 1
-        if same == len(old) == len(new):
-            return
-        if new and same == len(new):  # shrank to a prefix: rewrite the last kept line
-            same -= 1
-        out = []
-        if old and same == len(old):
-            out.append("\n")
-        elif old:
-            up = len(old) - 1 - same
-            out.append("\r" + (f"\x1b[{up}A" if up else "") + "\x1b[J")
-        out.append("\n".join(new[same:]))
-        self.lines = new
-        self._emit("".join(out))
-
-    def commit(self) -> None:
-        """What is shown becomes ordinary output; the region starts empty below it."""
-        if self.lines:
-            self._emit("\n")
-        self.lines = []
-
-    def _emit(self, data: str) -> None:
-        self._write(data)
-
-
 @dataclass
 class RenderStats:
     """Work done, counted rather than timed, so tests can check it grows linearly."""
 
     chunks: int = 0
-    frames: int = 0
+    frames: int = 0  # frames that wrote something
     parsed_chars: int = 0  # markdown source handed to the parser, blocks and tail frames
     rendered_lines: int = 0
     plain_chars: int = 0  # written unrendered: blocks over MAX_RENDERED_CHARS
+    code_lines: int = 0  # code lines coloured for good (each once)
+    bytes_written: int = 0
+
+
+@dataclass
+class _Code:
+    """The code block being streamed: its label is out, `done` of its lines are for good."""
+
+    fence: str
+    first: int  # index of the first body line among the block's lines
+    colour: LineHighlighter
+    fill: str  # the code background to the end of a line, without writing spaces
+    head: list[str] = field(default_factory=list)  # separator and label, not yet written
+    done: int = 0
 
 
 class MarkdownStream:
     """Renders one streamed reply to a terminal console.
 
-    `clock` and `ticker` exist for the micro-benchmark: a virtual clock and no timer thread
-    make the frame schedule deterministic.
+    Frames: at most `max_fps` a second, and one only when something new is to be shown —
+    at least MIN_CHUNKS new chunks, or the last frame is MAX_LAG old — so a slow stream
+    costs no more per token than a fast one. A code block is written line by line for good
+    as its lines end (only the line being written is live); any other block stays live,
+    cropped to half the screen, until it ends. `clock` and `ticker` are for tests and the
+    bench: a simulated clock and no timer thread make the frame schedule deterministic.
     """
 
     def __init__(
@@ -250,10 +232,14 @@ class MarkdownStream:
         self._open = False
         self._keys: KeyMode | None = None
         self._cropped = False  # the region shows only the bottom of a block taller than it
+        self._code: _Code | None = None
+        self._shown: object = None  # what the last frame was drawn from
         self._dirty = False
+        self._fresh = 0  # chunks fed since the last frame
         self._last_draw = -math.inf
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._undrawn = threading.Event()  # set while fed text waits for a frame
         self._ticker: threading.Thread | None = None
 
     def __enter__(self) -> MarkdownStream:
@@ -278,11 +264,16 @@ class MarkdownStream:
         with self._lock:
             self.stats.chunks += 1
             text = self._neutraliser.feed(self._masker.feed(text))
+            if not text:
+                return
             for block in self._splitter.feed(text):
                 self._print_block(block)
             self._dirty = True
-            if self._clock() - self._last_draw >= self.interval:
+            self._fresh += 1
+            if self._due():
                 self._draw()
+            else:
+                self._undrawn.set()
 
     def close(self) -> None:
         """The unfinished block is printed for good."""
@@ -293,25 +284,27 @@ class MarkdownStream:
                 for block in self._splitter.feed(rest):
                     self._print_block(block)
                 rest = self._splitter.flush()
-                if rest.strip():
+                if self._code is not None or rest.strip():
                     self._print_block(rest)
                 else:
-                    with _interrupts_held():
+                    with interrupts_held():
                         self.region.show([])
 
     def abandon(self) -> None:
         """After Ctrl-C: what the live region shows stays, the rest of the unfinished block
         is not rendered (it may be megabytes; the user asked to stop)."""
         if self._stop_streaming():
-            with self._lock, _interrupts_held():
+            with self._lock, interrupts_held():
                 self._open = False
                 self._splitter.flush()
+                self._code = None
                 self.region.commit()
 
     def _stop_streaming(self) -> bool:
         if not self._open:
             return False
         self._stop.set()
+        self._undrawn.set()
         if self._ticker is not None:
             self._ticker.join()
             self._ticker = None
@@ -320,18 +313,33 @@ class MarkdownStream:
             self._keys = None
         return True
 
+    def _due(self) -> bool:
+        since = self._clock() - self._last_draw
+        return (
+            self._dirty
+            and since >= self.interval
+            and (self._fresh >= MIN_CHUNKS or since >= MAX_LAG)
+        )
+
     def _tick(self) -> None:
-        while not self._stop.wait(self.interval):
+        """Draws what feed() left undrawn once MAX_LAG has passed; sleeps while all is drawn."""
+        while self._undrawn.wait() and not self._stop.is_set():
+            wait = max(self.interval, self._last_draw + MAX_LAG - self._clock())
+            if self._stop.wait(wait):
+                return
             with self._lock:
-                if self._dirty and self._clock() - self._last_draw >= self.interval:
+                if self._due():
                     self._draw()
+                if not self._dirty:
+                    self._undrawn.clear()
 
     def _write(self, data: str) -> None:
+        self.stats.bytes_written += len(data)
         self.console.file.write(data)
         self.console.file.flush()
 
     def _draw(self) -> None:
-        """Show the unfinished block, cropped to half the screen, measured anew each frame.
+        """Show what is new of the unfinished block, measured anew each frame.
 
         When a terminal gets shorter it keeps the cursor's row and pushes the lines above
         into the scrollback, where no cursor move can reach them: a region taller than the
@@ -339,72 +347,208 @@ class MarkdownStream:
         screen through any resize to at least half the height (120x40 → 70x20 and back).
         """
         self._dirty = False
+        self._fresh = 0
         self._last_draw = self._clock()
-        self.stats.frames += 1
         room = max(1, self.console.size.height // 2)
-        tail, cut = self._splitter.tail_window(room, room * self.console.size.width)
-        lines = self._render(tail, final=False)
-        with _interrupts_held():
-            self._cropped = cut or len(lines) > room
-            self.region.show(lines[-room:])
+        if self._draw_code(room) if self._splitter.in_fence else self._draw_tail(room):
+            self.stats.frames += 1
+
+    def _draw_tail(self, room: int) -> bool:
+        width = self.console.size.width
+        lines = self._splitter.lines
+        if len(lines) > room and _is_table(lines):
+            rows = (len(lines) - 2) // 10 * 10  # a count that moves every row costs bytes
+            if self._shown == ("table", rows, width):
+                return False
+            self._shown = ("table", rows, width)
+            shown = self._framed(self._plain([Text(t("table_rows", n=rows), style="dim")]))
+            self._cropped = True
+        else:
+            tail, cut = self._splitter.tail_window(room, room * width)
+            if self._shown == (tail, width):
+                return False
+            self._shown = (tail, width)
+            shown = self._framed(self._render(tail))
+            self._cropped = cut or len(shown) > room
+        with interrupts_held():
+            return self.region.show(shown[-room:])
+
+    def _draw_code(self, room: int) -> bool:
+        lines = self._splitter.lines
+        code = self._code or self._start_code(lines)
+        fresh = len(lines) - code.first - code.done
+        partial = self._splitter.partial
+        width = self.console.size.width
+        if not code.head and not fresh and self._shown == (partial, width):
+            return False
+        self._shown = (partial, width)
+        done = self._code_lines(code, lines[code.first + code.done :])
+        live = self._coloured(code, [code.colour.peek(partial[-room * width :])]) if partial else []
+        with interrupts_held():
+            wrote = self.region.show([*done, *live[-room:]])
+            self.region.commit(len(done))
+        return wrote
+
+    def _start_code(self, lines: list[str]) -> _Code:
+        """The label of a code block is written as soon as its opening line is complete."""
+        opening = next(k for k, line in enumerate(lines) if line.strip())
+        fence = lines[opening].strip()
+        info = fence.lstrip(fence[0]).strip()
+        colour = LineHighlighter(info.partition(" ")[0], self.code_theme)
+        fill = self._plain([Text(" ", style=colour.background)])[0]
+        number = len(self.code_blocks) + 1
+        label = Text(f"[{number}]" + (f" {info}" if info else ""), style="dim")
+        self._code = _Code(
+            fence=fence[0] * (len(fence) - len(fence.lstrip(fence[0]))),
+            first=opening + 1,
+            colour=colour,
+            fill=fill.replace(" ", "\x1b[K") if "\x1b" in fill else "",
+            head=self._framed(self._plain([label])),
+        )
+        self.blocks_printed += 1
+        return self._code
+
+    def _code_lines(self, code: _Code, lines: list[str]) -> list[str]:
+        """New finished lines of the code block, coloured once, with the label if not out."""
+        out, code.head = code.head, []
+        texts: list[Text] = []
+        for line in lines:
+            code.done += 1
+            if len(line) > MAX_RENDERED_CHARS:  # too long to colour: plain, in pieces
+                out += self._coloured(code, texts)
+                texts = []
+                with interrupts_held():
+                    self.region.show(out)
+                    self.region.commit()
+                out = []
+                self._write_plain(line)
+                code.colour.reset()
+                continue
+            texts.append(code.colour.line(line))
+        self.stats.code_lines += len(lines)
+        return out + self._coloured(code, texts)
+
+    def _end_code(self, code: _Code, block: str) -> None:
+        """The code block ended (or the reply did): its last lines go out for good."""
+        lines = block.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        rest = lines[code.first + code.done :]
+        closing = rest[-1].strip() if rest else ""
+        if (
+            block.endswith("\n")
+            and closing.startswith(code.fence)
+            and set(closing) == {code.fence[0]}
+        ):
+            rest.pop()
+        for start in range(0, max(len(rest), 1), CODE_BATCH_LINES):  # bounded writes
+            self._put(self._code_lines(code, rest[start : start + CODE_BATCH_LINES]))
+        self.code_blocks.append(_code_body(block))
+        self._code = None
+        self._shown = None
+
+    def _coloured(self, code: _Code, texts: list[Text]) -> list[str]:
+        """Code lines wrapped to the width, the background drawn to the end of each line by
+        an erase (never by spaces, which a mouse selection would copy)."""
+        width = self.console.size.width
+        wrapped: list[Text] = []
+        for text in texts:
+            too_wide = text.cell_len > width
+            wrapped += text.wrap(self.console, width, overflow="fold") if too_wide else [text]
+        lines = self._plain(wrapped)
+        if code.fill:
+            lines = [
+                line + code.fill if text.cell_len < width else line
+                for line, text in zip(lines, wrapped, strict=True)
+            ]
+        return lines
+
+    def _plain(self, texts: list[Text]) -> list[str]:
+        """Texts already laid out, one terminal line each, through the sink."""
+        if not texts:
+            return []
+        console = self.console
+        with console.capture() as capture:
+            console.print(Text("\n").join(texts), soft_wrap=True)
+        self.stats.rendered_lines += len(texts)
+        return capture.get().split("\n")[: len(texts)]
+
+    def _framed(self, lines: list[str]) -> list[str]:
+        """A block's lines with the one blank line that separates it from the one above."""
+        return ["", *lines] if lines and self.blocks_printed else lines
 
     def _print_block(self, block: str) -> None:
+        if self._code is not None:  # the code block being streamed has ended
+            self._end_code(self._code, block)
+            return
+        stripped = block.lstrip("\n")
+        if _FENCE.match(stripped) and len(block) <= MAX_COLOURED_CHARS:
+            self._end_code(self._start_code(block.split("\n")), block)
+            return
         if len(block) > MAX_RENDERED_CHARS:
             self._print_plain(block)
             return
-        lines = self._render(block, final=True)  # Ctrl-C may land here: nothing shown yet
-        if not lines:
-            return
-        with _interrupts_held():
+        lines = self._framed(self._render(block))  # Ctrl-C may land here: nothing shown yet
+        self._shown = None
+        self._put(lines)
+        self.blocks_printed += bool(lines)
+
+    def _put(self, lines: list[str]) -> None:
+        """Lines written for good. When the region already shows them (the last frame did),
+        they are only given up; what it shows below them (the start of the next block, cut
+        from this one by the same line) stays for the next frame to reuse."""
+        with interrupts_held():
             if self._cropped:  # the top of the block never reached the screen: print it whole
                 self.region.show([])
                 self._cropped = False
-            self.region.show(lines)
-            self.region.commit()
-            self.blocks_printed += 1
+            if not lines or self.region.lines[: len(lines)] != [trim(line) for line in lines]:
+                self.region.show(lines)
+            self.region.commit(len(lines))
 
     def _print_plain(self, block: str) -> None:
         """A huge block, as plain (already neutralised) text in bounded pieces: linear cost,
         and Ctrl-C is never held for long. The live region is cleared first, so an interrupt
         between pieces leaves nothing on screen out of step."""
-        with _interrupts_held():
+        with interrupts_held():
             self.region.show([])
             self._cropped = False
+            self._shown = None
             if _FENCE.match(block.lstrip("\n")):
                 self.code_blocks.append(_code_body(block))
-            self.stats.plain_chars += len(block)
             if self.blocks_printed:
                 self._write("\n")
             self.blocks_printed += 1
-        body = block.rstrip("\n")
+        self._write_plain(block)
+
+    def _write_plain(self, text: str) -> None:
+        self.stats.plain_chars += len(text)
+        body = text.rstrip("\n")
         for start in range(0, len(body), PLAIN_PIECE_CHARS):
             self._write(body[start : start + PLAIN_PIECE_CHARS])
         self._write("\n")
 
-    def _render(self, block: str, *, final: bool) -> list[str]:
-        """The block's terminal lines exactly as they will stand once it is finished."""
+    def _render(self, block: str) -> list[str]:
+        """The block's terminal lines exactly as they will stand once it is finished, without
+        the blank lines rich puts around some blocks."""
         if not block.strip():
             return []
-
-        fence = _FENCE.match(block.lstrip("\n"))
-        label = None
-        if fence:
-            if final:
-                self.code_blocks.append(_code_body(block))
-            number = len(self.code_blocks) + (0 if final else 1)
-            info = block.lstrip("\n").split("\n", 1)[0].lstrip(" `~").strip()
-            label = f"[{number}]" + (f" {info}" if info else "")
         self.stats.parsed_chars += len(block)
         console = self.console
         with console.capture() as capture:
-            if self.blocks_printed:
-                console.print()
-            if label is not None:
-                console.print(Text(label, style="dim"))
             console.print(chat_markdown(block, self.code_theme))
         lines = capture.get().split("\n")[:-1]
         self.stats.rendered_lines += len(lines)
-        return lines
+        first = next((k for k, line in enumerate(lines) if not is_blank(line)), len(lines))
+        last = len(lines)
+        while last > first and is_blank(lines[last - 1]):
+            last -= 1
+        return lines[first:last]
+
+
+def _is_table(lines: list[str]) -> bool:
+    """Whether a block is a markdown table (its header row and the row of dashes under it)."""
+    rows = [line for line in lines[:3] if line.strip()]
+    return len(rows) >= 2 and "|" in rows[0] and bool(_TABLE_RULE.match(rows[1]))
 
 
 def _code_body(block: str) -> str:
@@ -470,6 +614,15 @@ def _parser() -> MarkdownIt:
     return _PARSER[0]
 
 
+@functools.cache
+def _blank_markdown(code_theme: str) -> Markdown:
+    """rich's Markdown builds a new parser each time it is made (a large share of a small
+    frame's cost): copies of one are made instead."""
+    from rich.markdown import Markdown
+
+    return Markdown("", code_theme=code_theme, hyperlinks=False)
+
+
 def chat_markdown(text: str, code_theme: str = "monokai") -> Markdown:
     """Markdown as chat users expect it: a single newline is a line break, as in ChatGPT, so
     poems, addresses and plain line-by-line lists keep their lines. Links show their real
@@ -478,9 +631,7 @@ def chat_markdown(text: str, code_theme: str = "monokai") -> Markdown:
 
     rich.markdown (with markdown_it and pygments) loads here on first use, not at startup.
     """
-    from rich.markdown import Markdown
-
-    markdown = Markdown("", code_theme=code_theme, hyperlinks=False)
+    markdown = copy.copy(_blank_markdown(code_theme))
     markdown.markup = text
     markdown.parsed = _parser().parse(text)
     for token in markdown.parsed:

@@ -4,8 +4,9 @@ Untrusted text (model output, server errors, model names, titles, file names, co
 imported conversations) is made inert at the point of writing, after rendering: markdown
 decodes entities late (`&#x202E;` becomes a bidi override only inside the renderer), so
 cleaning the source alone is not enough. What passes unchanged is chatcli's own: rich's SGR
-styling and control segments, the live region's cursor moves (render.LiveRegion writes
-lines a SinkConsole rendered, between `\r`, `ESC[nA` and `ESC[J`), the instant prompt's
+styling and control segments, the live region's cursor moves and erases (region.LiveRegion
+writes lines a SinkConsole rendered, between `\r`, `ESC[nA`/`ESC[nB`/`ESC[nC`, `ESC[K`, `ESC[J`
+and `ESC[nM`; code lines end in an erase in their background colour), the instant prompt's
 erase, and the OSC 52 that `/copy` writes on purpose (`clipboard`). No OSC 8 hyperlink is
 ever written. Every configured API key is masked in whatever goes out, to a
 terminal or not, including `--json-output` and the `--debug` log.
