@@ -160,6 +160,8 @@ class FakeOpenAI:
             self.models = list(MODELS)
             self.models_payload = None
             self.models_served.clear()
+            self.prefix_cache = None
+            self.pages.clear()
 
     def _end_leftovers(self) -> None:
         self._cut.set()

@@ -262,9 +262,11 @@ def _main(argv: list[str] | None) -> int:
 
     from pydantic import ValidationError
 
-    from chatcli import roles
     from chatcli.settings import Settings, describe_validation_error
 
+    role_name = args.pop("role", None)
+    if actions["init_role"] or role_name:
+        from chatcli import roles  # the bot's module comes with it: only when asked for
     if actions["init_role"]:
         try:
             written = roles.init_role(actions["init_role"])
@@ -272,7 +274,6 @@ def _main(argv: list[str] | None) -> int:
             return _fail(str(exc))
         _say(i18n.t("role_written", path=written))
         return EXIT_OK
-    role_name = args.pop("role", None)
     try:
         role = roles.find(role_name) if role_name else None
     except roles.RoleError as exc:
