@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay inst
     from chatcli.settings import Settings
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+EXIT_TOOL_REFUSED = 3
 
 EPILOG = """\
 Without PROMPT (and with a terminal on stdin) chatcli starts an interactive chat;
@@ -44,6 +45,7 @@ Exit codes:
   0    success
   1    API or network failure, or stdout could not be written (disk full)
   2    usage or configuration error
+  3    a tool call was refused: not approved with --yes-tool and no terminal to ask
   130  interrupted by Ctrl-C
   141  stdout closed before the reply was written (e.g. | head, >&-)
 """
@@ -172,6 +174,29 @@ def build_parser() -> Parser:
         action="store_const",
         const=True,
         help="record nothing: no input history, no saved conversation",
+    )
+    tl = p.add_argument_group("tools (every call is shown and needs your consent)")
+    tl.add_argument(
+        "--tools",
+        action="append",
+        metavar="shell,read",
+        help="enable built-in tools: shell (run_command) and read (read_file); off by default",
+    )
+    tl.add_argument(
+        "--yes-tool",
+        action="append",
+        metavar="NAME",
+        help="run this tool without asking (repeatable; there is no approve-all)",
+    )
+    tl.add_argument(
+        "--max-tool-rounds",
+        metavar="N",
+        help="rounds of tool calls in one turn before chatcli stops them (default 10)",
+    )
+    tl.add_argument(
+        "--tool-choice",
+        metavar="auto|none|required|NAME",
+        help="sent as tool_choice when tools are enabled (default: the server's)",
     )
     o = p.add_argument_group("offline model (needs the local extra)")
     o.add_argument(
@@ -430,6 +455,16 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
 
     bot = ChatBot.from_settings(settings)
     console = sink.console()
+    from chatcli.consent import TerminalToolUI
+    from chatcli.tools.setup import toolbox
+
+    tools = toolbox(
+        settings,
+        TerminalToolUI(
+            console if job is None else sink.console(stderr=True), ask=sys.stdin.isatty()
+        ),
+    )
+    bot.tools = tools
     recorder = sessions.start(
         bot,
         private=settings.private,
@@ -445,7 +480,13 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
         outcome = oneshot.run(bot, job)
         if outcome.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_OK if outcome.error is None else EXIT_API
+        if outcome.error is not None:
+            return EXIT_API
+        if tools.refused:
+            from chatcli.i18n import t
+
+            return _fail(t("tool_refused_exit"), EXIT_TOOL_REFUSED)
+        return EXIT_OK
 
     from chatcli import instant
 

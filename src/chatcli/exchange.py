@@ -6,13 +6,14 @@ Shared by the REPL and one-shot mode so both report, interrupt and fail the same
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
 from rich.console import Console
 from rich.text import Text
 
-from chatcli.bot import ChatBot, Content, Reply, Thought
+from chatcli.bot import ChatBot, Content, Reply, Thought, ToolRound, ToolsDone, Turn, TurnEvent
 from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
 from chatcli.pending import Pending
@@ -40,37 +41,20 @@ class Presenter:
         turn = bot.stream_turn(content)
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
-        pending = Pending(self.status, bot.params.reasoning)
-        turn.on_retry = lambda plan: pending.note(
-            Text(t("context_retry", n=plan.dropped), style="dim")
-        )
-        renderer: RawStream | MarkdownStream = (
-            RawStream(self.raw, neutral=self.raw.isatty())
-            if self.raw is not None
-            else MarkdownStream(self.out)
-        )
-        many = bot.params.n > 1 and self.raw is None
-        shown = 0  # characters of answer on screen, to tell when some of it was thinking
+        events = iter(turn)
+        renderer = self._renderer()
         outcome: Outcome
         try:
-            with renderer:
-                if many:
-                    self.out.rule(t("choice", k=1), style="dim")
-                with pending:
-                    for event in turn:
-                        if event.index != 0:
-                            continue
-                        if isinstance(event, Thought):
-                            pending.add(event.text)
-                        else:
-                            pending.answer()
-                            renderer.feed(event.text)
-                            shown += len(event.text)
-                    assert turn.reply is not None
-                    usage = turn.reply.usage
-                    pending.close(usage.reasoning_tokens if usage is not None else None)
-            if shown > len(turn.reply.text):  # `</think>` came with no `<think>` before it
-                self.note(t("thought_was_shown"))
+            # One request after another while the model calls tools: the display of each
+            # settles (renderer closed, waiting line gone) before the calls ask for consent.
+            while not self._show_request(bot, turn, events, renderer):
+                next(events)  # runs the calls: ToolsDone
+                renderer = self._renderer()
+            assert turn.reply is not None
+            if turn.reply.tool_limit_reached:
+                self.status.print(
+                    Text(t("tool_rounds_limit", n=bot.max_tool_rounds), style="yellow")
+                )
             unanswered = turn.reply.unanswered
             outcome = Outcome(turn.reply, error=t("no_answer") if unanswered else None)
         except KeyboardInterrupt:
@@ -94,6 +78,46 @@ class Presenter:
         if outcome.reply is not None:
             self.after(bot, outcome.reply)
         return outcome
+
+    def _renderer(self) -> RawStream | MarkdownStream:
+        if self.raw is not None:
+            return RawStream(self.raw, neutral=self.raw.isatty())
+        return MarkdownStream(self.out)
+
+    def _show_request(
+        self,
+        bot: ChatBot,
+        turn: Turn,
+        events: Iterator[TurnEvent],
+        renderer: RawStream | MarkdownStream,
+    ) -> bool:
+        """Stream one request's reply; False when it ended in tool calls, still to run."""
+        pending = Pending(self.status, bot.params.reasoning)
+        turn.on_retry = lambda plan: pending.note(
+            Text(t("context_retry", n=plan.dropped), style="dim")
+        )
+        shown = 0  # characters of answer on screen, to tell when some of it was thinking
+        with renderer:
+            if bot.params.n > 1 and self.raw is None:
+                self.out.rule(t("choice", k=1), style="dim")
+            with pending:
+                for event in events:
+                    if isinstance(event, ToolRound):
+                        return False
+                    if event.index != 0 or isinstance(event, ToolsDone):
+                        continue
+                    if isinstance(event, Thought):
+                        pending.add(event.text)
+                    else:
+                        pending.answer()
+                        renderer.feed(event.text)
+                        shown += len(event.text)
+                assert turn.reply is not None
+                usage = turn.reply.usage
+                pending.close(usage.reasoning_tokens if usage is not None else None)
+        if shown > len(turn.reply.text):  # `</think>` came with no `<think>` before it
+            self.note(t("thought_was_shown"))
+        return True
 
     def note(self, message: str) -> None:
         self.status.print(Text(message, style="dim"))

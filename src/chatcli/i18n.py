@@ -415,6 +415,55 @@ STRINGS: dict[str, tuple[str, str]] = {
         "CHATCLI_TRUST_DOTENV=1 in the environment to trust this .env",
     ),
     "cfg_too_deep": ("{path}：嵌套层数太多", "{path}: nested too deeply"),
+    # --- tools and MCP (issue 14) ---
+    "tool_rounds_limit": (
+        "⚠ 已达到每轮最多 {n} 次工具调用（--max-tool-rounds），模型未完成的调用没有执行",
+        "⚠ stopped after {n} rounds of tool calls (--max-tool-rounds); the calls the model "
+        "asked for last were not run",
+    ),
+    "tool_unknown": (
+        "⚠ 模型调用了不存在的工具 {name}；已告知模型",
+        "⚠ the model called {name}, which is no tool here; the model was told",
+    ),
+    "tool_disabled": (
+        "⚠ 模型调用了已关闭的工具 {name}（/tools on {name} 可开启）；已告知模型",
+        "⚠ the model called {name}, which is off (/tools on {name} enables it); the model was told",
+    ),
+    "tool_bad_arguments": (
+        "⚠ {name} 的参数不是有效的 JSON 对象（{detail}）；已告知模型",
+        "⚠ the arguments for {name} are not a valid JSON object ({detail}); the model was told",
+    ),
+    "tool_refused_no_terminal": (
+        "⚠ 拒绝了对 {name} 的调用：没有终端可以询问，且未用 --yes-tool {name} 预先允许",
+        "⚠ refused a call to {name}: no terminal to ask, and not approved with --yes-tool {name}",
+    ),
+    "tool_declined": ("✗ 已拒绝 {name}", "✗ declined {name}"),
+    "tool_call_header": (
+        "⚙ 模型想调用 {server} · {name}",
+        "⚙ the model wants to call {server} · {name}",
+    ),
+    "tool_consent_question": (
+        "运行吗？[y]是 / [n]否 / [a]本次会话总是允许此工具 / [e]编辑参数（回车 = 否）> ",
+        "run it? [y]es / [n]o / [a]lways for this tool in this session / [e]dit the "
+        "arguments (Enter: no) > ",
+    ),
+    "tool_edit_prompt": ("参数（JSON）> ", "arguments (JSON) > "),
+    "tool_edit_invalid": (
+        "参数不是 JSON 对象：{detail}",
+        "the arguments are not a JSON object: {detail}",
+    ),
+    "tool_done": (
+        "⚙ {name} → {size}，{seconds} 秒（/tool {n} 查看）",
+        "⚙ {name} → {size}, {seconds} s (/tool {n} to show)",
+    ),
+    "tools_unknown_group": (
+        "没有名为 {name} 的内置工具（可用：{known}）",
+        "no built-in tools named {name} (there are: {known})",
+    ),
+    "tool_refused_exit": (
+        "有工具调用因没有终端询问而被拒绝（退出码 3）",
+        "a tool call was refused for want of a terminal to ask (exit status 3)",
+    ),
 }
 
 

@@ -1,0 +1,96 @@
+"""Tool calls in the terminal: each shown before it runs and asked about, each result shown
+as one collapsed line (`/tool N` shows it whole).
+
+Everything the model or a server chose (names, arguments, results) passes `clean`, the
+terminal choke point, before it is printed or put into a prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from chatcli.i18n import t
+from chatcli.sink import clean
+from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord
+
+ANSWERS = {"y": "yes", "yes": "yes", "是": "yes", "a": "always", "always": "always", "e": "edit"}
+
+
+def label(server: str, name: str) -> str:
+    return name if server == BUILTIN else f"{server}.{name}"
+
+
+def call_text(tool: Tool, arguments: dict[str, Any]) -> str:
+    """What is about to run: the exact command line, or the arguments pretty-printed."""
+    if tool.server == BUILTIN and tool.name == "run_command":
+        return "  $ " + str(arguments.get("command", ""))
+    pretty = json.dumps(arguments, ensure_ascii=False, indent=2)
+    return "\n".join("  " + line for line in pretty.splitlines())
+
+
+def size_text(size: int) -> str:
+    return f"{size} bytes" if size < 10_000 else f"{size / 1024:.0f} KB"
+
+
+class TerminalToolUI:
+    """Asks on the terminal when there is one; without one, every unapproved call is refused."""
+
+    def __init__(self, console: Console, *, ask: bool) -> None:
+        self.console = console
+        self.ask = ask
+
+    def consent(self, tool: Tool, arguments: dict[str, Any]) -> Consent:
+        if not self.ask:
+            return Consent("no terminal", arguments)
+        from prompt_toolkit import PromptSession
+
+        while True:
+            self.console.print(
+                Text(clean(t("tool_call_header", server=tool.server, name=tool.name)), style="bold")
+            )
+            self.console.print(Text(clean(call_text(tool, arguments))))
+            try:
+                answer = PromptSession[str]().prompt(t("tool_consent_question"))
+            except EOFError:  # Ctrl-D: no
+                answer = ""
+            choice = ANSWERS.get(answer.strip().lower(), "no")
+            if choice != "edit":
+                return Consent(choice, arguments)  # type: ignore[arg-type]
+            edited = PromptSession[str]().prompt(
+                t("tool_edit_prompt"), default=json.dumps(arguments, ensure_ascii=False)
+            )
+            try:
+                value = json.loads(edited)
+            except ValueError as exc:
+                self.problem(t("tool_edit_invalid", detail=str(exc)))
+                continue
+            if isinstance(value, dict):
+                arguments = value
+            else:
+                self.problem(t("tool_edit_invalid", detail="not an object"))
+
+    def report(self, record: ToolRecord) -> None:
+        line = t(
+            "tool_done",
+            name=label(record.server, record.name),
+            size=size_text(record.size),
+            seconds=f"{record.seconds:.1f}",
+            n=record.number,
+        )
+        self.console.print(Text(clean(line), style="dim"))
+
+    def problem(self, text: str) -> None:
+        self.console.print(Text(clean(text), style="yellow"), soft_wrap=True)
+
+    def show(self, record: ToolRecord) -> None:
+        """One call whole: what was called, then the result as the model got it."""
+        self.console.print(
+            Text(clean(t("tool_call_header", server=record.server, name=record.name)), style="bold")
+        )
+        pretty = json.dumps(record.arguments, ensure_ascii=False, indent=2)
+        self.console.print(Text(clean(pretty), style="dim"))
+        self.console.print(Text(clean(record.result)))

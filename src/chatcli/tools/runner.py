@@ -1,0 +1,158 @@
+"""The toolbox: every tool chatcli knows, which are enabled, and the one way a call is run.
+
+A call is checked (known tool, enabled, arguments a JSON object), shown to the user and run
+only with their consent (or a pre-approval by name), capped in size and time, and reported.
+Consent and reports go through a `ToolUI`; nothing here prints. Whatever goes wrong, the
+model gets a result it can act on, starting with "error:".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from chatcli.tools import ToolCall
+
+RESULT_CAP = 32 * 1024  # bytes of a result the model gets
+CALL_TIMEOUT = 60.0  # seconds a call may take
+BUILTIN = "built-in"
+
+Answer = Literal["yes", "no", "always", "no terminal"]
+
+
+class ToolFailed(Exception):
+    """The tool ran and failed; the message is what the model (and the user) are told."""
+
+
+@dataclass
+class Tool:
+    """One callable tool; `run` gets the arguments and the time limit, returns the text."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    run: Callable[[dict[str, Any], float], str]
+    server: str = BUILTIN
+    enabled: bool = True
+    timeout: float = CALL_TIMEOUT
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.parameters,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Consent:
+    answer: Answer
+    arguments: dict[str, Any]  # as the user left them (edited, or as the model sent them)
+
+
+@dataclass
+class ToolRecord:
+    """One call as it went, for the collapsed line and `/tool N`."""
+
+    number: int
+    server: str
+    name: str
+    arguments: dict[str, Any]
+    result: str
+    seconds: float
+    size: int  # bytes the tool returned, before the cap
+
+
+class ToolUI(Protocol):
+    """Where the toolbox asks and tells: a terminal, or nobody (one-shot in a pipe)."""
+
+    def consent(self, tool: Tool, arguments: dict[str, Any]) -> Consent: ...
+    def report(self, record: ToolRecord) -> None: ...
+    def problem(self, text: str) -> None: ...
+
+
+@dataclass
+class Toolbox:
+    """Implements the bot's `ToolRunner`."""
+
+    ui: ToolUI
+    approved: set[str] = field(default_factory=set)  # run without asking (--yes-tool, always)
+    cap: int = RESULT_CAP
+    tools: dict[str, Tool] = field(default_factory=dict)
+    records: list[ToolRecord] = field(default_factory=list)
+    refused: bool = False  # a call needed consent and nobody could give it
+
+    def add(self, tools: Iterable[Tool]) -> None:
+        for tool in tools:
+            self.tools[tool.name] = tool
+
+    def specs(self) -> list[dict[str, Any]]:
+        return [tool.spec() for tool in self.tools.values() if tool.enabled]
+
+    def run(self, call: ToolCall) -> str:
+        from chatcli.i18n import t
+
+        tool = self.tools.get(call.name)
+        if tool is None or not tool.enabled:
+            names = ", ".join(name for name, known in self.tools.items() if known.enabled)
+            reason = "is disabled by the user" if tool is not None else "does not exist"
+            self.ui.problem(t("tool_unknown" if tool is None else "tool_disabled", name=call.name))
+            return f"error: the tool {call.name!r} {reason}; the tools you may call: {names}"
+        try:
+            arguments = json.loads(call.arguments or "{}")
+        except (ValueError, RecursionError) as exc:
+            self.ui.problem(t("tool_bad_arguments", name=call.name, detail=str(exc)))
+            return f"error: the arguments are not valid JSON ({exc}); send one JSON object"
+        if not isinstance(arguments, dict):
+            self.ui.problem(t("tool_bad_arguments", name=call.name, detail="not an object"))
+            return "error: the arguments must be one JSON object"
+        if call.name not in self.approved:
+            consent = self.ui.consent(tool, arguments)
+            if consent.answer == "no terminal":
+                self.refused = True
+                self.ui.problem(t("tool_refused_no_terminal", name=call.name))
+                return (
+                    "error: refused: the user did not approve this tool in advance and "
+                    "cannot be asked; answer without it"
+                )
+            if consent.answer == "no":
+                self.ui.problem(t("tool_declined", name=call.name))
+                return "error: the user declined this call"
+            if consent.answer == "always":
+                self.approved.add(call.name)
+            arguments = consent.arguments
+        return self._execute(tool, arguments)
+
+    def _execute(self, tool: Tool, arguments: dict[str, Any]) -> str:
+        started = time.monotonic()
+        try:
+            result = tool.run(arguments, tool.timeout)
+        except ToolFailed as exc:
+            result = f"error: {exc}"
+        except KeyboardInterrupt:
+            result = "error: cancelled by the user"
+        data = result.encode("utf-8", "replace")
+        if len(data) > self.cap:
+            kept = data[: self.cap].decode("utf-8", "ignore")
+            result = (
+                f"{kept}\n[… {len(data) - self.cap} more bytes dropped: "
+                f"results are capped at {self.cap} bytes]"
+            )
+        record = ToolRecord(
+            len(self.records) + 1,
+            tool.server,
+            tool.name,
+            arguments,
+            result,
+            time.monotonic() - started,
+            len(data),
+        )
+        self.records.append(record)
+        self.ui.report(record)
+        return result
