@@ -492,7 +492,7 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
 
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command)
-    from chatcli import repl, session_commands  # noqa: F401 (registers /sessions, /resume, …)
+    from chatcli import repl, session_commands, tool_commands  # noqa: F401 (registers commands)
 
     try:
         return repl.run(

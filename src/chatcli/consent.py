@@ -85,12 +85,3 @@ class TerminalToolUI:
 
     def problem(self, text: str) -> None:
         self.console.print(Text(clean(text), style="yellow"), soft_wrap=True)
-
-    def show(self, record: ToolRecord) -> None:
-        """One call whole: what was called, then the result as the model got it."""
-        self.console.print(
-            Text(clean(t("tool_call_header", server=record.server, name=record.name)), style="bold")
-        )
-        pretty = json.dumps(record.arguments, ensure_ascii=False, indent=2)
-        self.console.print(Text(clean(pretty), style="dim"))
-        self.console.print(Text(clean(record.result)))

@@ -75,6 +75,9 @@ class StoredMessage(BaseModel):
     created: Stamp = Field(default_factory=time.time)
     interrupted: bool = False
     reasoning: str | None = None
+    # The turn's tool rounds before this answer, as sent: assistant messages with
+    # `tool_calls`, each followed by its `tool` results.
+    tools: list[dict[str, Any]] | None = None
     id: int | None = None
 
     def __init__(
@@ -103,6 +106,8 @@ class StoredMessage(BaseModel):
     def _only_replies_think(self) -> StoredMessage:
         if self.reasoning is not None and self.role != "assistant":
             raise ValueError("reasoning: only an assistant message has reasoning")
+        if self.tools and self.role != "assistant":
+            raise ValueError("tools: only an assistant message has tool rounds")
         return self
 
     @property

@@ -68,6 +68,20 @@ def _common_prefix(saved: Sequence[Message], history: Sequence[Message]) -> int:
     return count
 
 
+def turn_view(history: Sequence[Message]) -> list[tuple[Message, list[Message]]]:
+    """The questions and answers of the history, each answer with the tool rounds before it
+    (the store keeps those on the answer, so a turn is saved, resumed and undone whole)."""
+    view: list[tuple[Message, list[Message]]] = []
+    rounds: list[Message] = []
+    for message in history:
+        if message["role"] == "tool" or message.get("tool_calls"):
+            rounds.append(message)
+        else:
+            view.append((message, rounds))
+            rounds = []
+    return view
+
+
 class Recorder:
     """Keeps the store in step with one ChatBot; `store` is None when history is off."""
 
@@ -131,12 +145,14 @@ class Recorder:
         self._remember([(history[-1], reply.reasoning)])
         if self.store is None or self.private:
             return
-        keep = _common_prefix(self._saved, history)
+        view = turn_view(history)
+        answers = [message for message, _ in view]
+        keep = _common_prefix(self._saved, answers)
         if keep == 0 and self._saved:
             self.start_new()
         drop = self._ids[keep:]
-        messages = [self._stored(m) for m in history[keep:-1]]
-        messages.append(self._stored(history[-1], reply))
+        messages = [self._stored(m, tools=rounds) for m, rounds in view[keep:-1]]
+        messages.append(self._stored(view[-1][0], reply, tools=view[-1][1]))
         first_user = next((m["content"] for m in history if m["role"] == "user"), "")
         try:
             saved = self.store.save_turn(
@@ -152,13 +168,18 @@ class Recorder:
             self.fail(exc)
             return
         self.conversation_id = saved.conversation_id
-        self._saved = list(history)
+        self._saved = answers
         self._ids = self._ids[:keep] + saved.message_ids
 
-    def _stored(self, message: Message, reply: Reply | None = None) -> StoredMessage:
+    def _stored(
+        self, message: Message, reply: Reply | None = None, *, tools: list[Message]
+    ) -> StoredMessage:
         if reply is None:
             return StoredMessage(
-                message["role"], message["content"], reasoning=self.reasoning_of(message)
+                message["role"],
+                message["content"],
+                reasoning=self.reasoning_of(message),
+                tools=tools or None,
             )
         return StoredMessage(
             "assistant",
@@ -169,6 +190,7 @@ class Recorder:
             finish_reason=reply.finish_reason,
             interrupted=reply.interrupted,
             reasoning=reply.reasoning,
+            tools=tools or None,
         )
 
     def resume(
@@ -194,12 +216,15 @@ class Recorder:
         bot.params = _merged_params(conversation.params, bot.params, given)
         kept = [m for m in conversation.messages if m.role in ("user", "assistant")]
         bot.clear()
-        bot.history.extend({"role": m.role, "content": m.content} for m in kept)
+        answers = [{"role": m.role, "content": m.content} for m in kept]
+        for message, stored in zip(answers, kept, strict=True):
+            bot.history.extend(stored.tools or ())
+            bot.history.append(message)
         self._thoughts = {}
-        self._remember([(h, m.reasoning) for h, m in zip(bot.history, kept, strict=True)])
+        self._remember([(h, m.reasoning) for h, m in zip(answers, kept, strict=True)])
         self.conversation_id = conversation.id
         self.title = None
-        self._saved = list(bot.history)
+        self._saved = answers
         self._ids = [m.id for m in kept if m.id is not None]
         return conversation
 

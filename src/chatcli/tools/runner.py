@@ -69,6 +69,16 @@ class ToolRecord:
     size: int  # bytes the tool returned, before the cap
 
 
+class Server(Protocol):
+    """A source of tools that can be starting, ready or failed (an MCP server)."""
+
+    name: str
+
+    def describe(self) -> str:
+        """Its state in a few words, with the reason when it failed."""
+        ...
+
+
 class ToolUI(Protocol):
     """Where the toolbox asks and tells: a terminal, or nobody (one-shot in a pipe)."""
 
@@ -87,10 +97,29 @@ class Toolbox:
     tools: dict[str, Tool] = field(default_factory=dict)
     records: list[ToolRecord] = field(default_factory=list)
     refused: bool = False  # a call needed consent and nobody could give it
+    servers: list[Server] = field(default_factory=list)
+
+    def states(self) -> list[tuple[str, str]]:
+        return [(server.name, server.describe()) for server in self.servers]
 
     def add(self, tools: Iterable[Tool]) -> None:
         for tool in tools:
             self.tools[tool.name] = tool
+
+    def switch(self, name: str, on: bool) -> list[Tool]:
+        """Enable or disable a tool by name, the built-ins by group (shell, read), or every
+        tool of a server by its name; the tools it matched (none: unknown name)."""
+        from chatcli.tools.builtin import GROUPS
+
+        name = GROUPS.get(name, name)
+        matched = [
+            tool
+            for tool in self.tools.values()
+            if name in (tool.name, tool.server) or f"{tool.server}.{tool.name}" == name
+        ]
+        for tool in matched:
+            tool.enabled = on
+        return matched
 
     def specs(self) -> list[dict[str, Any]]:
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
