@@ -36,6 +36,9 @@ class Answers:
     def problem(self, text: str) -> None:
         self.lines.append(text)
 
+    def notice(self, text: str) -> None:
+        self.lines.append(text)
+
 
 def tooled_bot(server: FakeOpenAI, ui: Answers, **kwargs: Any) -> tuple[ChatBot, Toolbox]:
     box = Toolbox(ui)

@@ -198,6 +198,21 @@ def build_parser() -> Parser:
         metavar="auto|none|required|NAME",
         help="sent as tool_choice when tools are enabled (default: the server's)",
     )
+    tl.add_argument(
+        "--mcp-config",
+        metavar="PATH",
+        help='MCP servers from a Claude-Desktop-style JSON file ({"mcpServers": {...}})',
+    )
+    tl.add_argument(
+        "--mcp",
+        dest="use_mcp",
+        action="append",
+        metavar="NAME",
+        help="use only this configured MCP server (repeatable)",
+    )
+    tl.add_argument(
+        "--no-mcp", action="store_const", const=True, help="start no MCP server this run"
+    )
     o = p.add_argument_group("offline model (needs the local extra)")
     o.add_argument(
         "--local",
@@ -456,14 +471,20 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
     bot = ChatBot.from_settings(settings)
     console = sink.console()
     from chatcli.consent import TerminalToolUI
+    from chatcli.tools.config import McpConfigError
     from chatcli.tools.setup import toolbox
 
-    tools = toolbox(
-        settings,
-        TerminalToolUI(
-            console if job is None else sink.console(stderr=True), ask=sys.stdin.isatty()
-        ),
+    ui = TerminalToolUI(
+        console if job is None else sink.console(stderr=True), ask=sys.stdin.isatty()
     )
+    try:
+        tools = toolbox(settings, ui)
+    except McpConfigError as exc:
+        return _fail(str(exc))
+    if tools.hub is not None:
+        from chatcli import local
+
+        local.stop_on_signals()  # SIGTERM and SIGHUP end chatcli by its exit handlers
     bot.tools = tools
     recorder = sessions.start(
         bot,

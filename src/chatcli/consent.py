@@ -85,3 +85,6 @@ class TerminalToolUI:
 
     def problem(self, text: str) -> None:
         self.console.print(Text(clean(text), style="yellow"), soft_wrap=True)
+
+    def notice(self, text: str) -> None:
+        self.console.print(Text(clean(text), style="dim"), soft_wrap=True)

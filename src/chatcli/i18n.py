@@ -473,6 +473,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tools_server": ("MCP 服务器 {server}：{state}", "MCP server {server}: {state}"),
     "tool_shown": ("⚙ 第 {n} 次调用：{server} · {name}", "⚙ call {n}: {server} · {name}"),
     "tool_usage": ("/tool N：N 从 1 到 {n}", "/tool N: N from 1 to {n}"),
+    "tool_failed": ("⚠ {name}：{reason}", "⚠ {name}: {reason}"),
+    "mcp_waiting": (
+        "… 等待 MCP 服务器启动：{names}",
+        "… waiting for MCP servers to start: {names}",
+    ),
+    "mcp_failed": (
+        "⚠ MCP 服务器 {name} 不可用，对话继续，不带它的工具：{reason}",
+        "⚠ MCP server {name} is unavailable; the chat goes on without its tools: {reason}",
+    ),
+    "mcp_config_bad": ("--mcp-config {detail}", "--mcp-config {detail}"),
+    "mcp_unknown": (
+        "--mcp {name}：没有这个 MCP 服务器（已配置：{known}）",
+        "--mcp {name}: no such MCP server (configured: {known})",
+    ),
     "tool_refused_exit": (
         "有工具调用因没有终端询问而被拒绝（退出码 3）",
         "a tool call was refused for want of a terminal to ask (exit status 3)",

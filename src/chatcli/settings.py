@@ -47,6 +47,7 @@ from chatcli.providers import (
     known_names,
     resolve,
 )
+from chatcli.tools.config import McpSettings
 
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_EXIT_COMMAND = "退出"
@@ -197,6 +198,10 @@ class Settings(BaseSettings, GenerationParams):
     yes_tool: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_tool_rounds: int = Field(10, ge=0, le=1000)
     tool_choice: str | None = Field(None, min_length=1, max_length=200)
+    mcp: McpSettings = Field(default_factory=McpSettings)  # [mcp.servers.NAME]
+    mcp_config: Path | None = None  # a Claude-Desktop-style mcpServers JSON file
+    use_mcp: Annotated[list[str], NoDecode] = Field(default_factory=list)  # --mcp NAME
+    no_mcp: bool = False
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
@@ -215,7 +220,7 @@ class Settings(BaseSettings, GenerationParams):
             ) from None
         super().__init__(**values)
 
-    @field_validator("tools", "yes_tool", mode="before")
+    @field_validator("tools", "yes_tool", "use_mcp", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         """`--tools shell,read`, CHATCLI_TOOLS=shell,read or a TOML list; repeats add up."""

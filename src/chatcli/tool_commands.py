@@ -24,6 +24,7 @@ def _toolbox(ctx: Context) -> Toolbox:
 )
 def _tools(ctx: Context, argument: str) -> None:
     box = _toolbox(ctx)
+    box.settle(wait=False)
     words = argument.split()
     if words:
         if len(words) != 2 or words[0] not in ("on", "off"):

@@ -12,9 +12,12 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chatcli.tools import ToolCall
+
+if TYPE_CHECKING:
+    from chatcli.tools.mcp_client import McpHub
 
 RESULT_CAP = 32 * 1024  # bytes of a result the model gets
 CALL_TIMEOUT = 60.0  # seconds a call may take
@@ -69,22 +72,13 @@ class ToolRecord:
     size: int  # bytes the tool returned, before the cap
 
 
-class Server(Protocol):
-    """A source of tools that can be starting, ready or failed (an MCP server)."""
-
-    name: str
-
-    def describe(self) -> str:
-        """Its state in a few words, with the reason when it failed."""
-        ...
-
-
 class ToolUI(Protocol):
     """Where the toolbox asks and tells: a terminal, or nobody (one-shot in a pipe)."""
 
     def consent(self, tool: Tool, arguments: dict[str, Any]) -> Consent: ...
     def report(self, record: ToolRecord) -> None: ...
     def problem(self, text: str) -> None: ...
+    def notice(self, text: str) -> None: ...
 
 
 @dataclass
@@ -97,10 +91,31 @@ class Toolbox:
     tools: dict[str, Tool] = field(default_factory=dict)
     records: list[ToolRecord] = field(default_factory=list)
     refused: bool = False  # a call needed consent and nobody could give it
-    servers: list[Server] = field(default_factory=list)
+    hub: McpHub | None = None  # the MCP servers, when any are configured
 
     def states(self) -> list[tuple[str, str]]:
-        return [(server.name, server.describe()) for server in self.servers]
+        servers = self.hub.servers if self.hub is not None else []
+        return [(server.name, server.describe()) for server in servers]
+
+    def settle(self, *, wait: bool = True) -> None:
+        """Take in the MCP servers that are up (waiting for those still starting) and
+        report those that failed."""
+        if self.hub is None:
+            return
+        from chatcli.i18n import t
+        from chatcli.tools.mcp_client import tool_name
+
+        def waiting(names: list[str]) -> None:
+            self.ui.notice(t("mcp_waiting", names=", ".join(names)))
+
+        for server in self.hub.settle(waiting, wait=wait):
+            if server.state != "ready":
+                self.ui.problem(t("mcp_failed", name=server.name, reason=server.reason))
+                continue
+            for tool in server.tools:
+                tool.name = tool_name(server.name, tool.name, set(self.tools))
+                self.tools[tool.name] = tool
+            self.approved |= set(server.config.auto_approve)
 
     def add(self, tools: Iterable[Tool]) -> None:
         for tool in tools:
@@ -122,6 +137,7 @@ class Toolbox:
         return matched
 
     def specs(self) -> list[dict[str, Any]]:
+        self.settle()
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
     def run(self, call: ToolCall) -> str:
@@ -163,6 +179,9 @@ class Toolbox:
         try:
             result = tool.run(arguments, tool.timeout)
         except ToolFailed as exc:
+            from chatcli.i18n import t
+
+            self.ui.problem(t("tool_failed", name=tool.name, reason=str(exc)))
             result = f"error: {exc}"
         except KeyboardInterrupt:
             result = "error: cancelled by the user"
