@@ -224,3 +224,17 @@ def test_bad_mcp_flags_are_one_line(env: dict[str, str], args: list[str], said: 
     result = run_chatcli(env, *args, "hi")
     assert result.returncode == 2
     assert said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_servers_start_after_the_prompt_is_drawn(terminal: Start, isolated: Path) -> None:
+    """With two servers configured, the import log (stderr, same terminal) shows the prompt
+    came before `mcp` loaded; the servers start once the editor is up."""
+    term = terminal("--mcp-config", mcp_file(isolated), extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
+    term.child.expect(r"gpt-4o> ")
+    before_prompt = str(term.child.before)
+    assert "| chatcli.settings" in before_prompt
+    assert "| mcp" not in before_prompt and "prompt_toolkit" not in before_prompt
+    term.child.expect(r"\|\s+mcp\r?\n")  # in the background, once the editor drew
+    assert poll((isolated / "pid").exists)
+    term.child.sendcontrol("d")
+    assert term.exit_status() == 0
