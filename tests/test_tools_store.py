@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.conftest import Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
@@ -59,3 +60,27 @@ def test_undo_forgets_the_calls_with_the_turn(
         "assistant",
         "user",
     ]
+
+
+def test_save_and_load_keep_the_tool_rounds(
+    env: dict[str, str], server: FakeOpenAI, terminal: Callable[..., Terminal], isolated: Path
+) -> None:
+    tool_turn(env, server)
+    with_tools = server.chat_requests[-1]["messages"]
+    term = terminal("-c")
+    term.prompt()
+    term.send(f"/save {isolated}/chat.md")
+    term.expect("saved")
+    term.prompt()
+    term.send(f"/save {isolated}/chat.json")
+    term.expect("saved")
+    term.prompt()
+    term.send("/clear")
+    term.prompt()
+    term.send(f"/load {isolated}/chat.json")
+    term.expect("loaded")
+    term.chat("again")
+    assert server.chat_requests[-1]["messages"][:3] == with_tools
+    term.quit()
+    markdown = (isolated / "chat.md").read_text(encoding="utf-8")
+    assert "It printed it." in markdown

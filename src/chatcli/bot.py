@@ -137,6 +137,30 @@ def group_turns(history: Sequence[Message]) -> list[list[Message]]:
     return turns
 
 
+def turn_view(history: Sequence[Message]) -> list[tuple[Message, list[Message]]]:
+    """The questions and answers of the history, each answer with the tool rounds before it
+    (the store keeps those on the answer, so a turn is saved, resumed and undone whole)."""
+    view: list[tuple[Message, list[Message]]] = []
+    rounds: list[Message] = []
+    for message in history:
+        if message["role"] == "tool" or message.get("tool_calls"):
+            rounds.append(message)
+        else:
+            view.append((message, rounds))
+            rounds = []
+    return view
+
+
+def unfold_turns(messages: Iterable[Message]) -> list[Message]:
+    """A history again from questions and answers whose answers carry their tool rounds
+    (`tools`), as the store and /save keep them."""
+    history: list[Message] = []
+    for message in messages:
+        history.extend(message.get("tools") or ())
+        history.append({"role": message["role"], "content": message["content"]})
+    return history
+
+
 def fit_context(
     system: Message | None,
     history: Sequence[Message],

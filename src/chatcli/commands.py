@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
-from chatcli.bot import ChatBot, Content
+from chatcli.bot import ChatBot, Content, turn_view, unfold_turns
 from chatcli.i18n import language, t
 from chatcli.images import image_message
 from chatcli.paths import read_regular, write_private
@@ -338,7 +338,10 @@ def _transcript(ctx: Context) -> Transcript:
     return Transcript(
         model=ctx.bot.model,
         system=ctx.bot.system,
-        messages=list(ctx.bot.history),
+        messages=[
+            {**message, "tools": rounds} if rounds else message
+            for message, rounds in turn_view(ctx.bot.history)
+        ],
         params=ctx.bot.params.differs_from_defaults(),
     )
 
@@ -380,7 +383,7 @@ def _load(ctx: Context, argument: str) -> None:
     bot.set_system(transcript.system)
     bot.model = transcript.model or bot.model
     bot.params = GenerationParams.model_validate({**bot.params.model_dump(), **transcript.params})
-    bot.history.extend(transcript.messages)
+    bot.history.extend(unfold_turns(transcript.messages))
     ctx.out.info(t("loaded", path=path, turns=len(transcript.messages) // 2))
 
 

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli import paths, sink
-from chatcli.bot import ChatBot, Content, Message, Reply
+from chatcli.bot import ChatBot, Content, Message, Reply, turn_view, unfold_turns
 from chatcli.i18n import t
 from chatcli.render import finished_markdown
 from chatcli.sanitize import neutralise
@@ -66,20 +66,6 @@ def _common_prefix(saved: Sequence[Message], history: Sequence[Message]) -> int:
             break
         count += 1
     return count
-
-
-def turn_view(history: Sequence[Message]) -> list[tuple[Message, list[Message]]]:
-    """The questions and answers of the history, each answer with the tool rounds before it
-    (the store keeps those on the answer, so a turn is saved, resumed and undone whole)."""
-    view: list[tuple[Message, list[Message]]] = []
-    rounds: list[Message] = []
-    for message in history:
-        if message["role"] == "tool" or message.get("tool_calls"):
-            rounds.append(message)
-        else:
-            view.append((message, rounds))
-            rounds = []
-    return view
 
 
 class Recorder:
@@ -216,10 +202,10 @@ class Recorder:
         bot.params = _merged_params(conversation.params, bot.params, given)
         kept = [m for m in conversation.messages if m.role in ("user", "assistant")]
         bot.clear()
-        answers = [{"role": m.role, "content": m.content} for m in kept]
-        for message, stored in zip(answers, kept, strict=True):
-            bot.history.extend(stored.tools or ())
-            bot.history.append(message)
+        bot.history.extend(
+            unfold_turns({"role": m.role, "content": m.content, "tools": m.tools} for m in kept)
+        )
+        answers = [m for m in bot.history if m["role"] != "tool" and not m.get("tool_calls")]
         self._thoughts = {}
         self._remember([(h, m.reasoning) for h, m in zip(answers, kept, strict=True)])
         self.conversation_id = conversation.id

@@ -72,6 +72,9 @@ def from_json(text: str) -> Transcript:
     return Transcript(
         model=checked.model,
         system=checked.system or None,
-        messages=[{"role": m.role, "content": m.content} for m in checked.messages],
+        messages=[
+            {"role": m.role, "content": m.content, **({"tools": m.tools} if m.tools else {})}
+            for m in checked.messages
+        ],
         params=checked.params,
     )
