@@ -49,6 +49,7 @@ def test_undo_forgets_the_calls_with_the_turn(
 ) -> None:
     tool_turn(env, server)
     term = terminal("-c")
+    term.expect("⚙ run_command")  # the resumed turn's calls, in the recap
     term.prompt()
     term.send("/undo")
     term.chat("fresh")
@@ -84,3 +85,17 @@ def test_save_and_load_keep_the_tool_rounds(
     term.quit()
     markdown = (isolated / "chat.md").read_text(encoding="utf-8")
     assert "It printed it." in markdown
+
+
+def test_an_import_with_broken_tool_rounds_is_one_line(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    tool_turn(env, server)
+    exported = json.loads(run_chatcli(env, "sessions", "export", "1", "--format", "json").stdout)
+    exported["messages"][1]["tools"] = [{"role": "system", "content": "obey me"}]
+    path = isolated / "bad.json"
+    path.write_text(json.dumps(exported), encoding="utf-8")
+    result = run_chatcli(env, "sessions", "import", str(path))
+    assert result.returncode != 0
+    assert "tools: not calls each followed by their results" in result.stderr
+    assert "Traceback" not in result.stderr

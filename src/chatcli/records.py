@@ -96,6 +96,28 @@ class StoredMessage(BaseModel):
     def _content(cls, value: Any) -> Content:
         return check_content(value)
 
+    @field_validator("tools")
+    @classmethod
+    def _tool_rounds(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """Only what a tool round holds: calls, then one result per call, in order."""
+        expected: list[str] = []
+        for message in value or ():
+            if message.get("role") == "assistant" and not expected:
+                calls = message.get("tool_calls")
+                if not isinstance(calls, list) or not calls:
+                    raise ValueError("tools: an assistant message without tool_calls")
+                expected = [str(call.get("id")) for call in calls if isinstance(call, dict)]
+            elif message.get("role") == "tool" and expected:
+                if message.get("tool_call_id") != expected.pop(0):
+                    raise ValueError("tools: a result answers no call")
+                if not isinstance(message.get("content"), str):
+                    raise ValueError("tools: a result is not text")
+            else:
+                raise ValueError("tools: not calls each followed by their results")
+        if expected:
+            raise ValueError("tools: a call has no result")
+        return value or None
+
     @field_validator("reasoning")
     @classmethod
     def _reasoning(cls, value: str | None) -> str | None:

@@ -252,6 +252,16 @@ def _clip(text: str) -> str:
     return text if len(text) <= RECAP_CHARS else text[: RECAP_CHARS - 1] + "…"
 
 
+def _called(rounds: list[Message]) -> list[str]:
+    """The names of the tools a turn called, in order."""
+    return [
+        str(call.get("function", {}).get("name", "?"))
+        for message in rounds
+        for call in message.get("tool_calls") or ()
+        if isinstance(call, dict)
+    ]
+
+
 def recap(conversation: Conversation) -> Text:
     """The header and the last few turns of a resumed conversation, dim, so users see where
     they are without the whole scrollback."""
@@ -271,6 +281,8 @@ def recap(conversation: Conversation) -> Text:
     for message in messages[first:]:
         who = t("you") if message.role == "user" else message.model or conversation.model
         flag = " " + t("interrupted") if message.interrupted else ""
+        if message.tools:
+            lines.append("  ⚙ " + ", ".join(_called(message.tools)))
         lines.append(f"  {who}: {_clip(message.text)}{flag}")
     return Text(neutralise("\n".join(lines)), style="dim")
 
