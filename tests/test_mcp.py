@@ -67,6 +67,7 @@ def test_real_time_server_tells_the_time_in_shanghai(
     assert "get_current_time" in [t["function"]["name"] for t in server.chat_requests[0]["tools"]]
     answer = json.loads(result.stdout.removeprefix("Echo: "))
     assert answer["timezone"] == "Asia/Shanghai" and answer["datetime"].endswith("+08:00")
+    assert "waiting for MCP servers to start: time" in result.stderr
     assert "⚙ time.get_current_time →" in result.stderr
 
 
