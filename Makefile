@@ -15,7 +15,7 @@ $(VENV)/.installed-local: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev,local]'
+	$(BIN)/pip install -q -e '.[dev,local,docs]'
 	touch $@ $(VENV)/.installed-local
 
 chat: $(VENV)/.installed-local
@@ -40,6 +40,7 @@ test-fast: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cache.py
+	$(BIN)/python bench/attach.py
 	$(BIN)/python bench/local_model.py
 
 # Each safety mechanism removed in turn (tests/mutants.py): some test must fail every time.

@@ -116,6 +116,8 @@ class FakeOpenAI:
         self.models_served = threading.Event()  # set once a /models answer has been written
         self.api_key: str | None = None
         self.first_content_sent: list[float] = []  # time.monotonic() per stream, for benchmarks
+        # Plain web pages (path -> status, headers, body), for what /file and -f fetch.
+        self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
         # A provider's prefix cache: the usage reports as cached the longest run of leading
         # messages any earlier request shared, as OpenAI ("openai") or DeepSeek ("deepseek") do.
         self.prefix_cache: Literal["openai", "deepseek"] | None = None
@@ -267,6 +269,15 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             server.requests.append(Recorded(self.path, {}, _lower(self.headers)))
+            if self.path in server.pages:
+                status, headers, body = server.pages[self.path]
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(body)
+                return
             if not self._authorised():
                 return
             if self.path.rstrip("/").endswith("/models") and server.models_payload is not None:

@@ -87,6 +87,7 @@ REPLY_RESERVE = 4096
 # A request that overflows is trimmed down to this share of the budget, so the requests after it
 # share one stable start (the provider's prefix cache keeps hitting) until the window fills again.
 TRIM_TO = 0.6
+INPUT = "{{input}}"  # in a system prompt: where each message goes (see ChatBot.fill)
 _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
@@ -288,7 +289,7 @@ class Turn:
 
     def __init__(self, bot: ChatBot, content: Content) -> None:
         self._bot = bot
-        self.user_message: Message = {"role": "user", "content": content}
+        self.user_message: Message = {"role": "user", "content": bot.fill(content)}
         self.reply: Reply | None = None
         self._usage: Usage | None = None
         self._spent: Usage | None = None  # the usage of the earlier rounds, summed
@@ -780,7 +781,16 @@ class ChatBot:
 
     @property
     def system_message(self) -> Message | None:
-        return {"role": "system", "content": self.system} if self.system else None
+        if not self.system or INPUT in self.system:
+            return None
+        return {"role": "system", "content": self.system}
+
+    def fill(self, content: Content) -> Content:
+        """A system prompt holding `{{input}}` is a template: each message fills it and is
+        sent alone (a role such as 中英互译 or shell)."""
+        if self.system and INPUT in self.system and isinstance(content, str):
+            return self.system.replace(INPUT, content)
+        return content
 
     def plan(self, new: Message, budget: int | None = None) -> Trimmed:
         earlier = self.history

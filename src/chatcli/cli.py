@@ -85,7 +85,15 @@ def build_parser() -> Parser:
         "hunyuan, qianfan, ollama, local, or one from the config file "
         "(env CHATCLI_PROVIDER; see --providers)",
     )
-    p.add_argument("-s", "--system", help="system prompt")
+    p.add_argument(
+        "-s", "--system", help="system prompt ({{input}} in it: a template each message fills)"
+    )
+    p.add_argument(
+        "-r",
+        "--role",
+        metavar="NAME",
+        help="a role: its prompt, model and parameters (flags still win; see /roles)",
+    )
     p.add_argument("--base-url", help="API base URL (default: the provider's)")
     p.add_argument(
         "--api-key", help="API key (prefer OPENAI_API_KEY: flags show in the process list)"
@@ -237,10 +245,21 @@ def build_parser() -> Parser:
     out.add_argument(
         "--encoding", metavar="NAME", help="encoding of piped stdin (default utf-8), e.g. gbk"
     )
+    out.add_argument(
+        "-f",
+        "--file",
+        dest="files",
+        metavar="PATH|URL",
+        action="append",
+        help="add a file, folder, glob or URL to the message (repeatable)",
+    )
     cfg = p.add_argument_group("configuration")
     cfg.add_argument("--config-path", action="store_true", help="print the config file's path")
     cfg.add_argument(
         "--init-config", action="store_true", help="write a commented starter config file"
+    )
+    cfg.add_argument(
+        "--init-role", metavar="NAME", help="write a role file to edit (roles/NAME.md)"
     )
     cfg.add_argument(
         "--providers",
@@ -284,8 +303,8 @@ def _say(message: str) -> None:
     err(message)
 
 
-ACTIONS = ("config_path", "init_config", "providers", "show_config")
-OUTPUT = ("raw", "json_output", "encoding")
+ACTIONS = ("config_path", "init_config", "init_role", "providers", "show_config")
+OUTPUT = ("raw", "json_output", "encoding", "files")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -342,8 +361,23 @@ def _main(argv: list[str] | None) -> int:
 
     from pydantic import ValidationError
 
+    from chatcli import roles
     from chatcli.settings import Settings, describe_validation_error
 
+    if actions["init_role"]:
+        try:
+            written = roles.init_role(actions["init_role"])
+        except roles.RoleError as exc:
+            return _fail(str(exc))
+        _say(i18n.t("role_written", path=written))
+        return EXIT_OK
+    role_name = args.pop("role", None)
+    try:
+        role = roles.find(role_name) if role_name else None
+    except roles.RoleError as exc:
+        return _fail(str(exc))
+    if role is not None:  # over the environment and the config file, under the flags
+        args = {**role.settings, "system": role.prompt, **args}
     try:
         settings = Settings(**args)
     except ValidationError as exc:
@@ -369,8 +403,19 @@ def _main(argv: list[str] | None) -> int:
     except oneshot.InputError as exc:
         return _fail(str(exc))
     job = None
+    if output["files"] and message is None:
+        return _fail(i18n.t("attach_needs_message"))
     if message is not None:
-        job = oneshot.Job(message, raw=bool(output["raw"]), json_output=bool(output["json_output"]))
+        try:
+            stage = oneshot.stage_files(output["files"] or [], settings.timeout)
+        except oneshot.InputError as exc:
+            return _fail(str(exc))
+        job = oneshot.Job(
+            message,
+            raw=bool(output["raw"]),
+            json_output=bool(output["json_output"]),
+            stage=stage,
+        )
     resume = None
     if resume_latest or session is not None:
         from chatcli.sessions import Resume
@@ -498,7 +543,10 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
     if job is not None:
         from chatcli import oneshot
 
-        outcome = oneshot.run(bot, job)
+        try:
+            outcome = oneshot.run(bot, job)
+        except oneshot.InputError as exc:
+            return _fail(str(exc))
         if outcome.interrupted:
             return EXIT_INTERRUPTED
         if outcome.error is not None:
@@ -513,7 +561,12 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
 
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command)
-    from chatcli import repl, session_commands, tool_commands  # noqa: F401 (registers commands)
+    from chatcli import (  # noqa: F401 (register commands)
+        repl,
+        role_commands,
+        session_commands,
+        tool_commands,
+    )
 
     try:
         return repl.run(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
+from chatcli.attach import Stage
 from chatcli.bot import ChatBot, Content, turn_view, unfold_turns
 from chatcli.i18n import language, t
 from chatcli.images import image_message
@@ -63,6 +64,7 @@ class Context:
     exit_command: str
     failed: Content | None = None
     store: Recorder | None = None  # saved conversations; None when history is off
+    stage: Stage = field(default_factory=Stage)  # context for the next message (/file)
 
 
 Handler = Callable[[Context, str], None]

@@ -119,6 +119,95 @@ STRINGS: dict[str, tuple[str, str]] = {
         "the server said the context is too long: retrying once with {n} earlier turns left out",
     ),
     "context_status": ("上下文 ≈{used}/{window}", "context ≈{used}/{window}"),
+    # roles (--role, /role, /roles, --init-role)
+    "role_unclosed": (
+        "{where}：front matter 缺少结尾的 ---",
+        "{where}: the front matter has no closing ---",
+    ),
+    "role_bad_key": (
+        "{where}：不认识的键 {name!r}（可用：model、provider 和生成参数）",
+        "{where}: unknown key {name!r} (allowed: model, provider and generation parameters)",
+    ),
+    "role_bad_value": ("{where}：{name} 需要一个名字", "{where}: {name} needs a name"),
+    "role_empty": ("{where}：没有提示词", "{where}: no prompt"),
+    "role_too_big": ("{where}：角色文件太大", "{where}: the role file is too big"),
+    "role_not_utf8": ("{where}：不是 UTF-8 文本", "{where}: not UTF-8 text"),
+    "role_unknown": ("没有角色 {name!r}（已知：{known}）", "no role {name!r} (known: {known})"),
+    "role_bad_name": ("角色名不能是 {name!r}", "a role cannot be named {name!r}"),
+    "role_exists": ("{path} 已存在，没有覆盖", "{path} exists; not overwritten"),
+    "role_written": (
+        "已写入 {path}，编辑它，然后用 --role 使用",
+        "wrote {path}; edit it, then use it with --role",
+    ),
+    "role_builtin": ("内置", "built-in"),
+    "role_started": (
+        "以角色 {name} 开始新对话（模型 {model}）",
+        "new conversation as {name} (model {model})",
+    ),
+    "role_provider_at_start": (
+        "角色 {name} 指定的服务商 {provider} 只在启动时生效：chatcli --role {name}",
+        "role {name} asks for provider {provider}, which applies at start: chatcli --role {name}",
+    ),
+    # context staged for the next message (/file, -f)
+    "attach_item": ("{label}，≈{tokens:,} tokens", "{label}, ≈{tokens:,} tokens"),
+    "attach_files_item": (
+        "{label}（{n} 个文件，≈{tokens:,} tokens）",
+        "{label} ({n} files, ≈{tokens:,} tokens)",
+    ),
+    "attach_skipped": ("未附加：{names}", "left out: {names}"),
+    "attach_more": ("，另有 {n} 个", ", and {n} more"),
+    "attach_none": ("没有附加任何内容（/file PATH 添加）", "nothing staged (/file PATH adds)"),
+    "attach_total": (
+        "共 ≈{tokens:,} tokens，随下一条消息发送",
+        "≈{tokens:,} tokens in all, sent with the next message",
+    ),
+    "attach_needs_message": (
+        "-f 需要和消息一起使用（对话中请用 /file）",
+        "-f goes with a message to send (in the chat, use /file)",
+    ),
+    "attach_drop_usage": ("用法：/drop [N]，N 为 1 到 {n}", "usage: /drop [N], N from 1 to {n}"),
+    "attach_cost": (
+        "{items} · 上下文 ≈{used:,}/{window:,}",
+        "{items} · context ≈{used:,}/{window:,}",
+    ),
+    "attach_over_budget": (
+        "消息加上附加内容超出上下文预算 {over:,} tokens（预算 {budget:,}），未发送；"
+        "最大的：{largest}（/drop N 移除）",
+        "the message with what is staged is {over:,} tokens over the context budget "
+        "({budget:,}); nothing was sent; largest: {largest} (/drop N removes)",
+    ),
+    "attach_secret_confirm": (
+        "{name} 看起来像是密钥文件，确定要发送给模型吗？",
+        "{name} looks like a secrets file; send it to the model?",
+    ),
+    "attach_secret_declined": ("没有附加 {name}", "{name} was not added"),
+    "attach_too_big": (
+        "{name}：{mb:.1f} MB，超过 {cap} MB 上限",
+        "{name}: {mb:.1f} MB is over the {cap} MB limit",
+    ),
+    "attach_binary": (
+        "{name}：不是文本文件（不是 UTF-8、UTF-16 或 GB18030）",
+        "{name}: not a text file (not UTF-8, UTF-16 or GB18030)",
+    ),
+    "attach_needs_docs": (
+        "{name}：读取 PDF、Word、Excel、PowerPoint 需要 docs 扩展：pip install 'chatcli[docs]'",
+        "{name}: reading PDF, Word, Excel and PowerPoint needs the docs extra: "
+        "pip install 'chatcli[docs]'",
+    ),
+    "attach_too_many": (
+        "{name}：超过 {n} 个文件，请指定更小的目录或通配符",
+        "{name}: over {n} files; name a smaller folder or a glob",
+    ),
+    "attach_empty_dir": ("{name}：没有可附加的文本文件", "{name}: no text files to add"),
+    "attach_no_match": ("{pattern}：没有匹配的文本文件", "{pattern}: no text files match"),
+    "attach_url_too_big": ("{url}：超过 {cap} MB 上限", "{url}: over the {cap} MB limit"),
+    "attach_url_kind": ("{url}：不是文本（{kind}）", "{url}: not text ({kind})"),
+    "attach_reason_binary": ("二进制", "binary"),
+    "attach_reason_symlink": ("符号链接", "symlink"),
+    "attach_reason_special": ("不是普通文件", "not a regular file"),
+    "attach_reason_lock": ("锁文件", "lock file"),
+    "attach_reason_secret": ("疑似密钥", "looks secret"),
+    "attach_reason_big": ("超过 {kb} KB", "over {kb} KB"),
     "cache_share": ("缓存命中 {share:.0%}", "cache {share:.0%}"),
     "store_off": (
         "⚠ 对话不会被保存（历史记录已关闭）：{error}",

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from chatcli.i18n import t
 
 if TYPE_CHECKING:
-    from chatcli.bot import ChatBot, Reply
+    from chatcli.attach import Stage
+    from chatcli.bot import ChatBot, Content, Reply
     from chatcli.exchange import Outcome
 
 # Between piped text and the prompt: a rule on its own line, so the model sees where the
@@ -32,6 +33,7 @@ class Job:
     message: str
     raw: bool = False
     json_output: bool = False
+    stage: Stage | None = None  # -f: files, folders, URLs read before anything starts
 
 
 class InputError(Exception):
@@ -90,6 +92,28 @@ def _read(stdin: TextIO | None, codec: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def stage_files(sources: list[str], timeout: float) -> Stage | None:
+    """Everything -f names, read now; the first that cannot be read stops the run (a secret
+    named on its own is refused: there is no one to ask)."""
+    if not sources:
+        return None
+    from chatcli.attach import Stage, stage_sources
+
+    stage = Stage()
+    problems: list[str] = []
+    stage_sources(
+        stage,
+        sources,
+        confirm=lambda question: False,
+        timeout=timeout,
+        say=lambda line: None,
+        fail=problems.append,
+    )
+    if problems:
+        raise InputError(problems[0])
+    return stage
+
+
 def run(bot: ChatBot, job: Job) -> Outcome:
     """Send the message; the reply goes to stdout in the chosen form."""
     from chatcli import sink, stdio
@@ -104,7 +128,18 @@ def run(bot: ChatBot, job: Job) -> Outcome:
         presenter = Presenter(status, status, raw=stdout)
     else:
         presenter = Presenter(sink.console(), status)
-    outcome = presenter.run(bot, job.message)
+    content: Content = job.message
+    if job.stage:
+        from rich.text import Text
+
+        from chatcli.attach import AttachError, check
+
+        try:
+            content, cost = check(bot, job.stage, job.message)
+        except AttachError as exc:
+            raise InputError(str(exc)) from None
+        status.print(Text(cost, style="dim"))
+    outcome = presenter.run(bot, content)
     if job.json_output and not outcome.interrupted:
         # A script reading stdout gets an object either way: the reply, or what went wrong.
         result = (

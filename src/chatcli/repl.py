@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli import instant
+from chatcli.attach_commands import prepare
 from chatcli.bot import ChatBot, Content
 from chatcli.commands import Context, ExitRequested, dispatch
 from chatcli.errors import is_api_error
@@ -179,7 +180,9 @@ class Repl:
                 except ExitRequested:
                     return 0
                 continue
-            self.send(unfence(text))
+            content = prepare(self.ctx, unfence(text))
+            if content is not None:
+                self.send(content)
 
     def _first_frame(self, _app: object) -> None:
         """The editor is up: load openai, and start the MCP servers, while the user types

@@ -1,0 +1,73 @@
+"""REPL commands that stage context for the next message: /file, /drop; and the check that
+runs before a message with staged context is sent (its cost, or why it cannot go).
+
+Importing this module registers the commands.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from chatcli.attach import AttachError, check, describe, stage_sources
+from chatcli.bot import Content
+from chatcli.commands import CommandError, Context, command
+from chatcli.i18n import t
+
+
+def prepare(ctx: Context, message: str) -> Content | None:
+    """What to send for a typed message: with the staged context (then the stage is empty),
+    or None when it cannot go (the stage is kept, so nothing is lost)."""
+    if not ctx.stage:
+        return message
+    try:
+        content, cost = check(ctx.bot, ctx.stage, message)
+    except AttachError as exc:
+        ctx.out.error(str(exc))
+        return None
+    ctx.out.info(cost)
+    ctx.stage.drop(None)
+    return content
+
+
+@command(
+    "file",
+    "/file [PATH|URL…]",
+    "把文件、目录、通配符或网址附加到下一条消息；不带参数时列出已附加的",
+    "add files, folders, globs or URLs to the next message; alone, list what is staged",
+)
+def _file(ctx: Context, argument: str) -> None:
+    if not argument.strip():
+        if not ctx.stage:
+            ctx.out.info(t("attach_none"))
+            return
+        for i, item in enumerate(ctx.stage.items, start=1):
+            ctx.out.info(f"  {i}. {describe(item)}")
+        ctx.out.info(t("attach_total", tokens=ctx.stage.tokens))
+        return
+    try:
+        sources = shlex.split(argument)
+    except ValueError as exc:
+        raise CommandError(f"/file: {exc}") from None
+    stage_sources(
+        ctx.stage,
+        sources,
+        confirm=ctx.ui.confirm,
+        timeout=ctx.bot.timeout,
+        say=ctx.out.info,
+        fail=ctx.out.error,
+    )
+
+
+@command(
+    "drop", "/drop [N]", "移除第 N 个附加内容（不带参数时全部移除）", "unstage item N (or all)"
+)
+def _drop(ctx: Context, argument: str) -> None:
+    word = argument.strip()
+    if word and (not word.isdigit() or not 1 <= int(word) <= len(ctx.stage.items)):
+        raise CommandError(t("attach_drop_usage", n=len(ctx.stage.items)))
+    dropped = ctx.stage.drop(int(word) if word else None)
+    if not dropped:
+        ctx.out.info(t("attach_none"))
+        return
+    for item in dropped:
+        ctx.out.info("- " + describe(item))
