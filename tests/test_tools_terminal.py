@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.conftest import Terminal, run_chatcli
+from tests.conftest import CHATCLI, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 
 Start = Callable[..., Terminal]
@@ -187,3 +187,23 @@ def test_yes_tool_approves_in_advance(env: dict[str, str], server: FakeOpenAI) -
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Echo: approved\n"
     assert "⚙ run_command →" in result.stderr
+
+
+def test_one_shot_asks_on_the_terminal_while_stdout_goes_to_a_file(
+    env: dict[str, str], server: FakeOpenAI, tmp_path: Path
+) -> None:
+    server.expect(command_call("echo from-one-shot"))
+    out = tmp_path / "out.txt"
+    shell = pexpect.spawn(
+        "/bin/sh",
+        ["-c", f'"$0" --tools shell "list it" > {out}', CHATCLI],
+        env=env,
+        encoding="utf-8",
+        timeout=15,
+    )
+    shell.expect(QUESTION)
+    shell.send("y\r")
+    shell.expect(pexpect.EOF)
+    shell.close()
+    assert shell.exitstatus == 0
+    assert out.read_text(encoding="utf-8") == "Echo: from-one-shot\n"

@@ -519,8 +519,10 @@ def _converse(settings: Settings, job: Job | None, resume: Resume | None = None)
     from chatcli.tools.config import McpConfigError
     from chatcli.tools.setup import toolbox
 
-    ui = TerminalToolUI(
-        console if job is None else sink.console(stderr=True), ask=sys.stdin.isatty()
+    ui = (
+        TerminalToolUI(console)
+        if job is None
+        else TerminalToolUI(sink.console(stderr=True), on_stderr=True)
     )
     try:
         tools = toolbox(settings, ui)

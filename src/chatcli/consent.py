@@ -8,6 +8,7 @@ terminal choke point, before it is printed or put into a prompt.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -37,30 +38,38 @@ def size_text(size: int) -> str:
 
 
 class TerminalToolUI:
-    """Asks on the terminal when there is one; without one, every unapproved call is refused."""
+    """Asks on the terminal when there is one; without one, every unapproved call is refused.
+    `on_stderr`: one-shot mode, whose stdout carries only the reply (it may be a file)."""
 
-    def __init__(self, console: Console, *, ask: bool) -> None:
+    def __init__(self, console: Console, *, on_stderr: bool = False) -> None:
         self.console = console
-        self.ask = ask
+        self.on_stderr = on_stderr
+        terminal = sys.stderr if on_stderr else sys.stdout
+        self.ask = sys.stdin.isatty() and terminal.isatty()
+
+    def _prompt(self, message: str, default: str = "") -> str:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.output import create_output
+
+        output = create_output(stdout=sys.stderr) if self.on_stderr else None
+        return PromptSession[str](output=output).prompt(message, default=default)
 
     def consent(self, tool: Tool, arguments: dict[str, Any]) -> Consent:
         if not self.ask:
             return Consent("no terminal", arguments)
-        from prompt_toolkit import PromptSession
-
         while True:
             self.console.print(
                 Text(clean(t("tool_call_header", server=tool.server, name=tool.name)), style="bold")
             )
             self.console.print(Text(clean(call_text(tool, arguments))))
             try:
-                answer = PromptSession[str]().prompt(t("tool_consent_question"))
+                answer = self._prompt(t("tool_consent_question"))
             except EOFError:  # Ctrl-D: no
                 answer = ""
             choice = ANSWERS.get(answer.strip().lower(), "no")
             if choice != "edit":
                 return Consent(choice, arguments)  # type: ignore[arg-type]
-            edited = PromptSession[str]().prompt(
+            edited = self._prompt(
                 t("tool_edit_prompt"), default=json.dumps(arguments, ensure_ascii=False)
             )
             try:
