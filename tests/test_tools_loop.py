@@ -243,3 +243,24 @@ def test_hostile_tool_calls_are_one_malformed_line(tool_calls: Any) -> None:
     chunk = {"choices": [{"index": 0, "delta": {"tool_calls": tool_calls}}]}
     with pytest.raises(Malformed):
         list(decode_chunk(chunk))
+
+
+@pytest.mark.parametrize(
+    ("choice", "sent"),
+    [
+        ("required", "required"),
+        ("read_file", {"type": "function", "function": {"name": "read_file"}}),
+    ],
+)
+def test_tool_choice_is_sent_with_the_tools(server: FakeOpenAI, choice: str, sent: Any) -> None:
+    bot, _ = tooled_bot(server, Answers(), tool_choice=choice)
+    bot("hi")
+    assert server.chat_requests[-1]["tool_choice"] == sent
+
+
+def test_no_tools_enabled_sends_none(server: FakeOpenAI) -> None:
+    box = Toolbox(Answers())
+    box.add(builtin_tools())
+    make_bot(server, tools=box, tool_choice="auto")("hi")
+    assert "tools" not in server.chat_requests[-1]
+    assert "tool_choice" not in server.chat_requests[-1]

@@ -207,3 +207,13 @@ def test_one_shot_asks_on_the_terminal_while_stdout_goes_to_a_file(
     shell.close()
     assert shell.exitstatus == 0
     assert out.read_text(encoding="utf-8") == "Echo: from-one-shot\n"
+
+
+def test_endless_calling_stops_with_a_notice(env: dict[str, str], server: FakeOpenAI) -> None:
+    server.expect(Behaviour(reply="", tool_calls=command_call("true").tool_calls, times=50))
+    result = run_chatcli(
+        env, "--tools", "shell", "--yes-tool", "run_command", "--max-tool-rounds", "2", "go"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "stopped after 2 rounds of tool calls (--max-tool-rounds)" in result.stderr
+    assert len(server.chat_requests) == 3
