@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 from chatcli.errors import (
     EmptyReply,
@@ -217,15 +217,15 @@ class ToolsDone:
     index: int = 0
 
 
-TurnEvent = Union["Delta", "Thought", ToolRound, ToolsDone]
-
-
 @dataclass(frozen=True)
 class Thought:
     """Reasoning text of choice `index`: shown apart, kept on the reply, never sent back."""
 
     index: int
     text: str
+
+
+TurnEvent = Delta | Thought | ToolRound | ToolsDone
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 from rich.text import Text
@@ -18,7 +18,15 @@ from chatcli.i18n import t
 from chatcli.sink import clean
 from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord
 
-ANSWERS = {"y": "yes", "yes": "yes", "是": "yes", "a": "always", "always": "always", "e": "edit"}
+Choice = Literal["yes", "no", "always", "edit"]
+ANSWERS: dict[str, Choice] = {
+    "y": "yes",
+    "yes": "yes",
+    "是": "yes",
+    "a": "always",
+    "always": "always",
+    "e": "edit",
+}
 
 
 def label(server: str, name: str) -> str:
@@ -68,7 +76,7 @@ class TerminalToolUI:
                 answer = ""
             choice = ANSWERS.get(answer.strip().lower(), "no")
             if choice != "edit":
-                return Consent(choice, arguments)  # type: ignore[arg-type]
+                return Consent(choice, arguments)
             edited = self._prompt(
                 t("tool_edit_prompt"), default=json.dumps(arguments, ensure_ascii=False)
             )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from chatcli.i18n import t
 from chatcli.tools import ToolCall
 
 if TYPE_CHECKING:
@@ -102,7 +103,6 @@ class Toolbox:
         report those that failed."""
         if self.hub is None:
             return
-        from chatcli.i18n import t
         from chatcli.tools.mcp_client import tool_name
 
         def waiting(names: list[str]) -> None:
@@ -141,8 +141,6 @@ class Toolbox:
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
     def run(self, call: ToolCall) -> str:
-        from chatcli.i18n import t
-
         tool = self.tools.get(call.name)
         if tool is None or not tool.enabled:
             names = ", ".join(name for name, known in self.tools.items() if known.enabled)
@@ -179,8 +177,6 @@ class Toolbox:
         try:
             result = tool.run(arguments, tool.timeout)
         except ToolFailed as exc:
-            from chatcli.i18n import t
-
             self.ui.problem(t("tool_failed", name=tool.name, reason=str(exc)))
             result = f"error: {exc}"
         except KeyboardInterrupt:
