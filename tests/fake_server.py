@@ -166,6 +166,7 @@ class FakeOpenAI:
             self.models = list(MODELS)
             self.models_payload = None
             self.models_served.clear()
+            self.prefix_cache = None
 
     def _end_leftovers(self) -> None:
         self._cut.set()

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatcli.tools.config import START_TIMEOUT, McpServerConfig
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 STDERR_TAIL_LINES = 3
 STDERR_READ = 16 * 1024
 STOP_TIMEOUT = 5.0
+GUARD = str(Path(__file__).with_name("guard.py"))
 _NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -108,10 +110,12 @@ class McpServer:
         from mcp import StdioServerParameters, stdio_client
 
         assert config.command is not None
-        guard = ["-m", "chatcli.tools.guard", str(os.getpid()), config.command, *config.args]
-        # The guard must import chatcli whatever the server's environment says.
-        env = {**config.env, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        params = StdioServerParameters(command=sys.executable, args=guard, env=env, cwd=config.cwd)
+        # The guard is one standard-library file, run isolated (-I): the server's environment
+        # stays exactly as configured.
+        guard = ["-I", GUARD, str(os.getpid()), config.command, *config.args]
+        params = StdioServerParameters(
+            command=sys.executable, args=guard, env=config.env, cwd=config.cwd
+        )
         return stdio_client(params, errlog=self.stderr)
 
     def _tool(self, entry: Any) -> Tool:
