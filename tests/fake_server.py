@@ -71,6 +71,12 @@ class Behaviour:
     # usage, as DeepSeek does; `reasoning` does not, as OpenRouter) or inline `<think>`.
     reasoning: str | None = None
     reasoning_field: Literal["reasoning_content", "reasoning", "think"] = "reasoning_content"
+    # A model calling tools: each {"id", "name", "arguments"} (arguments as JSON text), sent
+    # after the reply text; the arguments streamed `tool_split` characters a chunk (0: whole),
+    # the calls' chunks taken in turn when `tool_interleave`. finish_reason is "tool_calls".
+    tool_calls: list[dict[str, str]] | None = None
+    tool_split: int = 0
+    tool_interleave: bool = False
 
 
 @dataclass
@@ -339,6 +345,8 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             limit = body.get("max_tokens") or body.get("max_completion_tokens")
             if limit and len(pieces) > limit:
                 return pieces[:limit], "length"
+            if behaviour.tool_calls and behaviour.finish_reason == "stop":
+                return pieces, "tool_calls"
             return pieces, behaviour.finish_reason
 
         def _usage(
@@ -377,6 +385,8 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             for name, piece in script:
                 if name != "content":
                     message[name] = message.get(name, "") + piece
+            if behaviour.tool_calls:
+                message["tool_calls"] = [_whole_call(call) for call in behaviour.tool_calls]
             choices = [
                 {
                     "index": i,
@@ -477,6 +487,10 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     if body.get("logprobs"):
                         choice["logprobs"] = _logprob_block([piece], body)
                     yield json.dumps({**base, "choices": [choice]}, ensure_ascii=False)
+            for fragment in _tool_fragments(behaviour):
+                delta = {"tool_calls": [fragment]}
+                choice = {"index": 0, "delta": delta, "finish_reason": None}
+                yield json.dumps({**base, "choices": [choice]}, ensure_ascii=False)
             yield json.dumps(
                 {
                     **base,
@@ -538,6 +552,32 @@ def _carries_text(event: str) -> bool:
     return ('"content": "' in event and '"content": ""' not in event) or any(
         f'"{name}": "' in event for name in ("reasoning_content", "reasoning")
     )
+
+
+def _whole_call(call: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": call["id"],
+        "type": "function",
+        "function": {"name": call["name"], "arguments": call["arguments"]},
+    }
+
+
+def _tool_fragments(behaviour: Behaviour) -> list[dict[str, Any]]:
+    """The streamed pieces of the calls: id and name first, then the arguments in pieces."""
+    per_call: list[list[dict[str, Any]]] = []
+    for k, call in enumerate(behaviour.tool_calls or []):
+        head = {**_whole_call(call), "index": k}
+        head["function"] = {"name": call["name"], "arguments": ""}
+        text, step = call["arguments"], behaviour.tool_split or len(call["arguments"]) or 1
+        rest = [
+            {"index": k, "function": {"arguments": text[i : i + step]}}
+            for i in range(0, len(text), step)
+        ]
+        per_call.append([head, *rest])
+    if not behaviour.tool_interleave:
+        return [piece for pieces in per_call for piece in pieces]
+    longest = max((len(pieces) for pieces in per_call), default=0)
+    return [pieces[i] for i in range(longest) for pieces in per_call if i < len(pieces)]
 
 
 def _lower(headers: Any) -> dict[str, str]:

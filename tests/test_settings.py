@@ -96,7 +96,7 @@ def test_params_carry_generation_fields_only() -> None:
 def test_env_example_lists_every_variable() -> None:
     """.env.example is the reference for variables: a new setting must appear there."""
     example = (Path(__file__).parent.parent / ".env.example").read_text()
-    config_file_only = {"providers"}
+    config_file_only = {"providers", "mcp"}
     for name in Settings.model_fields:
         if name not in config_file_only:
             assert f"CHATCLI_{name.upper()}=" in example, name

@@ -33,7 +33,9 @@ from chatcli.model_info import default_context_tokens
 from chatcli.prices import Cost, Prices, Tokens, turn_cost
 from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
 from chatcli.think import Piece, ThinkSplitter
+from chatcli.tools import ToolCall, ToolRunner
 from chatcli.wire import (
+    MAX_TOOL_ARGUMENTS,
     Event,
     Finish,
     LogprobsEvent,
@@ -44,6 +46,7 @@ from chatcli.wire import (
     ServerErrorEvent,
     TextDelta,
     TokenLogprob,
+    ToolCallDelta,
     Usage,
     UsageEvent,
     body_json,
@@ -71,6 +74,10 @@ MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 NO_KEY_PLACEHOLDER = "sk-no-key-required"
 # After every choice finished, how long to wait for the usage chunk before ending the turn.
 FINISH_GRACE = 2.0
+MAX_TOOL_ROUNDS = 10
+# What the model is told about calls that were never run.
+NOT_RUN_INTERRUPTED = "error: cancelled: the user interrupted the turn"
+NO_TOOLS = "error: no tools are available in this chat"
 
 # --- the context window ----------------------------------------------------------------------
 # Estimates, not a tokenizer (nothing to download): one token per CJK character, one per four
@@ -99,9 +106,13 @@ def estimate_text(text: str) -> int:
 
 def estimate_message(message: Message) -> int:
     content = message.get("content") or ""
+    calls = sum(
+        estimate_text(call["function"]["name"] + call["function"]["arguments"])
+        for call in message.get("tool_calls") or ()
+    )
     if isinstance(content, str):
-        return MESSAGE_OVERHEAD + estimate_text(content)
-    size = MESSAGE_OVERHEAD
+        return MESSAGE_OVERHEAD + calls + estimate_text(content)
+    size = MESSAGE_OVERHEAD + calls
     for part in content:
         size += (
             IMAGE_TOKENS
@@ -130,6 +141,30 @@ def group_turns(history: Sequence[Message]) -> list[list[Message]]:
         else:
             turns[-1].append(message)
     return turns
+
+
+def turn_view(history: Sequence[Message]) -> list[tuple[Message, list[Message]]]:
+    """The questions and answers of the history, each answer with the tool rounds before it
+    (the store keeps those on the answer, so a turn is saved, resumed and undone whole)."""
+    view: list[tuple[Message, list[Message]]] = []
+    rounds: list[Message] = []
+    for message in history:
+        if message["role"] == "tool" or message.get("tool_calls"):
+            rounds.append(message)
+        else:
+            view.append((message, rounds))
+            rounds = []
+    return view
+
+
+def unfold_turns(messages: Iterable[Message]) -> list[Message]:
+    """A history again from questions and answers whose answers carry their tool rounds
+    (`tools`), as the store and /save keep them."""
+    history: list[Message] = []
+    for message in messages:
+        history.extend(message.get("tools") or ())
+        history.append({"role": message["role"], "content": message["content"]})
+    return history
 
 
 def fit_context(
@@ -172,11 +207,30 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class ToolRound:
+    """The reply asks for these calls: the display should settle before they run."""
+
+    calls: tuple[ToolCall, ...]
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class ToolsDone:
+    """The calls of the round have their results; the next request is about to go out."""
+
+    count: int
+    index: int = 0
+
+
+@dataclass(frozen=True)
 class Thought:
     """Reasoning text of choice `index`: shown apart, kept on the reply, never sent back."""
 
     index: int
     text: str
+
+
+TurnEvent = Delta | Thought | ToolRound | ToolsDone
 
 
 @dataclass
@@ -195,6 +249,10 @@ class Reply:
     reasoning: str = ""
     reasoning_unclosed: bool = False
     thinking_seconds: float | None = None  # request sent → first answer text (or the end)
+    # The tool rounds of the turn: assistant messages with `tool_calls`, each followed by its
+    # `tool` results, in the order they were sent (reasoning left out).
+    tool_messages: list[Message] = field(default_factory=list)
+    tool_limit_reached: bool = False
 
     @property
     def text(self) -> str:
@@ -227,7 +285,8 @@ class Reply:
 
 
 class Turn:
-    """One request in flight. Iterate for deltas; afterwards `reply` holds the result.
+    """One question in flight: a request, and one more after each round of tool calls.
+    Iterate for deltas (and tool rounds); afterwards `reply` holds the result.
 
     State lives on the object, not in generator locals, so `interrupt()` can still build the
     partial reply after a KeyboardInterrupt tore through the iteration.
@@ -237,28 +296,62 @@ class Turn:
         self._bot = bot
         self.user_message: Message = {"role": "user", "content": bot.fill(content)}
         self.reply: Reply | None = None
-        self._texts: list[list[str]] = [[]]
-        self._thoughts: list[list[str]] = [[]]
-        self._splitters: list[ThinkSplitter] = [ThinkSplitter()]
-        self._finish: list[str | None] = [None]
         self._usage: Usage | None = None
+        self._spent: Usage | None = None  # the usage of the earlier rounds, summed
         self._model: str | None = None
         self._fingerprint: str | None = None
-        self._logprobs: list[TokenLogprob] = []
         self._started = 0.0
         self._first_token: float | None = None
-        self._first_answer: float | None = None
         self._response: Any = None
         self.receiving = False
         self.plan = bot.plan(self.user_message)
         self.on_retry: Callable[[Trimmed], None] | None = None
+        self.rounds: list[Message] = []  # this turn's tool calls and results, as sent
+        self._unanswered: list[ToolCall] = []
+        self.limit_reached = False
+        self._new_request()
+
+    def _new_request(self) -> None:
+        """Clean slates for the next request of the turn."""
+        self._texts: list[list[str]] = [[]]
+        self._thoughts: list[list[str]] = [[]]
+        self._splitters: list[ThinkSplitter] = [ThinkSplitter()]
+        self._finish: list[str | None] = [None]
+        self._logprobs: list[TokenLogprob] = []
+        self._first_answer: float | None = None
+        self._sent_reasoning: list[str] = []  # a reasoning field's text, to send back
+        self._calls: dict[int, list[str]] = {}  # call index → [id, name, arguments]
 
     @property
     def partial_text(self) -> str:
         return "".join(self._texts[0])
 
-    def __iter__(self) -> Iterator[Delta | Thought]:
+    def __iter__(self) -> Iterator[TurnEvent]:
         self._started = time.monotonic()
+        while True:
+            yield from self._request()
+            calls = self._assembled()
+            if not calls:
+                break
+            if self._rounds_run() >= self._bot.max_tool_rounds:
+                self.limit_reached = True  # these calls are dropped: the text is the answer
+                break
+            yield ToolRound(tuple(calls))
+            self._ask(calls)
+            self._run_calls()
+            yield ToolsDone(len(calls))
+            self._spent = _add_usage(self._spent, self._usage)
+            self._usage = None
+            self._new_request()
+        text = self.partial_text
+        thought = "".join(self._thoughts[0])
+        if not text.strip() and not thought.strip() and not self.rounds:
+            raise EmptyReply(whitespace_only=bool(text))
+        if self._finish[0] is None:
+            raise IncompleteReply()
+        self._finish_turn(interrupted=False)
+
+    def _request(self) -> Iterator[Delta | Thought]:
         self._response = self._create().http_response
         self.receiving = True
         try:
@@ -272,13 +365,62 @@ class Turn:
             log.debug("stream ended after the finish: %s", exc)
         finally:
             self._response.close()  # a stream left before its end must not hold the socket
-        text = self.partial_text
-        thought = "".join(self._thoughts[0])
-        if not text.strip() and not thought.strip():
-            raise EmptyReply(whitespace_only=bool(text))
-        if self._finish[0] is None:
-            raise IncompleteReply()
-        self._finish_turn(interrupted=False)
+
+    def _rounds_run(self) -> int:
+        return sum(1 for m in self.rounds if m.get("tool_calls"))
+
+    def _assembled(self) -> list[ToolCall]:
+        """The calls of choice 1, in index order; a call without an id gets one."""
+        return [
+            ToolCall(ident or f"call_{len(self.rounds)}_{k}", name, arguments)
+            for k, (ident, name, arguments) in sorted(self._calls.items())
+        ]
+
+    def _ask(self, calls: list[ToolCall]) -> None:
+        """The assistant message that made the calls; DeepSeek wants the reasoning of a
+        tool-calling reply back within the turn (it is left out of the history)."""
+        message: Message = {
+            "role": "assistant",
+            "content": self.partial_text or None,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+                for call in calls
+            ],
+        }
+        if self._sent_reasoning:
+            message["reasoning_content"] = "".join(self._sent_reasoning)
+        self.rounds.append(message)
+        self._unanswered = list(calls)
+
+    def _run_calls(self) -> None:
+        runner = self._bot.tools
+        while self._unanswered:
+            call = self._unanswered[0]
+            result = runner.run(call) if runner is not None else NO_TOOLS
+            self._unanswered.pop(0)
+            self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result})
+
+    def _answer_unanswered(self, result: str) -> None:
+        """Every call gets its result, so the history stays a valid conversation."""
+        for call in self._unanswered:
+            self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result})
+        self._unanswered = []
+
+    def _note_call(self, event: ToolCallDelta) -> None:
+        if event.index != 0:
+            return  # only choice 1 enters the history, so only its calls are run
+        call = self._calls.setdefault(event.call, ["", "", ""])
+        call[0] = call[0] or (event.id or "")
+        call[1] = call[1] or (event.name or "")
+        call[2] += event.arguments
+        if len(call[2]) > MAX_TOOL_ARGUMENTS:
+            raise Malformed(
+                f"the arguments of a tool call are longer than {MAX_TOOL_ARGUMENTS} characters"
+            )
 
     def _create(self) -> Any:
         """Send the request; on "context length exceeded", trim harder and try once more."""
@@ -287,7 +429,7 @@ class Turn:
         # per chunk than the SDK's typed objects (bench/results.md).
         create = self._bot.client.chat.completions.with_raw_response.create
         try:
-            response = create(**self._bot.request_kwargs(self.plan.messages))
+            response = create(**self._bot.request_kwargs(self.plan.messages + self.rounds))
         except Exception as exc:
             smaller = self._bot.shrink(self.plan, self.user_message)
             if smaller is None or not is_context_overflow(exc):
@@ -295,7 +437,7 @@ class Turn:
             self.plan = smaller
             if self.on_retry is not None:
                 self.on_retry(smaller)
-            response = create(**self._bot.request_kwargs(smaller.messages))
+            response = create(**self._bot.request_kwargs(smaller.messages + self.rounds))
             self._bot.learned_budget = smaller.tokens
         self._bot.trim_start = self.plan.first
         return response
@@ -409,7 +551,11 @@ class Turn:
                 case TextDelta(index=index, text=text):
                     yield from self._note_content(index, text)
                 case ReasoningDelta(index=index, text=text):
+                    if index == 0:
+                        self._sent_reasoning.append(text)
                     yield self._note_thought(index, text)
+                case ToolCallDelta():
+                    self._note_call(event)
                 case Finish(index=index, reason=reason):
                     self._slot(index)
                     self._finish[index] = reason
@@ -435,10 +581,11 @@ class Turn:
                 pass
         reasoning = "".join(self._thoughts[0])
         answered = self._first_answer or now
+        self._answer_unanswered(NOT_RUN_INTERRUPTED)
         reply = Reply(
             choices=["".join(parts) for parts in self._texts],
             finish_reasons=list(self._finish),
-            usage=self._usage,
+            usage=_add_usage(self._spent, self._usage),
             model=self._model,
             system_fingerprint=self._fingerprint,
             logprobs=self._logprobs,
@@ -448,13 +595,35 @@ class Turn:
             reasoning=reasoning,
             reasoning_unclosed=self._splitters[0].unclosed,
             thinking_seconds=answered - self._started if reasoning and self._started else None,
+            tool_messages=[
+                {k: v for k, v in m.items() if k != "reasoning_content"} for m in self.rounds
+            ],
+            tool_limit_reached=self.limit_reached,
         )
         self.reply = reply
         self._bot.unanswered = reply if reply.unanswered else None
-        if reply.text.strip():
-            self._bot.calibrate(self.plan.messages, reply)
+        if reply.text.strip() or self.rounds:
+            if not self.rounds:
+                self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
         return reply
+
+
+def _add_usage(a: Usage | None, b: Usage | None) -> Usage | None:
+    """What two requests of one turn used together (unknown parts stay unknown)."""
+    if a is None or b is None:
+        return a or b
+
+    def both(x: int | None, y: int | None) -> int | None:
+        return None if x is None or y is None else x + y
+
+    return Usage(
+        a.prompt_tokens + b.prompt_tokens,
+        a.completion_tokens + b.completion_tokens,
+        a.total_tokens + b.total_tokens,
+        both(a.reasoning_tokens, b.reasoning_tokens),
+        both(a.cached_tokens, b.cached_tokens),
+    )
 
 
 class ChatBot:
@@ -476,6 +645,9 @@ class ChatBot:
         max_tokens_field: MaxTokensField | None = None,
         prices: Prices | None = None,
         client: OpenAI | None = None,
+        tools: ToolRunner | None = None,
+        tool_choice: str | None = None,
+        max_tool_rounds: int = MAX_TOOL_ROUNDS,
     ) -> None:
         self.model = model
         self.system = system
@@ -488,6 +660,9 @@ class ChatBot:
         self.history_limit = history_limit
         self.context_tokens = context_tokens
         self.prices = prices  # the user's own; else the price table's, by model and server
+        self.tools = tools
+        self.tool_choice = tool_choice  # auto, none, required, or a tool's name
+        self.max_tool_rounds = max_tool_rounds
         self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
         # Where the last request's history began: later plans start there (see fit_context).
@@ -528,6 +703,8 @@ class ChatBot:
             context_tokens=settings.context_tokens,
             max_tokens_field=settings.max_tokens_field,
             prices=settings.prices,
+            tool_choice=settings.tool_choice,
+            max_tool_rounds=settings.max_tool_rounds,
         )
 
     def cost(self, reply: Reply) -> Cost | None:
@@ -697,6 +874,13 @@ class ChatBot:
         if self.stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
+        specs = self.tools.specs() if self.tools is not None else []
+        if specs:
+            kwargs["tools"] = specs
+            if self.tool_choice in ("auto", "none", "required"):
+                kwargs["tool_choice"] = self.tool_choice
+            elif self.tool_choice:
+                kwargs["tool_choice"] = {"type": "function", "function": {"name": self.tool_choice}}
         return kwargs
 
     def stream_turn(self, content: Content) -> Turn:
@@ -705,6 +889,7 @@ class ChatBot:
     def record(self, user_message: Message, reply: Reply) -> None:
         """Keep a finished (or interrupted) turn, then tell the listeners (the store)."""
         self.history.append(user_message)
+        self.history.extend(reply.tool_messages)
         self.history.append({"role": "assistant", "content": reply.text})
         self.replies.append(reply)
         for listener in self.on_record:
@@ -717,20 +902,31 @@ class ChatBot:
         assert turn.reply is not None
         return turn.reply.text
 
-    def undo(self) -> bool:
-        """Forget the last exchange; False when there is none."""
+    def _last_question(self) -> int | None:
+        """Where the last exchange starts: its question (tool rounds and answer follow)."""
         if len(self.history) < 2:
+            return None
+        return next(
+            (i for i in range(len(self.history) - 1, -1, -1) if self.history[i]["role"] == "user"),
+            None,
+        )
+
+    def undo(self) -> bool:
+        """Forget the last exchange, its tool calls included; False when there is none."""
+        start = self._last_question()
+        if start is None:
             return False
-        del self.history[-2:]
+        del self.history[start:]
         if self.replies:  # a resumed conversation has history but no Reply objects
             self.replies.pop()
         return True
 
     def take_back(self) -> Content | None:
         """Remove the last exchange and hand back its question, to ask again."""
-        if len(self.history) < 2:
+        start = self._last_question()
+        if start is None:
             return None
-        content: Content = self.history[-2]["content"]
+        content: Content = self.history[start]["content"]
         self.undo()
         return content
 

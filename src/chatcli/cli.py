@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay inst
     from chatcli.settings import Settings
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+EXIT_TOOL_REFUSED = 3
 
 PROVIDER_NAMES = (
     "openai, deepseek, qwen, moonshot, zhipu, siliconflow, anthropic, gemini, openrouter, groq, "
@@ -143,6 +144,42 @@ def build_parser() -> Parser:
     c.add_argument("--exit-command", metavar="WORD", help=t("help_exit_command"))
     c.add_argument("--lang", metavar="zh|en", help=t("help_lang"))
     c.add_argument("--private", action="store_const", const=True, help=t("help_private"))
+    tl = p.add_argument_group(t("help_group_tools"))
+    tl.add_argument(
+        "--tools",
+        action="append",
+        metavar="shell,read",
+        help=t("help_tools"),
+    )
+    tl.add_argument(
+        "--yes-tool",
+        action="append",
+        metavar="NAME",
+        help=t("help_yes_tool"),
+    )
+    tl.add_argument(
+        "--max-tool-rounds",
+        metavar="N",
+        help=t("help_max_tool_rounds"),
+    )
+    tl.add_argument(
+        "--tool-choice",
+        metavar="auto|none|required|NAME",
+        help=t("help_tool_choice"),
+    )
+    tl.add_argument(
+        "--mcp-config",
+        metavar="PATH",
+        help=t("help_mcp_config"),
+    )
+    tl.add_argument(
+        "--mcp",
+        dest="use_mcp",
+        action="append",
+        metavar="NAME",
+        help=t("help_mcp"),
+    )
+    tl.add_argument("--no-mcp", action="store_const", const=True, help=t("help_no_mcp"))
     o = p.add_argument_group(t("help_group_offline"))
     o.add_argument("--local", action="store_const", const=True, help=t("help_local"))
     o.add_argument("--local-model", metavar="PATH", help=t("help_local_model"))
@@ -469,6 +506,24 @@ def _converse(
     bot = ChatBot.from_settings(settings)
     bot.local = local_run
     console = sink.console()
+    from chatcli.consent import TerminalToolUI
+    from chatcli.tools.config import McpConfigError
+    from chatcli.tools.setup import toolbox
+
+    ui = (
+        TerminalToolUI(console)
+        if job is None
+        else TerminalToolUI(sink.console(stderr=True), on_stderr=True)
+    )
+    try:
+        tools = toolbox(settings, ui)
+    except McpConfigError as exc:
+        return _fail(str(exc))
+    if tools.hub is not None:
+        from chatcli import local
+
+        local.stop_on_signals()  # SIGTERM and SIGHUP end chatcli by its exit handlers
+    bot.tools = tools
     recorder = sessions.start(
         bot,
         private=settings.private,
@@ -487,7 +542,13 @@ def _converse(
             return _fail(str(exc))
         if outcome.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_OK if outcome.error is None else EXIT_API
+        if outcome.error is not None:
+            return EXIT_API
+        if tools.refused:
+            from chatcli.i18n import t
+
+            return _fail(t("tool_refused_exit"), EXIT_TOOL_REFUSED)
+        return EXIT_OK
 
     from chatcli import instant
 
@@ -499,7 +560,12 @@ def _converse(
         note = t("welcome_inferred", provider=settings.provider, var=var)
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command, note)
-    from chatcli import repl, role_commands, session_commands  # noqa: F401 (register commands)
+    from chatcli import (  # noqa: F401 (register commands)
+        repl,
+        role_commands,
+        session_commands,
+        tool_commands,
+    )
 
     try:
         return repl.run(

@@ -130,6 +130,8 @@ STARTER = """\
 # lang = "zh"
 # reasoning = "summary"               # a reasoning model's thinking: show, summary or hide
 # reasoning_effort = "low"            # minimal, low, medium or high (sent to the server)
+# tools = ["shell", "read"]           # built-in tools, off by default; every call asks first
+# max_tool_rounds = 10
 
 # Override any field of a preset:
 # [providers.deepseek]
@@ -146,6 +148,12 @@ STARTER = """\
 # api_key_env = "MINE_API_KEY"        # the variable that holds the key (omit if none)
 # model = "Qwen/Qwen2.5-7B-Instruct"
 # max_tokens_field = "max_tokens"     # or "max_completion_tokens"
+
+# MCP servers: started in the background; every call is shown and asked about first.
+# [mcp.servers.time]
+# command = "uvx"
+# args = ["mcp-server-time"]
+# auto_approve = ["get_current_time"]  # these tools run without asking
 """
 
 

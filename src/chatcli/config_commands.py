@@ -16,7 +16,7 @@ from chatcli.settings import OPENAI_URL, Origin, Settings, dotenv_variables, fin
 from chatcli.sink import clean, mask_secret
 
 SHOWN_FIRST = ("provider", "base_url", "api_key", "model", "max_tokens_field")
-NOT_SHOWN = {"providers"}
+NOT_SHOWN = {"providers", "mcp"}  # tables that may hold keys
 
 
 def show_config(settings: Settings, out: TextIO) -> None:

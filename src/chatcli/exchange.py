@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
 from rich.console import Console
 from rich.text import Text
 
-from chatcli.bot import ChatBot, Content, Reply, Thought
+from chatcli.bot import ChatBot, Content, Reply, Thought, ToolRound, ToolsDone, Turn, TurnEvent
 from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
 from chatcli.pending import Pending
@@ -44,40 +45,20 @@ class Presenter:
         turn = bot.stream_turn(content)
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
-        pending = Pending(self.status, bot.params.reasoning)
-        turn.on_retry = lambda plan: pending.note(
-            Text(t("context_retry", n=plan.dropped), style="dim")
-        )
-        bot.on_wait = lambda seconds: pending.note(
-            Text(t("server_busy", s=math.ceil(seconds)), style="yellow")
-        )
-        renderer: RawStream | MarkdownStream = (
-            RawStream(self.raw, neutral=self.raw.isatty())
-            if self.raw is not None
-            else MarkdownStream(self.out)
-        )
-        many = bot.params.n > 1 and self.raw is None
-        shown = 0  # characters of answer on screen, to tell when some of it was thinking
+        events = iter(turn)
+        renderer = self._renderer()
         outcome: Outcome
         try:
-            with renderer:
-                if many:
-                    self.out.rule(t("choice", k=1), style="dim")
-                with pending:
-                    for event in turn:
-                        if event.index != 0:
-                            continue
-                        if isinstance(event, Thought):
-                            pending.add(event.text)
-                        else:
-                            pending.answer()
-                            renderer.feed(event.text)
-                            shown += len(event.text)
-                    assert turn.reply is not None
-                    usage = turn.reply.usage
-                    pending.close(usage.reasoning_tokens if usage is not None else None)
-            if shown > len(turn.reply.text):  # `</think>` came with no `<think>` before it
-                self.note(t("thought_was_shown"))
+            # One request after another while the model calls tools: the display of each
+            # settles (renderer closed, waiting line gone) before the calls ask for consent.
+            while not self._show_request(bot, turn, events, renderer):
+                next(events)  # runs the calls: ToolsDone
+                renderer = self._renderer()
+            assert turn.reply is not None
+            if turn.reply.tool_limit_reached:
+                self.status.print(
+                    Text(t("tool_rounds_limit", n=bot.max_tool_rounds), style="yellow")
+                )
             unanswered = turn.reply.unanswered
             outcome = Outcome(turn.reply, error=t("no_answer") if unanswered else None)
         except KeyboardInterrupt:
@@ -108,6 +89,49 @@ class Presenter:
         if run is not None and run.bundled and not run.hinted and CHINESE.search(str(content)):
             run.hinted = True
             self.note(t("local_english_only"))
+
+    def _renderer(self) -> RawStream | MarkdownStream:
+        if self.raw is not None:
+            return RawStream(self.raw, neutral=self.raw.isatty())
+        return MarkdownStream(self.out)
+
+    def _show_request(
+        self,
+        bot: ChatBot,
+        turn: Turn,
+        events: Iterator[TurnEvent],
+        renderer: RawStream | MarkdownStream,
+    ) -> bool:
+        """Stream one request's reply; False when it ended in tool calls, still to run."""
+        pending = Pending(self.status, bot.params.reasoning)
+        turn.on_retry = lambda plan: pending.note(
+            Text(t("context_retry", n=plan.dropped), style="dim")
+        )
+        bot.on_wait = lambda seconds: pending.note(
+            Text(t("server_busy", s=math.ceil(seconds)), style="yellow")
+        )
+        shown = 0  # characters of answer on screen, to tell when some of it was thinking
+        with renderer:
+            if bot.params.n > 1 and self.raw is None:
+                self.out.rule(t("choice", k=1), style="dim")
+            with pending:
+                for event in events:
+                    if isinstance(event, ToolRound):
+                        return False
+                    if event.index != 0 or isinstance(event, ToolsDone):
+                        continue
+                    if isinstance(event, Thought):
+                        pending.add(event.text)
+                    else:
+                        pending.answer()
+                        renderer.feed(event.text)
+                        shown += len(event.text)
+                assert turn.reply is not None
+                usage = turn.reply.usage
+                pending.close(usage.reasoning_tokens if usage is not None else None)
+        if shown > len(turn.reply.text):  # `</think>` came with no `<think>` before it
+            self.note(t("thought_was_shown"))
+        return True
 
     def note(self, message: str) -> None:
         self.status.print(Text(message, style="dim"))

@@ -709,6 +709,35 @@ STRINGS: dict[str, tuple[str, str]] = {
         "在终端里和大模型对话（OpenAI 兼容的 API）。Chat with OpenAI-compatible models.",
         "Chat with OpenAI-compatible models in the terminal. 在终端里和大模型对话。",
     ),
+    "help_group_tools": (
+        "工具（每次调用都会显示，并需要你的同意）",
+        "tools (every call is shown and needs your consent)",
+    ),
+    "help_tools": (
+        "启用内置工具：shell（run_command）和 read（read_file）；默认关闭",
+        "enable built-in tools: shell (run_command) and read (read_file); off by default",
+    ),
+    "help_yes_tool": (
+        "运行这个工具时不再询问（可重复；没有“全部批准”）",
+        "run this tool without asking (repeatable; there is no approve-all)",
+    ),
+    "help_max_tool_rounds": (
+        "一轮对话里工具调用的最多轮数，超过后 chatcli 停止（默认 10）",
+        "rounds of tool calls in one turn before chatcli stops them (default 10)",
+    ),
+    "help_tool_choice": (
+        "启用工具时作为 tool_choice 发送（默认由服务器决定）",
+        "sent as tool_choice when tools are enabled (default: the server's)",
+    ),
+    "help_mcp_config": (
+        '从 Claude Desktop 风格的 JSON 文件读取 MCP 服务器（{"mcpServers": {...}}）',
+        'MCP servers from a Claude-Desktop-style JSON file ({"mcpServers": {...}})',
+    ),
+    "help_mcp": (
+        "只使用这个已配置的 MCP 服务器（可重复）",
+        "use only this configured MCP server (repeatable)",
+    ),
+    "help_no_mcp": ("本次不启动任何 MCP 服务器", "start no MCP server this run"),
     "help_epilog": (
         "不带 PROMPT（且标准输入是终端）时，chatcli 进入交互式对话；\n"
         "输入 退出、exit 或 quit，或按 Ctrl-D 离开。\n"
@@ -728,6 +757,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "  0    成功\n"
         "  1    API 或网络失败，或标准输出无法写入（磁盘满）\n"
         "  2    用法或配置错误\n"
+        "  3    工具调用被拒绝：没有用 --yes-tool 批准，也没有终端可以询问\n"
         "  130  被 Ctrl-C 中断\n"
         "  141  回复写出之前标准输出已关闭（例如 | head、>&-）\n",
         "Without PROMPT (and with a terminal on stdin) chatcli starts an interactive chat;\n"
@@ -748,6 +778,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "  0    success\n"
         "  1    API or network failure, or stdout could not be written (disk full)\n"
         "  2    usage or configuration error\n"
+        "  3    a tool call was refused: not approved with --yes-tool and no terminal to ask\n"
         "  130  interrupted by Ctrl-C\n"
         "  141  stdout closed before the reply was written (e.g. | head, >&-)\n",
     ),
@@ -932,6 +963,82 @@ STRINGS: dict[str, tuple[str, str]] = {
     "os_enametoolong": ("文件名太长", "File name too long"),
     "os_eexist": ("文件已存在", "File exists"),
     "os_ebusy": ("设备或资源忙", "Device or resource busy"),
+    # --- tools and MCP (issue 14) ---
+    "tool_rounds_limit": (
+        "⚠ 已达到每轮最多 {n} 次工具调用（--max-tool-rounds），模型未完成的调用没有执行",
+        "⚠ stopped after {n} rounds of tool calls (--max-tool-rounds); the calls the model "
+        "asked for last were not run",
+    ),
+    "tool_unknown": (
+        "⚠ 模型调用了不存在的工具 {name}；已告知模型",
+        "⚠ the model called {name}, which is no tool here; the model was told",
+    ),
+    "tool_disabled": (
+        "⚠ 模型调用了已关闭的工具 {name}（/tools on {name} 可开启）；已告知模型",
+        "⚠ the model called {name}, which is off (/tools on {name} enables it); the model was told",
+    ),
+    "tool_bad_arguments": (
+        "⚠ {name} 的参数不是有效的 JSON 对象（{detail}）；已告知模型",
+        "⚠ the arguments for {name} are not a valid JSON object ({detail}); the model was told",
+    ),
+    "tool_refused_no_terminal": (
+        "⚠ 拒绝了对 {name} 的调用：没有终端可以询问，且未用 --yes-tool {name} 预先允许",
+        "⚠ refused a call to {name}: no terminal to ask, and not approved with --yes-tool {name}",
+    ),
+    "tool_declined": ("✗ 已拒绝 {name}", "✗ declined {name}"),
+    "tool_call_header": (
+        "⚙ 模型想调用 {server} · {name}",
+        "⚙ the model wants to call {server} · {name}",
+    ),
+    "tool_consent_question": (
+        "运行吗？[y]是 / [n]否 / [a]本次会话总是允许此工具 / [e]编辑参数（回车 = 否）> ",
+        "run it? [y]es / [n]o / [a]lways for this tool in this session / [e]dit the "
+        "arguments (Enter: no) > ",
+    ),
+    "tool_edit_prompt": ("参数（JSON）> ", "arguments (JSON) > "),
+    "tool_edit_invalid": (
+        "参数不是 JSON 对象：{detail}",
+        "the arguments are not a JSON object: {detail}",
+    ),
+    "tool_done": (
+        "⚙ {name} → {size}，{seconds} 秒（/tool {n} 查看）",
+        "⚙ {name} → {size}, {seconds} s (/tool {n} to show)",
+    ),
+    "tools_unknown_group": (
+        "没有名为 {name} 的内置工具（可用：{known}）",
+        "no built-in tools named {name} (there are: {known})",
+    ),
+    "tools_none": ("此对话没有工具", "no tools in this chat"),
+    "tools_no_such": (
+        "没有名为 {name} 的工具或服务器（/tools 列出全部）",
+        "no tool or server named {name} (/tools lists them)",
+    ),
+    "tools_on": ("已开启：{names}", "on: {names}"),
+    "tools_off": ("已关闭：{names}", "off: {names}"),
+    "tools_state_on": ("开", "on "),
+    "tools_state_off": ("关", "off"),
+    "tools_approved": ("（无需询问）", "(runs without asking)"),
+    "tools_server": ("MCP 服务器 {server}：{state}", "MCP server {server}: {state}"),
+    "tool_shown": ("⚙ 第 {n} 次调用：{server} · {name}", "⚙ call {n}: {server} · {name}"),
+    "tool_usage": ("/tool N：N 从 1 到 {n}", "/tool N: N from 1 to {n}"),
+    "tool_failed": ("⚠ {name}：{reason}", "⚠ {name}: {reason}"),
+    "mcp_waiting": (
+        "… 等待 MCP 服务器启动：{names}",
+        "… waiting for MCP servers to start: {names}",
+    ),
+    "mcp_failed": (
+        "⚠ MCP 服务器 {name} 不可用，对话继续，不带它的工具：{reason}",
+        "⚠ MCP server {name} is unavailable; the chat goes on without its tools: {reason}",
+    ),
+    "mcp_config_bad": ("--mcp-config {detail}", "--mcp-config {detail}"),
+    "mcp_unknown": (
+        "--mcp {name}：没有这个 MCP 服务器（已配置：{known}）",
+        "--mcp {name}: no such MCP server (configured: {known})",
+    ),
+    "tool_refused_exit": (
+        "有工具调用因没有终端询问而被拒绝（退出码 3）",
+        "a tool call was refused for want of a terminal to ask (exit status 3)",
+    ),
 }
 
 

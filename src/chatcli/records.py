@@ -75,6 +75,9 @@ class StoredMessage(BaseModel):
     created: Stamp = Field(default_factory=time.time)
     interrupted: bool = False
     reasoning: str | None = None
+    # The turn's tool rounds before this answer, as sent: assistant messages with
+    # `tool_calls`, each followed by its `tool` results.
+    tools: list[dict[str, Any]] | None = None
     id: int | None = None
 
     def __init__(
@@ -93,6 +96,28 @@ class StoredMessage(BaseModel):
     def _content(cls, value: Any) -> Content:
         return check_content(value)
 
+    @field_validator("tools")
+    @classmethod
+    def _tool_rounds(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """Only what a tool round holds: calls, then one result per call, in order."""
+        expected: list[str] = []
+        for message in value or ():
+            if message.get("role") == "assistant" and not expected:
+                calls = message.get("tool_calls")
+                if not isinstance(calls, list) or not calls:
+                    raise ValueError("tools: an assistant message without tool_calls")
+                expected = [str(call.get("id")) for call in calls if isinstance(call, dict)]
+            elif message.get("role") == "tool" and expected:
+                if message.get("tool_call_id") != expected.pop(0):
+                    raise ValueError("tools: a result answers no call")
+                if not isinstance(message.get("content"), str):
+                    raise ValueError("tools: a result is not text")
+            else:
+                raise ValueError("tools: not calls each followed by their results")
+        if expected:
+            raise ValueError("tools: a call has no result")
+        return value or None
+
     @field_validator("reasoning")
     @classmethod
     def _reasoning(cls, value: str | None) -> str | None:
@@ -103,6 +128,8 @@ class StoredMessage(BaseModel):
     def _only_replies_think(self) -> StoredMessage:
         if self.reasoning is not None and self.role != "assistant":
             raise ValueError("reasoning: only an assistant message has reasoning")
+        if self.tools and self.role != "assistant":
+            raise ValueError("tools: only an assistant message has tool rounds")
         return self
 
     @property

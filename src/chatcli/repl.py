@@ -25,6 +25,7 @@ from chatcli.prompt import InputState, make_session, unfence
 from chatcli.render import finished_markdown
 from chatcli.sessions import Recorder
 from chatcli.sink import clean, clipboard
+from chatcli.tools.runner import Toolbox
 
 EXIT_WORDS = {"退出", "exit", "quit", "/exit", "/quit"}
 
@@ -188,10 +189,13 @@ class Repl:
                 self.send(content)
 
     def _first_frame(self, _app: object) -> None:
-        """The editor is up: load openai while the user types (once)."""
+        """The editor is up: load openai, and start the MCP servers, while the user types
+        (once)."""
         if not self._warming:
             self._warming = True
             instant.warm_up(self.bot)
+            if isinstance(self.bot.tools, Toolbox) and self.bot.tools.hub is not None:
+                self.bot.tools.hub.start()
 
     def command(self, text: str) -> None:
         try:

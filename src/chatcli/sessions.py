@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli import paths, sink
-from chatcli.bot import ChatBot, Content, Message, Reply
+from chatcli.bot import ChatBot, Content, Message, Reply, turn_view, unfold_turns
 from chatcli.i18n import os_reason, t
 from chatcli.render import finished_markdown
 from chatcli.sanitize import neutralise
@@ -114,14 +114,16 @@ class Recorder:
     def follow(self) -> None:
         """Leave the saved conversation when the history no longer continues it (/clear and
         /system emptied it): what is on screen is a new conversation."""
-        if self._saved and _common_prefix(self._saved, self.bot.history) == 0:
+        if self._saved and _common_prefix(self._saved, _answers(self.bot.history)) == 0:
             self.start_new()
 
-    def stored(self, message: Message) -> StoredMessage:
+    def stored(self, message: Message, tools: list[Message] | None = None) -> StoredMessage:
         """What the store keeps of a message in the history: with its reply's details when
-        known (a reply of this run, a resumed or a loaded one), else role and content."""
+        known (a reply of this run, a resumed or a loaded one), else role and content; an
+        answer carries its turn's tool rounds (`turn_view`)."""
         held = self._kept.get(id(message))
-        return held[1] if held else StoredMessage(message["role"], message["content"])
+        found = held[1] if held else StoredMessage(message["role"], message["content"])
+        return found.model_copy(update={"tools": tools}) if tools else found
 
     def reasoning_of(self, message: Message) -> str:
         """What the model thought before this answer in the history ("" for none), whether
@@ -136,7 +138,7 @@ class Recorder:
         self._kept = kept
 
     def _on_record(self, reply: Reply) -> None:
-        question, answer = self.bot.history[-2:]
+        (question, _), (answer, _) = turn_view(self.bot.history)[-2:]
         self._remember(
             [
                 (question, StoredMessage("user", question["content"])),
@@ -150,14 +152,15 @@ class Recorder:
         """Make the stored conversation what the history is now, in one transaction: the
         messages taken back (/undo, /retry, /pick) go, the new ones come. A conversation whose
         every turn was taken back stays, empty, and the next turn goes into it."""
-        history = self.bot.history
-        keep = _common_prefix(self._saved, history)
-        if self.store is None or self.private or keep == len(self._saved) == len(history):
+        view = turn_view(self.bot.history)
+        answers = [message for message, _ in view]
+        keep = _common_prefix(self._saved, answers)
+        if self.store is None or self.private or keep == len(self._saved) == len(answers):
             return
         try:
             saved = self.store.save_turn(
                 self.conversation_id,
-                [self.stored(m) for m in history[keep:]],
+                [self.stored(m, rounds) for m, rounds in view[keep:]],
                 model=self.bot.model,
                 system=self.bot.system,
                 params=self.bot.params.differs_from_defaults(),
@@ -168,7 +171,7 @@ class Recorder:
             self.fail(exc)
             return
         self.conversation_id = saved.conversation_id
-        self._saved = list(history)
+        self._saved = answers
         self._ids = self._ids[:keep] + saved.message_ids
 
     def _reply(self, message: Message, reply: Reply) -> StoredMessage:
@@ -212,7 +215,7 @@ class Recorder:
             model=bot.model,
             system=bot.system,
             params=bot.params.differs_from_defaults(),
-            messages=tuple(self.stored(m) for m in bot.history),
+            messages=tuple(self.stored(m, rounds) for m, rounds in turn_view(bot.history)),
         )
 
     def adopt(self, conversation: Conversation) -> int | None:
@@ -240,7 +243,7 @@ class Recorder:
             self.fail(exc)
             return None
         self.conversation_id = new_id
-        self._saved = list(self.bot.history)
+        self._saved = _answers(self.bot.history)
         self._ids = ids
         return new_id
 
@@ -248,10 +251,14 @@ class Recorder:
         """The conversation's messages become the bot's history, with their details."""
         self.bot.clear()
         self.bot.history.extend(
-            {"role": m.role, "content": m.content} for m in conversation.messages
+            unfold_turns(
+                {"role": m.role, "content": m.content, "tools": m.tools}
+                for m in conversation.messages
+            )
         )
         self._kept = {}
-        self._remember(list(zip(self.bot.history, conversation.messages, strict=True)))
+        answers = _answers(self.bot.history)
+        self._remember(list(zip(answers, conversation.messages, strict=True)))
 
     def resume(
         self, conversation_id: int | None, given: set[str] | None = None
@@ -277,9 +284,15 @@ class Recorder:
         self._take(conversation)
         self.conversation_id = conversation.id
         self.title = None
-        self._saved = list(bot.history)
+        self._saved = _answers(bot.history)
         self._ids = [m.id for m in conversation.messages if m.id is not None]
         return conversation
+
+
+def _answers(history: list[Message]) -> list[Message]:
+    """The history as the store keeps it: questions and answers, a turn's tool rounds on its
+    answer (`turn_view`)."""
+    return [message for message, _ in turn_view(history)]
 
 
 def _merged_params(
@@ -319,6 +332,16 @@ def _clip(text: str) -> str:
     return text if len(text) <= RECAP_CHARS else text[: RECAP_CHARS - 1] + "…"
 
 
+def _called(rounds: list[Message]) -> list[str]:
+    """The names of the tools a turn called, in order."""
+    return [
+        str(call.get("function", {}).get("name", "?"))
+        for message in rounds
+        for call in message.get("tool_calls") or ()
+        if isinstance(call, dict)
+    ]
+
+
 def recap(conversation: Conversation) -> Text:
     """The header and the last few turns of a resumed conversation, dim, so users see where
     they are without the whole scrollback."""
@@ -338,6 +361,8 @@ def recap(conversation: Conversation) -> Text:
     for message in messages[first:]:
         who = t("you") if message.role == "user" else message.model or conversation.model
         flag = " " + t("interrupted") if message.interrupted else ""
+        if message.tools:
+            lines.append("  ⚙ " + ", ".join(_called(message.tools)))
         lines.append(f"  {who}: {_clip(message.text)}{flag}")
     return Text(neutralise("\n".join(lines)), style="dim")
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -48,6 +49,7 @@ from chatcli.providers import (
     preset_for_model,
     resolve,
 )
+from chatcli.tools.config import McpSettings
 
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_EXIT_COMMAND = "退出"
@@ -195,6 +197,15 @@ class Settings(BaseSettings, GenerationParams):
     price_output: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_cached: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_currency: str | None = Field(None, min_length=1, max_length=3)
+    # Tools (issue 14): built-ins enabled by group, tools approved in advance by name.
+    tools: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    yes_tool: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_tool_rounds: int = Field(10, ge=0, le=1000)
+    tool_choice: str | None = Field(None, min_length=1, max_length=200)
+    mcp: McpSettings = Field(default_factory=McpSettings)  # [mcp.servers.NAME]
+    mcp_config: Path | None = None  # a Claude-Desktop-style mcpServers JSON file
+    use_mcp: Annotated[list[str], NoDecode] = Field(default_factory=list)  # --mcp NAME
+    no_mcp: bool = False
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
@@ -212,6 +223,26 @@ class Settings(BaseSettings, GenerationParams):
                 t("dotenv_unreadable", path=dotenv.absolute(), reason=os_reason(exc))
             ) from None
         super().__init__(**values)
+
+    @field_validator("tools", "yes_tool", "use_mcp", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """`--tools shell,read`, CHATCLI_TOOLS=shell,read or a TOML list; repeats add up."""
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        return [word.strip() for item in items for word in str(item).split(",") if word.strip()]
+
+    @field_validator("tools")
+    @classmethod
+    def _known_groups(cls, value: list[str]) -> list[str]:
+        from chatcli.tools.builtin import GROUPS
+
+        known = {*GROUPS, *GROUPS.values()}
+        for name in value:
+            if name not in known:
+                raise ValueError(t("tools_unknown_group", name=name, known=", ".join(GROUPS)))
+        return value
 
     @field_validator("base_url")
     @classmethod

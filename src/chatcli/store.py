@@ -165,6 +165,16 @@ def _m003_reasoning(db: sqlite3.Connection) -> None:
 REASONING_SINCE = 3  # the schema version that added messages.reasoning
 
 
+@migration
+def _m004_tools(db: sqlite3.Connection) -> None:
+    # The tool rounds of a turn (assistant messages with tool_calls and their tool results),
+    # as JSON on the turn's answer: they come back, are exported and undone with it.
+    db.execute("ALTER TABLE messages ADD COLUMN tools TEXT")
+
+
+TOOLS_SINCE = 4  # the schema version that added messages.tools
+
+
 # --- the store -------------------------------------------------------------------------------
 
 _SUMMARY = (
@@ -432,9 +442,10 @@ class Store:
             if row is None:
                 raise UnknownConversation(conversation_id)
             reasoning = "reasoning" if _version(self._db) >= REASONING_SINCE else "NULL"
+            tools = "tools" if _version(self._db) >= TOOLS_SINCE else "NULL"
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                f"created, interrupted, id, {reasoning} FROM messages "
+                f"created, interrupted, id, {reasoning}, {tools} FROM messages "
                 "WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
@@ -459,6 +470,7 @@ class Store:
                         interrupted=bool(m[8]),
                         id=m[9],
                         reasoning=m[10],
+                        tools=json.loads(m[11]) if m[11] else None,
                     )
                     for m in messages
                 ),
@@ -547,8 +559,8 @@ def _insert_messages(
     for offset, m in enumerate(messages):
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
-            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 start + offset,
@@ -562,6 +574,7 @@ def _insert_messages(
                 m.created,
                 int(m.interrupted),
                 m.reasoning,
+                json.dumps(m.tools, ensure_ascii=False) if m.tools else None,
             ),
         )
         assert cursor.lastrowid is not None

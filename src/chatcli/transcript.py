@@ -85,6 +85,7 @@ def to_json(conversation: Conversation) -> str:
                     "created": m.created,
                     "interrupted": m.interrupted,
                     "reasoning": m.reasoning,
+                    **({"tools": m.tools} if m.tools else {}),
                 }
                 for m in conversation.messages
             ],

@@ -29,6 +29,10 @@ MAX_NAME = 200  # model names, fingerprints, finish reasons
 # One event, line or non-stream body in characters: far above any real chunk, far below what
 # would exhaust memory.
 MAX_EVENT = 32 * 1024 * 1024
+# Tool calls in one reply, and the characters of one call's arguments once assembled: a reply
+# past these is not asking for work a user could review.
+MAX_TOOL_CALLS = 64
+MAX_TOOL_ARGUMENTS = 1024 * 1024
 
 
 class Malformed(MalformedResponse):
@@ -70,6 +74,18 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True)
+class ToolCallDelta:
+    """A piece of tool call `call` of choice `index`: the id and name arrive once, the
+    arguments JSON in fragments that only make sense once joined."""
+
+    index: int
+    call: int
+    id: str | None
+    name: str | None
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Finish:
     index: int
     reason: str
@@ -97,7 +113,16 @@ class ServerErrorEvent:
     message: str
 
 
-Event = TextDelta | ReasoningDelta | Finish | UsageEvent | Meta | LogprobsEvent | ServerErrorEvent
+Event = (
+    TextDelta
+    | ReasoningDelta
+    | ToolCallDelta
+    | Finish
+    | UsageEvent
+    | Meta
+    | LogprobsEvent
+    | ServerErrorEvent
+)
 
 
 def sse_lines(chunks: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
@@ -321,6 +346,7 @@ def _decode_choice(choice: Any, part: Part, n: int) -> Iterator[Event]:
         text = _content(body.get("content"))
         if text:
             yield TextDelta(index, text)
+        yield from _tool_calls(index, body.get("tool_calls"), part)
     reason = choice.get("finish_reason")
     if reason is not None and reason != "":
         if not isinstance(reason, str):
@@ -356,6 +382,44 @@ def _content(raw: Any) -> str:
             # other part types (audio, images) carry no text to show
         return "".join(texts)
     raise Malformed(f"content is {_kind(raw)}")
+
+
+def _tool_calls(index: int, raw: Any, part: Part) -> Iterator[ToolCallDelta]:
+    """Tool-call pieces. A delta names its call by `index` (a whole message, or a delta
+    without one, by position); arguments sent as an object rather than a JSON string are
+    taken as that object."""
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        raise Malformed(f"tool_calls is {_kind(raw)}")
+    for position, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise Malformed(f"a tool call is {_kind(entry)}")
+        given = entry.get("index") if part == "delta" else None
+        call = position if given is None else _integer(given)
+        if call is None or not 0 <= call < MAX_TOOL_CALLS:
+            raise Malformed(
+                f"tool call index {_glimpse(entry.get('index'))} is not a whole number "
+                f"from 0 to {MAX_TOOL_CALLS - 1}"
+            )
+        function = entry.get("function")
+        if function is None:
+            function = {}
+        if not isinstance(function, dict):
+            raise Malformed(f"a tool call's function is {_kind(function)}")
+        arguments = function.get("arguments")
+        if isinstance(arguments, dict):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        elif arguments is None:
+            arguments = ""
+        elif not isinstance(arguments, str):
+            raise Malformed(f"a tool call's arguments are {_kind(arguments)}")
+        ident = entry.get("id")
+        name = function.get("name")
+        for label, value in (("id", ident), ("name", name)):
+            if value is not None and not isinstance(value, str):
+                raise Malformed(f"a tool call's {label} is {_kind(value)}")
+        yield ToolCallDelta(index, call, _name(ident), _name(name), arguments)
 
 
 def _reasoning(body: dict[str, Any]) -> str:

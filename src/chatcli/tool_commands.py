@@ -1,0 +1,61 @@
+"""/tools and /tool: what the model may call, switched on and off; one call's result whole."""
+
+from __future__ import annotations
+
+import json
+
+from chatcli.commands import CommandError, Context, command
+from chatcli.i18n import t
+from chatcli.tools.runner import Toolbox
+
+
+def _toolbox(ctx: Context) -> Toolbox:
+    box = ctx.bot.tools
+    if not isinstance(box, Toolbox):
+        raise CommandError(t("tools_none"))
+    return box
+
+
+@command(
+    "tools",
+    "/tools [on|off NAME]",
+    "列出工具与 MCP 服务器，或开关一个工具（shell、read、工具名或服务器名）",
+    "list tools and MCP servers, or switch one on or off (shell, read, a tool or a server)",
+)
+def _tools(ctx: Context, argument: str) -> None:
+    box = _toolbox(ctx)
+    box.settle(wait=False)
+    words = argument.split()
+    if words:
+        if len(words) != 2 or words[0] not in ("on", "off"):
+            raise CommandError("/tools [on|off NAME]")
+        matched = box.switch(words[1], words[0] == "on")
+        if not matched:
+            raise CommandError(t("tools_no_such", name=words[1]))
+        names = ", ".join(tool.name for tool in matched)
+        ctx.out.info(t("tools_on" if words[0] == "on" else "tools_off", names=names))
+        return
+    lines = [t("tools_server", server=server, state=state) for server, state in box.states()]
+    width = max((len(name) for name in box.tools), default=0)
+    for tool in box.tools.values():
+        state = t("tools_state_on" if tool.enabled else "tools_state_off")
+        asks = "" if tool.name not in box.approved else " " + t("tools_approved")
+        summary = tool.description.split("\n")[0][:100]
+        lines.append(f"  {tool.server} · {tool.name.ljust(width)}  {state}{asks}  {summary}")
+    ctx.out.info("\n".join(lines))
+
+
+@command(
+    "tool",
+    "/tool N",
+    "完整显示第 N 次工具调用及其结果",
+    "show the N-th tool call and its result in full",
+)
+def _tool(ctx: Context, argument: str) -> None:
+    records = _toolbox(ctx).records
+    if not argument.isdigit() or not 1 <= int(argument) <= len(records):
+        raise CommandError(t("tool_usage", n=len(records)))
+    record = records[int(argument) - 1]
+    ctx.out.info(t("tool_shown", n=record.number, server=record.server, name=record.name))
+    ctx.out.info(json.dumps(record.arguments, ensure_ascii=False, indent=2))
+    ctx.out.info(record.result)

@@ -1,0 +1,76 @@
+"""A small MCP server of the tests' own (the SDK's MCPServer, formerly FastMCP), for what a
+real one will not do on demand: a slow tool, one that hangs, a crash mid-call, a 1 MB
+result, escape sequences and bidi controls in a result, an image.
+
+`MCP_TEST_STATE` names a directory: the server writes its pid there when it starts, and
+`slow-started` when the slow tool begins. `MCP_TEST_FAIL_START=1` makes it fail at start,
+saying why on stderr, as a misconfigured server would.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import time
+from pathlib import Path
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.utilities.types import Image
+
+STATE = Path(os.environ.get("MCP_TEST_STATE", "."))
+HOSTILE = "\x1b]0;pwned\x07\x1b[2Jtitle \u202egnp.exe\u202c end"
+# The smallest PNG: one transparent pixel.
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+server = MCPServer("own")
+
+
+@server.tool()
+def slow(seconds: float) -> str:
+    """Sleep for a while, then say so."""
+    (STATE / "slow-started").write_text("1")
+    time.sleep(seconds)
+    return f"slept {seconds} s"
+
+
+@server.tool()
+def hang() -> str:
+    """Never answer."""
+    time.sleep(3600)
+    return "never"
+
+
+@server.tool()
+def crash() -> str:
+    """Die in the middle of the call."""
+    print("boom: the test server fell over", file=sys.stderr, flush=True)
+    os._exit(3)
+
+
+@server.tool()
+def big() -> str:
+    """A megabyte of text."""
+    return "x" * 1_000_000
+
+
+@server.tool()
+def hostile() -> str:
+    """Escape sequences and bidi controls."""
+    return HOSTILE
+
+
+@server.tool()
+def picture() -> Image:
+    """An image."""
+    return Image(data=PIXEL, format="png")
+
+
+if __name__ == "__main__":
+    (STATE / "pid").write_text(str(os.getpid()))
+    if os.environ.get("MCP_TEST_FAIL_START"):
+        print("fatal: cannot open the test database", file=sys.stderr, flush=True)
+        sys.exit(1)
+    server.run()
