@@ -730,8 +730,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "sent as tool_choice when tools are enabled (default: the server's)",
     ),
     "help_mcp_config": (
-        '从 Claude Desktop 风格的 JSON 文件读取 MCP 服务器（{"mcpServers": {...}}）',
-        'MCP servers from a Claude-Desktop-style JSON file ({"mcpServers": {...}})',
+        '从 Claude Desktop 风格的 JSON 文件读取 MCP 服务器（{{"mcpServers": {{...}}}}）',
+        'MCP servers from a Claude-Desktop-style JSON file ({{"mcpServers": {{...}}}})',
     ),
     "help_mcp": (
         "只使用这个已配置的 MCP 服务器（可重复）",
@@ -1030,7 +1030,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠ MCP 服务器 {name} 不可用，对话继续，不带它的工具：{reason}",
         "⚠ MCP server {name} is unavailable; the chat goes on without its tools: {reason}",
     ),
-    "mcp_config_bad": ("--mcp-config {detail}", "--mcp-config {detail}"),
+    "mcp_config_bad": ("--mcp-config 有误：{detail}", "--mcp-config {detail}"),
     "mcp_unknown": (
         "--mcp {name}：没有这个 MCP 服务器（已配置：{known}）",
         "--mcp {name}: no such MCP server (configured: {known})",
