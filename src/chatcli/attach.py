@@ -223,6 +223,17 @@ class _Walk:
     ignored: int = 0
     size: int = 0
 
+    def attachment(self, source: str, label: str) -> Attachment:
+        """What the walk read, as one staged item."""
+        return Attachment(
+            source,
+            label,
+            "\n\n".join(self.texts),
+            files=len(self.texts),
+            size=self.size,
+            skipped=tuple(self.skipped),
+        )
+
     def visit(self, path: Path) -> None:
         name = self.prefix + path.relative_to(self.root).as_posix()
         reason = _left_out(path)
@@ -301,15 +312,7 @@ def from_directory(source: str, root: Path) -> Attachment:
             walk.visit(path)
     if not walk.texts:
         raise AttachError(t("attach_empty_dir", name=source))
-    label = source.rstrip("/") + "/"
-    return Attachment(
-        source,
-        label,
-        "\n\n".join(walk.texts),
-        files=len(walk.texts),
-        size=walk.size,
-        skipped=tuple(walk.skipped),
-    )
+    return walk.attachment(source, source.rstrip("/") + "/")
 
 
 def from_glob(pattern: str, base: Path) -> Attachment:
@@ -324,14 +327,7 @@ def from_glob(pattern: str, base: Path) -> Attachment:
         walk.visit(path)
     if not walk.texts:
         raise AttachError(t("attach_no_match", pattern=pattern))
-    return Attachment(
-        pattern,
-        pattern,
-        "\n\n".join(walk.texts),
-        files=len(walk.texts),
-        size=walk.size,
-        skipped=tuple(walk.skipped),
-    )
+    return walk.attachment(pattern, pattern)
 
 
 def from_url(url: str, timeout: float) -> Attachment:
