@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chatcli.bot import TRIM_TO, ChatBot
+from chatcli.conversation.bot import TRIM_TO, ChatBot
 from tests.fake_server import Behaviour, FakeOpenAI
 
 TURNS = 300

@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE))
 
 from pty_run import run_in_pty  # noqa: E402
 
-from chatcli import local  # noqa: E402
-from chatcli.settings import DEFAULT_LOCAL_CTX  # noqa: E402
+from chatcli.config.settings import DEFAULT_LOCAL_CTX  # noqa: E402
+from chatcli.local import server as local  # noqa: E402
 from tests.conftest import clean_environ  # noqa: E402
 from tests.fake_server import FakeOpenAI  # noqa: E402
 

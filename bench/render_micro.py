@@ -25,7 +25,7 @@ from corpus import markdown_reply  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.markdown import Markdown  # noqa: E402
 
-from chatcli.render import MarkdownStream, RenderStats  # noqa: E402
+from chatcli.terminal.render import MarkdownStream, RenderStats  # noqa: E402
 from tests.fake_server import split_tokens  # noqa: E402
 
 WIDTH, HEIGHT = 120, 40

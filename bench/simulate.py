@@ -22,8 +22,8 @@ sys.path.insert(0, str(HERE))
 from corpus import code_reply, markdown_reply, reasoning_text, table_reply  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from chatcli.pending import Pending  # noqa: E402
-from chatcli.render import MarkdownStream  # noqa: E402
+from chatcli.terminal.pending import Pending  # noqa: E402
+from chatcli.terminal.render import MarkdownStream  # noqa: E402
 from tests.fake_server import split_tokens  # noqa: E402
 
 COLS, ROWS = 120, 40

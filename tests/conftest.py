@@ -14,8 +14,8 @@ from typing import Any
 import pexpect
 import pytest
 
-from chatcli.bot import ChatBot
-from chatcli.providers import PRESETS
+from chatcli.config.providers import PRESETS
+from chatcli.conversation.bot import ChatBot
 from tests.fake_server import FakeOpenAI
 
 CHATCLI = str(Path(sys.executable).with_name("chatcli"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chatcli.bot import ChatBot
+from chatcli.config.settings import GenerationParams, Settings
+from chatcli.conversation.bot import ChatBot
 from chatcli.errors import EmptyReply, MissingApiKey, is_api_error
-from chatcli.settings import GenerationParams, Settings
 from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 
@@ -192,7 +192,7 @@ def test_set_system_restarts(server: FakeOpenAI) -> None:
 
 
 def test_sse_decoding() -> None:
-    from chatcli.bot import sse_data
+    from chatcli.conversation.bot import sse_data
 
     lines = [": comment", "event: message", 'data: {"a":', "data: 1}", "", "data:[DONE]", ""]
     assert list(sse_data(lines)) == ['{"a":\n1}', "[DONE]"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from chatcli.wire import decode_usage
+from chatcli.conversation.wire import decode_usage
 from tests.conftest import Terminal
 from tests.fake_server import FakeOpenAI
 

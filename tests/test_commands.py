@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chatcli.bot import ChatBot, Content
-from chatcli.commands import REGISTRY, Context, ExitRequested, dispatch, split
-from chatcli.prompt import unfence
+from chatcli.conversation.bot import ChatBot, Content
+from chatcli.terminal.commands import REGISTRY, Context, ExitRequested, dispatch, split
+from chatcli.terminal.prompt import unfence
 from tests.fake_server import FakeOpenAI
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from chatcli.providers import PRESETS
-from chatcli.settings import Settings
+from chatcli.config.providers import PRESETS
+from chatcli.config.settings import Settings
 from tests.conftest import run_chatcli as run
 from tests.fake_server import FakeOpenAI
 

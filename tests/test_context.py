@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatcli.bot import (
+from chatcli.config.model_info import FALLBACK_CONTEXT, default_context_tokens
+from chatcli.config.settings import GenerationParams
+from chatcli.conversation.bot import (
     MESSAGE_OVERHEAD,
     REQUEST_OVERHEAD,
     ChatBot,
@@ -18,8 +20,6 @@ from chatcli.bot import (
     fit_context,
     group_turns,
 )
-from chatcli.model_info import FALLBACK_CONTEXT, default_context_tokens
-from chatcli.settings import GenerationParams
 from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 

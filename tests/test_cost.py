@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from chatcli.prices import Cost, Prices, Tokens, turn_cost
+from chatcli.config.prices import Cost, Prices, Tokens, turn_cost
 from tests.conftest import Terminal, run_chatcli
 from tests.fake_server import FakeOpenAI
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from chatcli import local
-from chatcli.bot import ChatBot
-from chatcli.exchange import Presenter
-from chatcli.settings import GenerationParams
+from chatcli.config.settings import GenerationParams
+from chatcli.conversation.bot import ChatBot
+from chatcli.local import server as local
+from chatcli.terminal.exchange import Presenter
 from tests.conftest import clean_environ, make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 from tests.test_local_model import PROMPT, Start, ready

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chatcli.providers import preset_for_model
+from chatcli.config.providers import preset_for_model
 from tests.conftest import KEY, Terminal, clean_environ, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 

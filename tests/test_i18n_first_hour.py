@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from chatcli import cli, errors, images, install, settings
+from chatcli import cli, errors, images, install
+from chatcli.config import settings
+from chatcli.config.settings import GenerationParams
 from chatcli.i18n import _ERRNO_KEYS, STRINGS
-from chatcli.settings import GenerationParams
 from tests.conftest import Terminal, run_chatcli
 from tests.fake_server import FakeOpenAI
 

@@ -25,13 +25,13 @@ import pexpect
 import pytest
 
 import chatcli
-from chatcli import local
-from chatcli.bot import ChatBot
-from chatcli.settings import DEFAULT_LOCAL_CTX, GenerationParams
+from chatcli.config.settings import DEFAULT_LOCAL_CTX, GenerationParams
+from chatcli.conversation.bot import ChatBot
+from chatcli.local import server as local
 from tests.conftest import Terminal, clean_environ, run_chatcli
 
 Start = Callable[..., Terminal]
-CHILD_MODULE = "chatcli.llama_child"
+CHILD_MODULE = "chatcli.local.child"
 NOTICE = "no API key found — using the bundled offline model SmolLM2-135M-Instruct"
 STATUS_TOKENS = r"\d+ → \d+ tokens"
 PROMPT = "SmolLM2-135M-Instruct>"

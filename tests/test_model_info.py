@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from chatcli.bot import ChatBot
-from chatcli.commands import Context, dispatch
-from chatcli.model_info import FALLBACK_CONTEXT, default_context_tokens, thinks
-from chatcli.wire import Malformed, ModelInfo, decode_model_infos, decode_models
+from chatcli.config.model_info import FALLBACK_CONTEXT, default_context_tokens, thinks
+from chatcli.conversation.bot import ChatBot
+from chatcli.conversation.wire import Malformed, ModelInfo, decode_model_infos, decode_models
+from chatcli.terminal.commands import Context, dispatch
 from tests.conftest import Terminal, make_bot
 from tests.fake_server import FakeOpenAI
 from tests.test_commands import Recorder

@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 from rich.markdown import Markdown
 
-from chatcli.render import MarkdownStream, RenderStats
+from chatcli.terminal.render import MarkdownStream, RenderStats
 from tests.conftest import SCREEN_COLS, SCREEN_ROWS, Terminal
 from tests.fake_server import Behaviour, FakeOpenAI, split_tokens
 from tests.test_render import tall_reply
@@ -50,16 +50,16 @@ def test_version_and_help_do_not_import_openai(flag: str) -> None:
     assert "pydantic" not in loaded and "rich" not in loaded
 
 
-@pytest.mark.local_extra  # chatcli.llama_child imports llama_cpp
+@pytest.mark.local_extra  # chatcli.local.child imports llama_cpp
 def test_no_chatcli_module_imports_openai_or_markdown_at_import_time() -> None:
     """openai loads on first send (or in the warm-up thread); rich.markdown on first render."""
     loaded = loaded_after(
         "import pkgutil, importlib, chatcli\n"
-        "for m in pkgutil.iter_modules(chatcli.__path__):\n"
-        "    if m.name != '__main__':\n"
-        "        importlib.import_module('chatcli.' + m.name)"
+        "for m in pkgutil.walk_packages(chatcli.__path__, 'chatcli.'):\n"
+        "    if m.name != 'chatcli.__main__':\n"
+        "        importlib.import_module(m.name)"
     )
-    assert "chatcli.repl" in loaded and "chatcli.render" in loaded
+    assert "chatcli.terminal.repl" in loaded and "chatcli.terminal.render" in loaded
     assert "openai" not in loaded
     assert "rich.markdown" not in loaded and "markdown_it" not in loaded
 
@@ -69,7 +69,7 @@ def test_prompt_is_shown_before_the_editor_and_openai_load(terminal: Start) -> N
     term = terminal(extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
     term.child.expect(r"gpt-4o> ")
     before_prompt = str(term.child.before)
-    assert "| chatcli.settings" in before_prompt  # the log is there, and settings came first
+    assert "| chatcli.config.settings" in before_prompt  # the log is there, and settings came first
     assert "prompt_toolkit" not in before_prompt
     assert "openai" not in before_prompt
     term.child.expect(r"\|\s+prompt_toolkit\r?\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from chatcli.bot import ChatBot
-from chatcli.providers import PRESETS
-from chatcli.settings import OPENAI_URL, Settings
+from chatcli.config.providers import PRESETS
+from chatcli.config.settings import OPENAI_URL, Settings
+from chatcli.conversation.bot import ChatBot
 from tests.fake_server import FakeOpenAI
 
 # What the issue asks for, written out so a typo in the preset table shows up here.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import chatcli.commands
-import chatcli.session_commands  # registers /sessions, /resume, …
+import chatcli.terminal.commands
+import chatcli.terminal.session_commands  # registers /sessions, /resume, …
 from chatcli.cli import build_parser
 
 ROOT = Path(__file__).parent.parent
@@ -116,7 +116,7 @@ def test_a_flag_added_to_one_readme_only_is_caught(readmes: tuple[str, str]) -> 
 def test_every_registered_command_and_flag_is_documented_in_both(
     readmes: tuple[str, str],
 ) -> None:
-    commands = {"/" + name for name in chatcli.commands.REGISTRY}
+    commands = {"/" + name for name in chatcli.terminal.commands.REGISTRY}
     flags = {
         option
         for action in build_parser()._actions

@@ -9,9 +9,9 @@ from typing import Literal
 
 import pytest
 
-from chatcli.bot import Delta, Reply, Thought
-from chatcli.settings import GenerationParams
-from chatcli.wire import Usage, decode_chunk
+from chatcli.config.settings import GenerationParams
+from chatcli.conversation.bot import Delta, Reply, Thought
+from chatcli.conversation.wire import Usage, decode_chunk
 from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 

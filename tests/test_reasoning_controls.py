@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chatcli.bot import ChatBot
-from chatcli.commands import Context, dispatch
+from chatcli.conversation.bot import ChatBot
+from chatcli.terminal.commands import Context, dispatch
 from tests.conftest import run_chatcli
 from tests.fake_server import FakeOpenAI
 from tests.test_commands import Recorder

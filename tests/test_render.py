@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from chatcli.render import BlockSplitter, MarkdownStream, RawStream, code_blocks
+from chatcli.terminal.render import BlockSplitter, MarkdownStream, RawStream, code_blocks
 
 MIXED = (
     "# Title\n\nSome para\nline two.\n\n- a\n- b\n\n- c\n\nAfter list.\n"

@@ -14,8 +14,8 @@ import pyte
 from rich.console import Console
 from rich.text import Text
 
-from chatcli.highlight import LineHighlighter
-from chatcli.render import MarkdownStream
+from chatcli.terminal.highlight import LineHighlighter
+from chatcli.terminal.render import MarkdownStream
 from tests.fake_server import split_tokens
 
 WIDTH, HEIGHT = 120, 40

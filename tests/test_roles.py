@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from chatcli.roles import RoleError, find, parse, roles_dir
+from chatcli.config.roles import RoleError, find, parse, roles_dir
 from tests.conftest import Terminal, run_chatcli
 from tests.fake_server import FakeOpenAI
 

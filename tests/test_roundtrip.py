@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatcli import i18n
-from chatcli.commands import as_typed, words
-from chatcli.records import Conversation, StoredMessage
-from chatcli.sessions import read_file
-from chatcli.transcript import THOUGHT_OPEN, from_markdown, read, to_json, to_markdown
+from chatcli.store.recorder import read_file
+from chatcli.store.records import Conversation, StoredMessage
+from chatcli.store.transcript import THOUGHT_OPEN, from_markdown, read, to_json, to_markdown
+from chatcli.terminal.commands import as_typed, words
 
 # What `/save` of the previous release wrote (chatcli 0.x, before there was one format).
 OLD_SAVE_MD = """# chatcli conversation — deepseek-chat

@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from chatcli.commands import split
-from chatcli.logs import Redactor
-from chatcli.sanitize import neutralise
-from chatcli.settings import Settings, describe_validation_error
-from chatcli.sink import mask_secret
+from chatcli.config.settings import Settings, describe_validation_error
+from chatcli.terminal.commands import split
+from chatcli.terminal.logs import Redactor
+from chatcli.terminal.sanitize import neutralise
+from chatcli.terminal.sink import mask_secret
 from tests.conftest import KEY, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from chatcli.settings import GenerationParams, Settings, describe_validation_error
+from chatcli.config.settings import GenerationParams, Settings, describe_validation_error
 
 
 def error_for(given: dict[str, object]) -> str:

@@ -13,10 +13,10 @@ from rich.control import Control
 from rich.style import Style
 from rich.text import Text
 
-from chatcli import sink
-from chatcli.render import MAX_RENDERED_CHARS, MarkdownStream, RawStream, chat_markdown
-from chatcli.sanitize import neutralise
-from chatcli.stdio import FALLBACK
+from chatcli.terminal import sink
+from chatcli.terminal.render import MAX_RENDERED_CHARS, MarkdownStream, RawStream, chat_markdown
+from chatcli.terminal.sanitize import neutralise
+from chatcli.terminal.stdio import FALLBACK
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -203,7 +203,7 @@ def test_a_key_split_across_chunks_is_masked_in_raw_and_rendered_output(
 def test_every_configured_key_is_masked(
     monkeypatch: pytest.MonkeyPatch, masker: sink.Masker
 ) -> None:
-    from chatcli.settings import Settings
+    from chatcli.config.settings import Settings
 
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek-secret-000111")
     settings = Settings(api_key="sk-chosen-secret-222333", base_url="http://127.0.0.1:9/v1")

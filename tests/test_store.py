@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chatcli import store as store_module
-from chatcli.sessions import Recorder
-from chatcli.store import (
+from chatcli.store import database as store_module
+from chatcli.store.database import (
     MIGRATIONS,
     Conversation,
     Store,
@@ -23,7 +22,8 @@ from chatcli.store import (
     StoreError,
     UnknownConversation,
 )
-from chatcli.transcript import from_json, from_markdown, to_json, to_markdown
+from chatcli.store.recorder import Recorder
+from chatcli.store.transcript import from_json, from_markdown, to_json, to_markdown
 from tests.conftest import make_bot
 from tests.fake_server import FakeOpenAI
 
@@ -393,7 +393,7 @@ WRITER = textwrap.dedent(
     """\
     import sys
     from pathlib import Path
-    from chatcli.store import Store, StoredMessage
+    from chatcli.store.database import Store, StoredMessage
 
     path, name = Path(sys.argv[1]), sys.argv[2]
     turns, shared = int(sys.argv[3]), int(sys.argv[4])

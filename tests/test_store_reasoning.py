@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from chatcli.bot import Reply
-from chatcli.sessions import Recorder
-from chatcli.store import (
+from chatcli.conversation.bot import Reply
+from chatcli.store.database import (
     MIGRATIONS,
     REASONING_SINCE,
     Store,
     StoredMessage,
 )
-from chatcli.transcript import from_json, from_markdown, to_json, to_markdown
+from chatcli.store.recorder import Recorder
+from chatcli.store.transcript import from_json, from_markdown, to_json, to_markdown
 from tests.conftest import Terminal, make_bot
 from tests.conftest import run_chatcli as chatcli
 from tests.fake_server import FakeOpenAI

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatcli.think import Piece, ThinkSplitter, split
+from chatcli.conversation.think import Piece, ThinkSplitter, split
 
 # (reply, starts_inside) → (reasoning, answer, unclosed)
 CASES: list[tuple[str, bool, tuple[str, str, bool]]] = [

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from chatcli.bot import ChatBot, fit_context, group_turns
+from chatcli.conversation.bot import ChatBot, fit_context, group_turns
+from chatcli.conversation.wire import Malformed, ToolCallDelta, decode_chunk
 from chatcli.tools.builtin import builtin_tools
 from chatcli.tools.runner import Consent, Tool, Toolbox, ToolRecord
-from chatcli.wire import Malformed, ToolCallDelta, decode_chunk
 from tests.conftest import make_bot
 from tests.fake_server import Behaviour, FakeOpenAI
 

@@ -22,7 +22,7 @@ from typing import Any
 import pexpect
 import pytest
 
-from chatcli.store import Store
+from chatcli.store.database import Store
 from tests.conftest import CHATCLI, SCREEN_COLS, SCREEN_ROWS, Terminal, clean_environ, run_chatcli
 from tests.fake_server import FakeOpenAI
 

@@ -12,10 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatcli.bot import Reply
-from chatcli.errors import ChatcliError, NotAChatReply
-from chatcli.exchange import logprob_text
-from chatcli.wire import (
+from chatcli.conversation.bot import Reply
+from chatcli.conversation.wire import (
     Finish,
     LogprobsEvent,
     Malformed,
@@ -31,6 +29,8 @@ from chatcli.wire import (
     sse_data,
     sse_lines,
 )
+from chatcli.errors import ChatcliError, NotAChatReply
+from chatcli.terminal.exchange import logprob_text
 
 
 def chunk(**choice: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import math
 import httpcore2
 import pytest
 
-from chatcli.transport import Deadline
+from chatcli.conversation.transport import Deadline
 
 
 def test_a_passed_deadline_refuses_the_next_wait() -> None:

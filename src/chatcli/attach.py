@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatcli.bot import ChatBot, Content, estimate_text
+from chatcli.config.paths import read_regular
+from chatcli.conversation.bot import ChatBot, Content, estimate_text
 from chatcli.i18n import t
 from chatcli.images import MAX_BYTES as MAX_IMAGE
 from chatcli.images import image_url
-from chatcli.paths import read_regular
 
 MAX_FILE = 512 * 1024  # one text file in a directory walk
 MAX_NAMED = 5 * 1024 * 1024  # one file named on its own, or one URL

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from chatcli import __version__
 
 if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay instant
-    from chatcli.local import LocalRun
+    from chatcli.config.settings import Settings
+    from chatcli.local.server import LocalRun
     from chatcli.oneshot import Job
-    from chatcli.sessions import Resume
-    from chatcli.settings import Settings
+    from chatcli.store.recorder import Resume
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 EXIT_TOOL_REFUSED = 3
@@ -219,7 +219,7 @@ def _early_language(argv: list[str]) -> str | None:
 
 def _json_object(text: str) -> dict[str, object]:
     """--extra-body arrives parsed, so the provider table's extra_body merges under it."""
-    from chatcli.providers import parse_json_object
+    from chatcli.config.providers import parse_json_object
 
     try:
         return parse_json_object(text)
@@ -234,7 +234,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def _say(message: str) -> None:
     """`chatcli: message` on stderr, through the sink (neutralised, keys masked)."""
-    from chatcli.sink import err
+    from chatcli.terminal.sink import err
 
     err(message)
 
@@ -246,7 +246,7 @@ OUTPUT = ("raw", "json_output", "encoding", "files")
 def main(argv: list[str] | None = None) -> int:
     """Run chatcli; Ctrl-C anywhere (even while stdin is read) and a closed stdout end quietly,
     a stdout that cannot be written (closed from the start, a full disk) in one line."""
-    from chatcli import stdio
+    from chatcli.terminal import stdio
 
     if not stdio.guard():
         from chatcli.i18n import detect, set_language, t
@@ -271,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sessions"]:  # before the main parser, whose PROMPT would swallow it
-        from chatcli import i18n, sessions
+        from chatcli import i18n
+        from chatcli.terminal import sessions
 
         i18n.set_language(i18n.detect(os.environ.get("CHATCLI_LANG")))
         return sessions.main(argv[1:])
@@ -284,7 +285,8 @@ def _main(argv: list[str] | None) -> int:
     actions = {name: args.pop(name, False) for name in ACTIONS}
     output = {name: args.pop(name, None) for name in OUTPUT}
 
-    from chatcli import config, stdio
+    from chatcli.config import file as config
+    from chatcli.terminal import stdio
 
     if actions["config_path"]:
         print(config.config_path(), file=stdio.stdout())
@@ -299,11 +301,11 @@ def _main(argv: list[str] | None) -> int:
 
     from pydantic import ValidationError
 
-    from chatcli.settings import Settings, describe_validation_error
+    from chatcli.config.settings import Settings, describe_validation_error
 
     role_name = args.pop("role", None)
     if actions["init_role"] or role_name:
-        from chatcli import roles  # the bot's module comes with it: only when asked for
+        from chatcli.config import roles  # only when asked for
     if actions["init_role"]:
         try:
             written = roles.init_role(actions["init_role"])
@@ -329,7 +331,7 @@ def _main(argv: list[str] | None) -> int:
         return _fail(i18n.t("dotenv_bad", reason=i18n.t("not_utf8")))
     i18n.set_language(i18n.detect(settings.lang))
     if actions["providers"] or actions["show_config"]:
-        from chatcli import config_commands
+        from chatcli.terminal import config_commands
 
         show = (
             config_commands.list_providers if actions["providers"] else config_commands.show_config
@@ -359,7 +361,7 @@ def _main(argv: list[str] | None) -> int:
         )
     resume = None
     if resume_latest or session is not None:
-        from chatcli.sessions import Resume
+        from chatcli.store.recorder import Resume
 
         resume = Resume(session, frozenset(args))
         refusal = resume.refusal()
@@ -393,9 +395,9 @@ def wants_local(argv: list[str]) -> bool:
         args.pop(name, None)
     from pydantic import ValidationError
 
-    from chatcli.config import ConfigError
-    from chatcli.providers import PRESETS
-    from chatcli.settings import Settings, dotenv_variables, find_variable
+    from chatcli.config.file import ConfigError
+    from chatcli.config.providers import PRESETS
+    from chatcli.config.settings import Settings, dotenv_variables, find_variable
 
     try:
         settings = Settings(**args)
@@ -413,11 +415,11 @@ def _run(
 ) -> int:
     """`job`: the one-shot message and output form, or None for the interactive chat."""
     from chatcli.i18n import t
-    from chatcli.sink import remember_secrets
+    from chatcli.terminal.sink import remember_secrets
 
     remember_secrets(settings)
     if settings.debug:
-        from chatcli.logs import enable_debug
+        from chatcli.terminal.logs import enable_debug
 
         enable_debug()
     if key_on_command_line:
@@ -434,8 +436,8 @@ def _run(
     ):
         # The provider's own server, which wants a key: say which variable to set.
         return _fail(t("err_no_key_provider", provider=settings.provider, var=provider.api_key_env))
-    from chatcli.config import ConfigError
-    from chatcli.settings import check_trust
+    from chatcli.config.file import ConfigError
+    from chatcli.config.settings import check_trust
 
     try:
         check_trust(settings)
@@ -453,8 +455,9 @@ def _run_local(
     """
     from pydantic import SecretStr
 
-    from chatcli import local, sink
     from chatcli.i18n import t
+    from chatcli.local import server as local
+    from chatcli.terminal import sink
 
     try:
         name = local.model_name(settings.local_model or local.bundled_model())
@@ -500,13 +503,13 @@ def _converse(
 ) -> int:
     """`resume`: a sessions.Resume from --continue/--session, or None; `local_run`: what
     chatcli chose for the llama.cpp server it runs."""
-    from chatcli import sessions, sink
-    from chatcli.bot import ChatBot
+    from chatcli.conversation.bot import ChatBot
+    from chatcli.terminal import sessions, sink
 
     bot = ChatBot.from_settings(settings)
     bot.local = local_run
     console = sink.console()
-    from chatcli.consent import TerminalToolUI
+    from chatcli.terminal.consent import TerminalToolUI
     from chatcli.tools.config import McpConfigError
     from chatcli.tools.setup import toolbox
 
@@ -520,7 +523,7 @@ def _converse(
     except McpConfigError as exc:
         return _fail(str(exc))
     if tools.hub is not None:
-        from chatcli import local
+        from chatcli.local import server as local
 
         local.stop_on_signals()  # SIGTERM and SIGHUP end chatcli by its exit handlers
     bot.tools = tools
@@ -550,7 +553,7 @@ def _converse(
             return _fail(t("tool_refused_exit"), EXIT_TOOL_REFUSED)
         return EXIT_OK
 
-    from chatcli import instant
+    from chatcli.terminal import instant
 
     note = ""
     if settings.origin("provider").kind == "model":
@@ -560,7 +563,7 @@ def _converse(
         note = t("welcome_inferred", provider=settings.provider, var=var)
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command, note)
-    from chatcli import (  # noqa: F401 (register commands)
+    from chatcli.terminal import (  # noqa: F401 (register commands)
         repl,
         role_commands,
         session_commands,

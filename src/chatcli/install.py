@@ -1,8 +1,8 @@
 """`make chat`'s helper: say what is being installed and how long it takes, show that pip is
 alive while llama.cpp compiles, and tell whether a run needs the offline model at all.
 
-    python -m chatcli.install base|local|dev PIP ARGS...   run pip, with a heartbeat
-    python -m chatcli.install needs-local [CHATCLI ARGS]  exit 0 if that chat would run offline
+    python -m chatcli.install base|local|dev PIP ARGS...  run pip, with a heartbeat
+    python -m chatcli.install needs-local [CHATCLI ARGS]  exit 0 if that chat is offline
 
 The Makefile runs it with src on the path: the heartbeat needs only the standard library and
 the string table, so it works before chatcli is installed.

@@ -20,8 +20,8 @@ from chatcli.i18n import t
 
 if TYPE_CHECKING:
     from chatcli.attach import Stage
-    from chatcli.bot import ChatBot, Content, Reply
-    from chatcli.exchange import Outcome
+    from chatcli.conversation.bot import ChatBot, Content, Reply
+    from chatcli.terminal.exchange import Outcome
 
 # Between piped text and the prompt: a rule on its own line, so the model sees where the
 # material ends and the instruction starts.
@@ -53,7 +53,7 @@ def gather(prompt: list[str], encoding: str, stdin: TextIO | None) -> str | None
     interactive = stdin is None or stdin.isatty()
     if prompt == ["-"]:
         if stdin is not None and interactive:
-            from chatcli.sink import err
+            from chatcli.terminal.sink import err
 
             err(t("reading_stdin"))
         message = _read(stdin, codec).rstrip()
@@ -116,8 +116,8 @@ def stage_files(sources: list[str], timeout: float) -> Stage | None:
 
 def run(bot: ChatBot, job: Job) -> Outcome:
     """Send the message; the reply goes to stdout in the chosen form."""
-    from chatcli import sink, stdio
-    from chatcli.exchange import Presenter
+    from chatcli.terminal import sink, stdio
+    from chatcli.terminal.exchange import Presenter
 
     status = sink.console(stderr=True)
     stdout = stdio.stdout()

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from chatcli.paths import open_regular
+from chatcli.config.paths import open_regular
 from chatcli.tools.runner import RESULT_CAP, Tool, ToolFailed
 
 GROUPS = {"shell": "run_command", "read": "read_file"}  # --tools shell,read

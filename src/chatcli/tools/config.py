@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from chatcli.paths import read_regular
+from chatcli.config.paths import read_regular
 
 START_TIMEOUT = 30.0
 

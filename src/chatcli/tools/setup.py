@@ -10,7 +10,7 @@ from chatcli.tools.config import McpConfigError, McpServerConfig, read_mcp_json
 from chatcli.tools.runner import Toolbox, ToolUI
 
 if TYPE_CHECKING:
-    from chatcli.settings import Settings
+    from chatcli.config.settings import Settings
 
 
 def mcp_servers(settings: Settings) -> dict[str, McpServerConfig]:

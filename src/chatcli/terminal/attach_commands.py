@@ -9,9 +9,9 @@ from __future__ import annotations
 import shlex
 
 from chatcli.attach import AttachError, check, describe, stage_sources
-from chatcli.bot import Content
-from chatcli.commands import CommandError, Context, command
+from chatcli.conversation.bot import Content
 from chatcli.i18n import t
+from chatcli.terminal.commands import CommandError, Context, command
 
 
 def prepare(ctx: Context, message: str) -> Content | None:

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.segment import Segment
 
-from chatcli.sanitize import neutralise
-from chatcli.stdio import stdout
+from chatcli.terminal.sanitize import neutralise
+from chatcli.terminal.stdio import stdout
 
 if TYPE_CHECKING:
-    from chatcli.settings import Settings
+    from chatcli.config.settings import Settings
 
 
 # Shorter "keys" are placeholders (`ollama`, `EMPTY`, `lm-studio`) that local servers accept:
@@ -91,7 +91,7 @@ def mask_secret(secret: str) -> str:
 
 def remember_secrets(settings: Settings) -> None:
     """The chosen key, the config file's keys and the known providers' key variables."""
-    from chatcli.providers import PRESETS
+    from chatcli.config.providers import PRESETS
 
     keys = [settings.api_key.get_secret_value() if settings.api_key else None]
     for provider in [*PRESETS.values(), *settings.providers.values()]:

@@ -14,16 +14,17 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from chatcli.attach import Stage
-from chatcli.bot import ChatBot, Content
+from chatcli.config.paths import write_private
+from chatcli.config.settings import GenerationParams, describe_validation_error
+from chatcli.conversation.bot import ChatBot, Content
 from chatcli.i18n import language, os_reason, t
 from chatcli.images import image_message
-from chatcli.instant import prompt_text
-from chatcli.paths import write_private
-from chatcli.records import describe
-from chatcli.render import code_blocks
-from chatcli.sessions import Recorder, count_turns, read_file
-from chatcli.settings import GenerationParams, describe_validation_error
-from chatcli.transcript import to_json, to_markdown
+from chatcli.store.recorder import Recorder, read_file
+from chatcli.store.records import describe
+from chatcli.store.transcript import to_json, to_markdown
+from chatcli.terminal.instant import prompt_text
+from chatcli.terminal.render import code_blocks
+from chatcli.terminal.sessions import count_turns
 
 SETTABLE = list(GenerationParams.model_fields)
 LIST_PARAMS = {"stop", "logit_bias"}

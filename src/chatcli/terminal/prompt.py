@@ -28,10 +28,10 @@ from prompt_toolkit.filters import is_searching
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
-from chatcli import sink
-from chatcli.commands import REGISTRY, SETTABLE
+from chatcli.config.paths import check_own_file, data_dir, open_own_file, private_file
 from chatcli.i18n import os_reason, t
-from chatcli.paths import check_own_file, data_dir, open_own_file, private_file
+from chatcli.terminal import sink
+from chatcli.terminal.commands import REGISTRY, SETTABLE
 
 FENCE = '"""'
 PATH_COMMANDS = {"image", "save", "load"}

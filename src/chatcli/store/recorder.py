@@ -1,5 +1,4 @@
-"""Conversations that last: the bot's history mirrored into the store, resume, listings,
-and the `chatcli sessions …` subcommand.
+"""Conversations that last: the bot's history mirrored into the store, and resume.
 
 The `Recorder` listens to `ChatBot.on_record`, so every path that completes a turn (the REPL,
 one-shot mode, /retry) is saved the moment the reply ends, in one transaction. It mirrors the
@@ -11,39 +10,28 @@ stays as it was. `/load` stores the file's conversation as a new one the moment 
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import ValidationError
-from rich.console import Console
-from rich.text import Text
 
-from chatcli import paths, sink
-from chatcli.bot import ChatBot, Content, Message, Reply, turn_view, unfold_turns
+from chatcli.config import paths
+from chatcli.config.settings import GenerationParams
+from chatcli.conversation.bot import ChatBot, Content, Message, Reply, turn_view, unfold_turns
 from chatcli.i18n import os_reason, t
-from chatcli.render import finished_markdown
-from chatcli.sanitize import neutralise
-from chatcli.settings import GenerationParams
-from chatcli.store import (
+from chatcli.store.database import (
     Conversation,
     Store,
     StoredMessage,
     StoreError,
-    Summary,
-    UnknownConversation,
     content_text,
 )
-from chatcli.transcript import Reasoning, markdown_pieces, read, to_json, to_markdown, when
+from chatcli.store.transcript import read
 
 TITLE_CHARS = 40
-RECAP_TURNS = 3
-RECAP_CHARS = 240
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def title_for(content: Content) -> str:
@@ -307,172 +295,6 @@ def _merged_params(
         return current
 
 
-# --- what the user sees --------------------------------------------------------------------
-
-
-def listing(summaries: Sequence[Summary], current: int | None = None) -> list[str]:
-    """One line per conversation (id, when, turns, title), plus the matching text if any."""
-    width = max((len(str(s.id)) for s in summaries), default=1)
-    lines = []
-    for s in summaries:
-        mark = "*" if s.id == current else " "
-        turns = count_turns(s.turns)
-        lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
-        if s.snippet:
-            lines.append(" " * (width + 4) + s.snippet)
-    return [neutralise(line) for line in lines]
-
-
-def count_turns(n: int) -> str:
-    return t("turns", n=n)
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= RECAP_CHARS else text[: RECAP_CHARS - 1] + "…"
-
-
-def _called(rounds: list[Message]) -> list[str]:
-    """The names of the tools a turn called, in order."""
-    return [
-        str(call.get("function", {}).get("name", "?"))
-        for message in rounds
-        for call in message.get("tool_calls") or ()
-        if isinstance(call, dict)
-    ]
-
-
-def recap(conversation: Conversation) -> Text:
-    """The header and the last few turns of a resumed conversation, dim, so users see where
-    they are without the whole scrollback."""
-    header = t(
-        "resumed",
-        id=conversation.id,
-        title=conversation.title,
-        turns=count_turns(conversation.turns),
-        model=conversation.model,
-    )
-    lines = [header]
-    messages = [m for m in conversation.messages if m.role in ("user", "assistant")]
-    starts = [i for i, m in enumerate(messages) if m.role == "user"]
-    first = starts[-RECAP_TURNS] if len(starts) > RECAP_TURNS else 0
-    if first:
-        lines.append(t("resumed_more", n=len(starts) - RECAP_TURNS))
-    for message in messages[first:]:
-        who = t("you") if message.role == "user" else message.model or conversation.model
-        flag = " " + t("interrupted") if message.interrupted else ""
-        if message.tools:
-            lines.append("  ⚙ " + ", ".join(_called(message.tools)))
-        lines.append(f"  {who}: {_clip(message.text)}{flag}")
-    return Text(neutralise("\n".join(lines)), style="dim")
-
-
-# --- chatcli sessions … --------------------------------------------------------------------
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        sink.line(f"{self.prog}: {message}")
-        self.exit(EXIT_USAGE)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="chatcli sessions",
-        description="Saved conversations. Without a command: list the recent ones.",
-    )
-    sub = p.add_subparsers(dest="action", parser_class=_Parser)
-    listing_parser = sub.add_parser("list", help="recent conversations, or those matching QUERY")
-    listing_parser.add_argument("query", nargs="*", help="words to search for (full text)")
-    listing_parser.add_argument("-n", "--limit", type=int, default=20, help="at most N rows")
-    show = sub.add_parser("show", help="print a conversation")
-    show.add_argument("id", type=int)
-    export = sub.add_parser("export", help="write a conversation as Markdown or JSON")
-    export.add_argument("id", type=int)
-    export.add_argument("--format", choices=["md", "json"], default="md")
-    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    load = sub.add_parser("import", help="store a conversation exported as Markdown or JSON")
-    load.add_argument("file", type=Path)
-    delete = sub.add_parser("delete", help="delete a conversation")
-    delete.add_argument("id", type=int)
-    delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
-    return p
-
-
-def main(argv: list[str]) -> int:
-    """`chatcli sessions …`: exit 0, 1 when the database fails, 2 for a usage mistake."""
-    args = _parser().parse_args(argv)
-    console = sink.console()
-    action = args.action or "list"
-    try:
-        store = Store(write=action not in _READING)
-        return _ACTIONS[action](store, args, console)
-    except StoreError as exc:
-        sink.err(str(exc))
-        return EXIT_FAILED
-    except UnknownConversation as exc:
-        sink.err(t("unknown_conversation", id=exc.conversation_id))
-        return EXIT_USAGE
-
-
-def _write(console: Console, text: str) -> None:
-    """Raw text into a pipe or file; neutralised (escape codes made visible) on a terminal."""
-    if console.file.isatty():
-        console.print(Text(neutralise(text)))
-    else:
-        console.file.write(text if text.endswith("\n") else text + "\n")
-
-
-def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
-    query = " ".join(getattr(args, "query", None) or [])
-    limit = getattr(args, "limit", 20)
-    found = store.search(query, limit) if query else store.recent(limit)
-    if not found:
-        sink.line(t("no_match", query=query) if query else t("no_conversations"))
-        return EXIT_OK
-    _write(console, "\n".join(listing(found)))
-    return EXIT_OK
-
-
-def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
-    """Markdown into a pipe; on a terminal rendered, each reply's reasoning dim before it."""
-    conversation = store.load(args.id)
-    if not console.file.isatty():
-        console.file.write(to_markdown(conversation))
-        return EXIT_OK
-    for piece in markdown_pieces(conversation):
-        if isinstance(piece, Reasoning):
-            console.print(Text(neutralise(piece.text), style="dim"))
-        else:
-            console.print(finished_markdown(piece))
-    return EXIT_OK
-
-
-def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
-    conversation = store.load(args.id)
-    text = to_json(conversation) if args.format == "json" else to_markdown(conversation)
-    if args.output is None:
-        _write(console, text)
-        return EXIT_OK
-    try:
-        paths.write_private(args.output, text if text.endswith("\n") else text + "\n")
-    except OSError as exc:
-        sink.err(f"{args.output}: {exc.strerror or exc}")
-        return EXIT_USAGE
-    return EXIT_OK
-
-
-def _import(store: Store, args: argparse.Namespace, console: Console) -> int:
-    try:
-        conversation = read_file(args.file)
-    except ValueError as exc:
-        sink.err(t("import_failed", path=args.file, reason=exc))
-        return EXIT_USAGE
-    new_id = store.import_conversation(titled(conversation))
-    sink.line(t("imported", id=new_id, turns=count_turns(conversation.turns)))
-    return EXIT_OK
-
-
 def titled(conversation: Conversation) -> Conversation:
     """A conversation from a file keeps its title; one without (an older /save) is named
     after its first message, as a conversation of this run would be."""
@@ -493,38 +315,6 @@ def read_file(path: Path) -> Conversation:
     if not conversation.messages:
         raise ValueError(t("file_empty"))
     return conversation
-
-
-def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
-    conversation = store.load(args.id)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            sink.err(t("delete_needs_yes"))
-            return EXIT_USAGE
-        question = sink.clean(t("delete_question", id=conversation.id, title=conversation.title))
-        try:
-            answer = input(f"{question} [y/N] ")
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in {"y", "yes", "是"}:
-            sink.line(t("not_deleted"))
-            return EXIT_OK
-    store.delete(args.id)
-    sink.line(t("deleted", id=args.id))
-    return EXIT_OK
-
-
-_READING = {"list", "show", "export"}  # these open the database read-only
-_ACTIONS: dict[str, Callable[[Store, argparse.Namespace, Console], int]] = {
-    "list": _list,
-    "show": _show,
-    "export": _export,
-    "import": _import,
-    "delete": _delete,
-}
-
-
-# --- starting chatcli with history -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -554,42 +344,3 @@ class Resume:
         except StoreError:
             return None
         return None if found else t("unknown_conversation", id=self.conversation_id)
-
-
-def start(
-    bot: ChatBot,
-    *,
-    private: bool,
-    resume: Resume | None,
-    status: Console,
-    screen: Console | None,
-) -> Recorder | None:
-    """Open the store for this run and resume what the command line asked for.
-
-    Warnings go to `status`; the recap of a resumed conversation to `screen` (the REPL's
-    console; None in one-shot mode, whose stdout is the reply alone). Returns None, having
-    said why, when --session names a conversation that does not exist.
-    """
-
-    def warn(message: str) -> None:
-        status.print(Text(neutralise(message), style="yellow"), soft_wrap=True)
-
-    recorder = Recorder.open(bot, warn, private=private, resuming=resume is not None)
-    if resume is None or recorder.store is None:
-        return recorder
-    try:
-        conversation = recorder.resume(resume.conversation_id, set(resume.given))
-    except StoreError as exc:
-        recorder.fail(exc)
-        return recorder
-    except UnknownConversation as exc:
-        status.print(
-            Text(t("unknown_conversation", id=exc.conversation_id), style="bold red"),
-            soft_wrap=True,
-        )
-        return None
-    if conversation is None:
-        status.print(Text(t("no_continue"), style="dim"))
-    elif screen is not None:
-        screen.print(recap(conversation))
-    return recorder

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from chatcli.config import ConfigError
+from chatcli.config.file import ConfigError
+from chatcli.config.prices import MAX_PRICE
 from chatcli.i18n import t
-from chatcli.prices import MAX_PRICE
 
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 DEFAULT_PROVIDER = "openai"

@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 
-from chatcli.sink import MASKER, Masker, clean
+from chatcli.terminal.sink import MASKER, Masker, clean
 
 _BEARER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer\s+)?)[^\s'\",}]+")
 _KEY_FIELD = re.compile(r"(?i)(api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")

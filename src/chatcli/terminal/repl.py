@@ -13,18 +13,18 @@ from prompt_toolkit import PromptSession
 from rich.console import Console
 from rich.text import Text
 
-from chatcli import instant
-from chatcli.attach_commands import prepare
-from chatcli.bot import ChatBot, Content
-from chatcli.commands import Context, ExitRequested, dispatch
+from chatcli.conversation.bot import ChatBot, Content
 from chatcli.errors import is_api_error
-from chatcli.exchange import Presenter
 from chatcli.i18n import t
-from chatcli.keymode import KeyMode
-from chatcli.prompt import InputState, make_session, unfence
-from chatcli.render import finished_markdown
-from chatcli.sessions import Recorder
-from chatcli.sink import clean, clipboard
+from chatcli.store.recorder import Recorder
+from chatcli.terminal import instant
+from chatcli.terminal.attach_commands import prepare
+from chatcli.terminal.commands import Context, ExitRequested, dispatch
+from chatcli.terminal.exchange import Presenter
+from chatcli.terminal.keymode import KeyMode
+from chatcli.terminal.prompt import InputState, make_session, unfence
+from chatcli.terminal.render import finished_markdown
+from chatcli.terminal.sink import clean, clipboard
 from chatcli.tools.runner import Toolbox
 
 EXIT_WORDS = {"退出", "exit", "quit", "/exit", "/quit"}

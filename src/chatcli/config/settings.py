@@ -32,11 +32,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from chatcli.config import ConfigError, check_path, config_path, read_config, where
-from chatcli.i18n import os_reason, t
-from chatcli.paths import check_regular
-from chatcli.prices import MAX_PRICE, PRICE_FIELDS, Prices
-from chatcli.providers import (
+from chatcli.config.file import ConfigError, check_path, config_path, read_config, where
+from chatcli.config.paths import check_regular
+from chatcli.config.prices import MAX_PRICE, PRICE_FIELDS, Prices
+from chatcli.config.providers import (
     DEFAULT_PROVIDER,
     PRESETS,
     MaxTokensField,
@@ -49,10 +48,12 @@ from chatcli.providers import (
     preset_for_model,
     resolve,
 )
+from chatcli.i18n import os_reason, t
 from chatcli.tools.config import McpSettings
 
 DEFAULT_MODEL = "gpt-4o"
 DEFAULT_EXIT_COMMAND = "退出"
+INPUT = "{{input}}"  # in a system prompt: where each message goes (see ChatBot.fill)
 DEFAULT_LOCAL_CTX = 4096
 OPENAI_URL = "https://api.openai.com/v1"  # the SDK's default base URL
 DOTENV = ".env"  # in the current directory

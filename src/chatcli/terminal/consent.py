@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli.i18n import t
-from chatcli.sink import clean
+from chatcli.terminal.sink import clean
 from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord
 
 Choice = Literal["yes", "no", "always", "edit"]

@@ -5,10 +5,10 @@ Importing this module registers them.
 
 from __future__ import annotations
 
-from chatcli.commands import CommandError, Context, command
+from chatcli.config.roles import RoleError, find, listing
+from chatcli.config.settings import GenerationParams
 from chatcli.i18n import t
-from chatcli.roles import RoleError, find, listing
-from chatcli.settings import GenerationParams
+from chatcli.terminal.commands import CommandError, Context, command
 
 SUMMARY = 56  # terminal cells of a role's first line in /roles (CJK counts two)
 

@@ -18,23 +18,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from chatcli.errors import (
-    EmptyReply,
-    IncompleteReply,
-    MissingApiKey,
-    ServerError,
-    is_api_error,
-    is_context_overflow,
-    longest_wait,
-    retry_after,
-)
-from chatcli.i18n import t
-from chatcli.model_info import default_context_tokens
-from chatcli.prices import Cost, Prices, Tokens, turn_cost
-from chatcli.settings import DEFAULT_MODEL, OPENAI_URL, GenerationParams, Settings
-from chatcli.think import Piece, ThinkSplitter
-from chatcli.tools import ToolCall, ToolRunner
-from chatcli.wire import (
+from chatcli.config.model_info import default_context_tokens
+from chatcli.config.prices import Cost, Prices, Tokens, turn_cost
+from chatcli.config.settings import DEFAULT_MODEL, INPUT, OPENAI_URL, GenerationParams, Settings
+from chatcli.conversation.think import Piece, ThinkSplitter
+from chatcli.conversation.wire import (
     MAX_TOOL_ARGUMENTS,
     Event,
     Finish,
@@ -58,13 +46,25 @@ from chatcli.wire import (
     sse_data,
     sse_lines,
 )
+from chatcli.errors import (
+    EmptyReply,
+    IncompleteReply,
+    MissingApiKey,
+    ServerError,
+    is_api_error,
+    is_context_overflow,
+    longest_wait,
+    retry_after,
+)
+from chatcli.i18n import t
+from chatcli.tools import ToolCall, ToolRunner
 
 if TYPE_CHECKING:
     import httpx2
     from openai import OpenAI
 
-    from chatcli.local import LocalRun
-    from chatcli.transport import Deadline
+    from chatcli.conversation.transport import Deadline
+    from chatcli.local.server import LocalRun
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,6 @@ REPLY_RESERVE = 4096
 # A request that overflows is trimmed down to this share of the budget, so the requests after it
 # share one stable start (the provider's prefix cache keeps hitting) until the window fills again.
 TRIM_TO = 0.6
-INPUT = "{{input}}"  # in a system prompt: where each message goes (see ChatBot.fill)
 _CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
@@ -726,7 +725,7 @@ class ChatBot:
                 raise MissingApiKey()
             from openai import OpenAI
 
-            from chatcli.transport import Deadline, bounded_client
+            from chatcli.conversation.transport import Deadline, bounded_client
 
             self._deadline = Deadline(self.timeout)
             self._client = OpenAI(

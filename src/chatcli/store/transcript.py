@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chatcli.records import Conversation, describe, parse_json
-from chatcli.settings import GenerationParams
+from chatcli.config.settings import GenerationParams
+from chatcli.store.records import Conversation, describe, parse_json
 
 EXPORT_FORMAT = 1
 THOUGHT_OPEN = "<details><summary>思考 / Reasoning</summary>"

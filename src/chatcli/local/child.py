@@ -1,6 +1,6 @@
-"""The llama.cpp server as chatcli's child process runs it: `python -m chatcli.llama_child`.
+"""The llama.cpp server as chatcli's child process runs it: `python -m chatcli.local.child`.
 
-Runs only in the child (started by `chatcli.local`), never imported by chatcli itself. It is
+Runs only in the child (started by `chatcli.local.server`), never imported by chatcli itself. It is
 `llama_cpp.server` with three adjustments:
 
 - it exits as soon as chatcli is gone, even after kill -9 (nothing else could notice): on

@@ -34,8 +34,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chatcli import paths
-from chatcli.records import (
+from chatcli.config import paths
+from chatcli.store.records import (
     Content,
     Conversation,
     StoredMessage,

@@ -14,13 +14,22 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from chatcli.bot import ChatBot, Content, Reply, Thought, ToolRound, ToolsDone, Turn, TurnEvent
+from chatcli.conversation.bot import (
+    ChatBot,
+    Content,
+    Reply,
+    Thought,
+    ToolRound,
+    ToolsDone,
+    Turn,
+    TurnEvent,
+)
 from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
-from chatcli.pending import Pending
-from chatcli.render import MarkdownStream, RawStream, finished_markdown
-from chatcli.sanitize import neutralise
-from chatcli.sink import MASKER, clean
+from chatcli.terminal.pending import Pending
+from chatcli.terminal.render import MarkdownStream, RawStream, finished_markdown
+from chatcli.terminal.sanitize import neutralise
+from chatcli.terminal.sink import MASKER, clean
 
 CHINESE = re.compile(r"[\u3400-\u9fff]")
 

@@ -18,13 +18,13 @@ from rich.console import Console
 from rich.text import Text
 
 from chatcli import __version__
+from chatcli.config.prices import load_table
 from chatcli.i18n import t
-from chatcli.keymode import KeyMode
-from chatcli.prices import load_table
-from chatcli.sink import clean
+from chatcli.terminal.keymode import KeyMode
+from chatcli.terminal.sink import clean
 
 if TYPE_CHECKING:
-    from chatcli.bot import ChatBot
+    from chatcli.conversation.bot import ChatBot
 
 ERASE_LINE = "\r\x1b[K"
 

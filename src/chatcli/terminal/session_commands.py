@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatcli.commands import CommandError, Context, Handler, command
 from chatcli.i18n import t
-from chatcli.sessions import Recorder, listing, recap
-from chatcli.store import Store, StoreError, UnknownConversation
+from chatcli.store.database import Store, StoreError, UnknownConversation
+from chatcli.store.recorder import Recorder
+from chatcli.terminal.commands import CommandError, Context, Handler, command
+from chatcli.terminal.sessions import listing, recap
 
 StoreHandler = Callable[[Context, Recorder, Store, str], None]
 

@@ -9,11 +9,11 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 from rich.cells import cell_len
 
-from chatcli.config import config_path
+from chatcli.config.file import config_path
+from chatcli.config.providers import DEFAULT_PROVIDER, Provider, known_names, resolve
+from chatcli.config.settings import OPENAI_URL, Origin, Settings, dotenv_variables, find_variable
 from chatcli.i18n import t
-from chatcli.providers import DEFAULT_PROVIDER, Provider, known_names, resolve
-from chatcli.settings import OPENAI_URL, Origin, Settings, dotenv_variables, find_variable
-from chatcli.sink import clean, mask_secret
+from chatcli.terminal.sink import clean, mask_secret
 
 SHOWN_FIRST = ("provider", "base_url", "api_key", "model", "max_tokens_field")
 NOT_SHOWN = {"providers", "mcp"}  # tables that may hold keys

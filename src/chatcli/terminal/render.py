@@ -23,12 +23,12 @@ from typing import IO, TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from chatcli.highlight import LineHighlighter
 from chatcli.i18n import t
-from chatcli.keymode import KeyMode, quiet
-from chatcli.region import LiveRegion, interrupts_held, is_blank, trim
-from chatcli.sanitize import StreamNeutraliser, neutralise
-from chatcli.sink import StreamMasker
+from chatcli.terminal.highlight import LineHighlighter
+from chatcli.terminal.keymode import KeyMode, quiet
+from chatcli.terminal.region import LiveRegion, interrupts_held, is_blank, trim
+from chatcli.terminal.sanitize import StreamNeutraliser, neutralise
+from chatcli.terminal.sink import StreamMasker
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

@@ -1,0 +1,1 @@
+"""The one Settings model, the config file, provider presets, paths, model knowledge."""

@@ -1,0 +1,1 @@
+"""The bundled model: the llama.cpp server child and its wrapper."""

@@ -1,0 +1,1 @@
+"""SQLite conversations: schema and migrations, the recorder, records, transcripts."""
