@@ -1004,6 +1004,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚙ {name} → {size}，{seconds} 秒（/tool {n} 查看）",
         "⚙ {name} → {size}, {seconds} s (/tool {n} to show)",
     ),
+    "tool_images": ("，另有 {n} 张图片给模型看", " + {n} image(s) shown to the model"),
     "tools_unknown_group": (
         "没有名为 {name} 的内置工具（可用：{known}）",
         "no built-in tools named {name} (there are: {known})",

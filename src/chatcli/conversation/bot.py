@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from chatcli.config.model_info import default_context_tokens
+from chatcli.config.model_info import default_context_tokens, sees_images
 from chatcli.config.prices import Cost, Prices, Tokens, turn_cost
 from chatcli.config.settings import DEFAULT_MODEL, INPUT, OPENAI_URL, GenerationParams, Settings
 from chatcli.conversation.think import Piece, ThinkSplitter
@@ -57,7 +57,7 @@ from chatcli.errors import (
     retry_after,
 )
 from chatcli.i18n import t
-from chatcli.tools import ToolCall, ToolRunner
+from chatcli.tools import ToolCall, ToolResult, ToolRunner
 
 if TYPE_CHECKING:
     import httpx2
@@ -397,11 +397,17 @@ class Turn:
 
     def _run_calls(self) -> None:
         runner = self._bot.tools
+        sees = sees_images(self._bot.model)
+        shown: list[tuple[ToolCall, ToolResult]] = []
         while self._unanswered:
             call = self._unanswered[0]
-            result = runner.run(call) if runner is not None else NO_TOOLS
+            result = runner.run(call, images=sees) if runner is not None else ToolResult(NO_TOOLS)
             self._unanswered.pop(0)
-            self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result})
+            self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result.text})
+            if result.images:
+                shown.append((call, result))
+        if shown:
+            self.rounds.append(images_message(shown))
 
     def _answer_unanswered(self, result: str) -> None:
         """Every call gets its result, so the history stays a valid conversation."""
@@ -594,8 +600,10 @@ class Turn:
             reasoning=reasoning,
             reasoning_unclosed=self._splitters[0].unclosed,
             thinking_seconds=answered - self._started if reasoning and self._started else None,
-            tool_messages=[
-                {k: v for k, v in m.items() if k != "reasoning_content"} for m in self.rounds
+            tool_messages=[  # the images stay out of the history: their descriptions stay
+                {k: v for k, v in m.items() if k != "reasoning_content"}
+                for m in self.rounds
+                if m["role"] != "user"
             ],
             tool_limit_reached=self.limit_reached,
         )
@@ -606,6 +614,17 @@ class Turn:
                 self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
         return reply
+
+
+def images_message(shown: list[tuple[ToolCall, ToolResult]]) -> Message:
+    """The images of a round's results, as a user message after the `tool` messages (those
+    carry text only), the way llm sends a tool's attachments to chat completions."""
+    content: list[dict[str, Any]] = []
+    for call, result in shown:
+        what = f"The image(s) the tool call {call.id} ({call.name}) returned, in order:"
+        content.append({"type": "text", "text": what})
+        content += [{"type": "image_url", "image_url": {"url": i.url}} for i in result.images]
+    return {"role": "user", "content": content}
 
 
 def _add_usage(a: Usage | None, b: Usage | None) -> Usage | None:

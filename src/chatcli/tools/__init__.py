@@ -11,6 +11,38 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+def base64_size(data: str) -> int:
+    """The bytes base64 text decodes to, without decoding it."""
+    data = data.rstrip()
+    return len(data) * 3 // 4 - data[-2:].count("=")
+
+
+@dataclass(frozen=True)
+class ToolImage:
+    """An image a tool returned, base64 as the server sent it."""
+
+    mime: str
+    data: str
+
+    @property
+    def size(self) -> int:
+        """Its size in bytes, decoded."""
+        return base64_size(self.data)
+
+    @property
+    def url(self) -> str:
+        return f"data:{self.mime};base64,{self.data}"
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What the model gets for one call: text, and the images to show it when it can see
+    them (chat completions `tool` messages carry text only; the bot sends them after)."""
+
+    text: str
+    images: tuple[ToolImage, ...] = ()
+
+
 @dataclass(frozen=True)
 class ToolCall:
     """One call as the model made it; `arguments` is the JSON text, unparsed."""
@@ -27,6 +59,7 @@ class ToolRunner(Protocol):
         """The `tools` of a request: every enabled tool, as function definitions."""
         ...
 
-    def run(self, call: ToolCall) -> str:
-        """The result the model gets: the tool's output, or an error it can act on."""
+    def run(self, call: ToolCall, *, images: bool) -> ToolResult:
+        """The result the model gets: the tool's output, or an error it can act on; its
+        images only when `images` (the model takes them), else described in the text."""
         ...

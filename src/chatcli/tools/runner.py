@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chatcli.i18n import t
-from chatcli.tools import ToolCall
+from chatcli.images import IMAGE_TYPES, MAX_BYTES
+from chatcli.tools import ToolCall, ToolImage, ToolResult
 
 if TYPE_CHECKING:
     from chatcli.tools.mcp_client import McpHub
@@ -38,7 +39,7 @@ class Tool:
     name: str
     description: str
     parameters: dict[str, Any]
-    run: Callable[[dict[str, Any], float], str]
+    run: Callable[[dict[str, Any], float], str | ToolResult]
     server: str = BUILTIN
     enabled: bool = True
     timeout: float = CALL_TIMEOUT
@@ -71,6 +72,7 @@ class ToolRecord:
     result: str
     seconds: float
     size: int  # bytes the tool returned, before the cap
+    images: int = 0  # images the model was shown
 
 
 class ToolUI(Protocol):
@@ -140,7 +142,15 @@ class Toolbox:
         self.settle()
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
-    def run(self, call: ToolCall) -> str:
+    def run(self, call: ToolCall, *, images: bool) -> ToolResult:
+        checked = self._checked(call)
+        if isinstance(checked, str):
+            return ToolResult(checked)
+        return self._execute(*checked, images=images)
+
+    def _checked(self, call: ToolCall) -> tuple[Tool, dict[str, Any]] | str:
+        """The tool and its arguments, the user's consent given; or, for the model, why the
+        call does not run (the user is told in one line)."""
         tool = self.tools.get(call.name)
         if tool is None or not tool.enabled:
             names = ", ".join(name for name, known in self.tools.items() if known.enabled)
@@ -170,17 +180,19 @@ class Toolbox:
             if consent.answer == "always":
                 self.approved.add(call.name)
             arguments = consent.arguments
-        return self._execute(tool, arguments)
+        return tool, arguments
 
-    def _execute(self, tool: Tool, arguments: dict[str, Any]) -> str:
+    def _execute(self, tool: Tool, arguments: dict[str, Any], *, images: bool) -> ToolResult:
         started = time.monotonic()
         try:
-            result = tool.run(arguments, tool.timeout)
+            output = tool.run(arguments, tool.timeout)
         except ToolFailed as exc:
             self.ui.problem(t("tool_failed", name=tool.name, reason=str(exc)))
-            result = f"error: {exc}"
+            output = f"error: {exc}"
         except KeyboardInterrupt:
-            result = "error: cancelled by the user"
+            output = "error: cancelled by the user"
+        found = output if isinstance(output, ToolResult) else ToolResult(output)
+        result = found.text
         data = result.encode("utf-8", "replace")
         if len(data) > self.cap:
             kept = data[: self.cap].decode("utf-8", "ignore")
@@ -188,6 +200,9 @@ class Toolbox:
                 f"{kept}\n[… {len(data) - self.cap} more bytes dropped: "
                 f"results are capped at {self.cap} bytes]"
             )
+        shown, note = visible_images(found.images, images)
+        if note:
+            result = f"{result}\n{note}"
         record = ToolRecord(
             len(self.records) + 1,
             tool.server,
@@ -196,7 +211,24 @@ class Toolbox:
             result,
             time.monotonic() - started,
             len(data),
+            len(shown),
         )
         self.records.append(record)
         self.ui.report(record)
-        return result
+        return ToolResult(result, shown)
+
+
+def visible_images(
+    found: tuple[ToolImage, ...], accepted: bool
+) -> tuple[tuple[ToolImage, ...], str]:
+    """The images the model is shown, and a note for it on those it is not: it takes none, or
+    they are not a format models read, or too big to send."""
+    if not found:
+        return (), ""
+    if not accepted:
+        return (), f"[{len(found)} image(s) not shown: this model does not take images]"
+    shown = tuple(i for i in found if i.mime in IMAGE_TYPES and i.size <= MAX_BYTES)
+    if len(shown) == len(found):
+        return shown, ""
+    left = len(found) - len(shown)
+    return shown, f"[{left} image(s) not shown: not PNG, JPEG, GIF or WebP, or over 20 MB]"
