@@ -300,6 +300,10 @@ class Turn:
         self._model: str | None = None
         self._fingerprint: str | None = None
         self._started = 0.0
+        # Seconds the tools held the turn (the user's consent included), and since when a
+        # round of calls is holding it: the turn's times count generation only.
+        self._held = 0.0
+        self._held_since: float | None = None
         self._first_token: float | None = None
         self._response: Any = None
         self.receiving = False
@@ -326,7 +330,7 @@ class Turn:
         return "".join(self._texts[0])
 
     def __iter__(self) -> Iterator[TurnEvent]:
-        self._started = time.monotonic()
+        self._started = self._clock()
         while True:
             yield from self._request()
             calls = self._assembled()
@@ -335,10 +339,13 @@ class Turn:
             if self._rounds_run() >= self._bot.max_tool_rounds:
                 self.limit_reached = True  # these calls are dropped: the text is the answer
                 break
+            self._held_since = time.monotonic()
             yield ToolRound(tuple(calls))
             self._ask(calls)
             self._run_calls()
             yield ToolsDone(len(calls))
+            self._held += time.monotonic() - self._held_since
+            self._held_since = None
             self._spent = _add_usage(self._spent, self._usage)
             self._usage = None
             self._new_request()
@@ -364,6 +371,11 @@ class Turn:
             log.debug("stream ended after the finish: %s", exc)
         finally:
             self._response.close()  # a stream left before its end must not hold the socket
+
+    def _clock(self) -> float:
+        """Seconds of generation: time.monotonic() without the time the tools held the turn."""
+        now = time.monotonic()
+        return now - self._held - (now - self._held_since if self._held_since is not None else 0.0)
 
     def _rounds_run(self) -> int:
         return sum(1 for m in self.rounds if m.get("tool_calls"))
@@ -418,6 +430,7 @@ class Turn:
     def _note_call(self, event: ToolCallDelta) -> None:
         if event.index != 0:
             return  # only choice 1 enters the history, so only its calls are run
+        self._first_token = self._first_token or self._clock()  # a call is output too
         call = self._calls.setdefault(event.call, ["", "", ""])
         call[0] = call[0] or (event.id or "")
         call[1] = call[1] or (event.name or "")
@@ -484,7 +497,7 @@ class Turn:
                     self._first_answer = None
 
     def _note_answer(self, index: int, text: str) -> Delta:
-        now = time.monotonic()
+        now = self._clock()
         self._first_token = self._first_token or now
         if index == 0 and self._first_answer is None:
             self._first_answer = now
@@ -492,7 +505,7 @@ class Turn:
         return Delta(index, text)
 
     def _note_thought(self, index: int, text: str) -> Thought:
-        self._first_token = self._first_token or time.monotonic()
+        self._first_token = self._first_token or self._clock()
         self._slot(index)
         self._thoughts[index].append(text)
         return Thought(index, text)
@@ -580,7 +593,7 @@ class Turn:
         return len(self._finish) == self._bot.params.n and None not in self._finish
 
     def _finish_turn(self, *, interrupted: bool) -> Reply:
-        now = time.monotonic()
+        now = self._clock()
         if interrupted:  # a half tag held back is text all the same
             for _ in self._close_splitters():
                 pass
