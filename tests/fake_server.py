@@ -609,13 +609,22 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--delay", type=float, default=0.03, help="seconds between chunks")
     parser.add_argument("--reply-file", help="reply with this file's text instead of echoing")
+    parser.add_argument(
+        "--script",
+        help="a JSON list of behaviours (Behaviour's fields, e.g. tool_calls) played in order "
+        "before the echo: {} is one echo",
+    )
     args = parser.parse_args()
     server = FakeOpenAI(port=args.port)
     reply = None
     if args.reply_file:
         with open(args.reply_file, encoding="utf-8") as f:
             reply = f.read()
-    server.expect(Behaviour(reply=reply, delay=args.delay, times=10**9))
+    script = []
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            script = [Behaviour(**fields) for fields in json.load(f)]
+    server.expect(*script, Behaviour(reply=reply, delay=args.delay, times=10**9))
     print(f"fake OpenAI server on {server.base_url}", flush=True)
     server._httpd.serve_forever()
 
