@@ -542,11 +542,11 @@ def _converse(
     )
     if recorder is None:
         return EXIT_USAGE
+    tools.recall(bot.history)  # a resumed conversation's calls: `/tool N` shows them
     if job is not None:
         from chatcli import oneshot
 
         _stop_servers_on_signals(tools)
-
         try:
             outcome = oneshot.run(bot, job)
         except oneshot.InputError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -138,6 +138,31 @@ class Toolbox:
             tool.enabled = on
         return matched
 
+    def recall(self, history: Sequence[dict[str, Any]]) -> None:
+        """Records for the calls of a resumed history (their times unknown), so `/tool N` shows
+        them and this session's calls number on from them."""
+        results = {m.get("tool_call_id"): m for m in history if m.get("role") == "tool"}
+        for message in history:
+            for call in message.get("tool_calls") or ():
+                name, text = call["function"]["name"], call["function"]["arguments"]
+                try:
+                    arguments = json.loads(text or "{}")
+                except (ValueError, RecursionError):
+                    arguments = {"(not JSON)": text}
+                result = str(results.get(call["id"], {}).get("content") or "")
+                known = self.tools.get(name)
+                self.records.append(
+                    ToolRecord(
+                        len(self.records) + 1,
+                        known.server if known is not None else "?",
+                        name,
+                        arguments if isinstance(arguments, dict) else {"": arguments},
+                        result,
+                        0.0,
+                        len(result.encode("utf-8", "replace")),
+                    )
+                )
+
     def specs(self) -> list[dict[str, Any]]:
         self.settle()
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
@@ -190,6 +215,7 @@ class Toolbox:
             self.ui.problem(t("tool_failed", name=tool.name, reason=str(exc)))
             output = f"error: {exc}"
         except KeyboardInterrupt:
+            self.ui.problem(t("tool_cancelled", name=tool.name))
             output = "error: cancelled by the user"
         found = output if isinstance(output, ToolResult) else ToolResult(output)
         result = found.text
