@@ -5,7 +5,8 @@ resource beside text.
 
 `MCP_TEST_STATE` names a directory: the server writes its pid there when it starts, and
 `slow-started` when the slow tool begins. `MCP_TEST_FAIL_START=1` makes it fail at start,
-saying why on stderr, as a misconfigured server would.
+saying why on stderr, as a misconfigured server would; `MCP_TEST_START_DELAY=S` makes it take
+S seconds first.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def media() -> list[object]:
 
 if __name__ == "__main__":
     (STATE / "pid").write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("MCP_TEST_START_DELAY", "0")))
     if os.environ.get("MCP_TEST_FAIL_START"):
         print("fatal: cannot open the test database", file=sys.stderr, flush=True)
         sys.exit(1)

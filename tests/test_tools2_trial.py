@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import Terminal, run_chatcli
+import pyte
+
+from tests.conftest import SCREEN_COLS, SCREEN_ROWS, Terminal, run_chatcli
 from tests.fake_server import FakeOpenAI
-from tests.test_mcp import poll
+from tests.test_mcp import mcp_file, poll
 from tests.test_tools_terminal import command_call
 
 Start = Callable[..., Terminal]
@@ -55,3 +57,21 @@ def test_tools_lists_each_tool_on_one_line(terminal: Start, server: FakeOpenAI) 
     term.send("/tools")
     term.expect(r"run_command\s+on\s+Run a shell command[^\r\n]* …\r?\n  built-in · read_file")
     term.quit()
+
+
+def test_a_server_failing_while_the_reply_waits_is_a_clean_line(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    """The waiting line (`… 2 s`) is up when the server gives up: the failure is printed
+    above it, never glued to it."""
+    env = {"MCP_TEST_FAIL_START": "1", "MCP_TEST_START_DELAY": "2.5"}
+    env["MCP_TEST_STATE"] = str(isolated)
+    term = terminal("--mcp-config", mcp_file(isolated, env=env), "--mcp", "own")
+    term.prompt()
+    term.send("hi")
+    term.expect("Echo: hi")
+    term.quit()
+    screen = pyte.Screen(SCREEN_COLS, SCREEN_ROWS)
+    pyte.ByteStream(screen).feed(term.transcript().encode())
+    failed = [line for line in screen.display if "MCP server own is unavailable" in line]
+    assert failed and all(line.startswith("⚠") for line in failed), failed

@@ -57,7 +57,7 @@ from chatcli.errors import (
     retry_after,
 )
 from chatcli.i18n import t
-from chatcli.tools import ToolCall, ToolResult, ToolRunner
+from chatcli.tools import Tell, ToolCall, ToolResult, ToolRunner
 
 if TYPE_CHECKING:
     import httpx2
@@ -715,6 +715,9 @@ class ChatBot:
         self._deadline: Deadline | None = None
         # Told the seconds before the SDK retries a busy server (the bot never prints).
         self.on_wait: Callable[[float], None] | None = None
+        # Told the lines the tools have for the user while a request is prepared (MCP
+        # servers still starting, or failed), so the display shows them above its own.
+        self.on_note: Tell | None = None
         # Set when chatcli runs the llama.cpp server itself (cli._run_local).
         self.local: LocalRun | None = None
 
@@ -915,7 +918,7 @@ class ChatBot:
         if self.stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
-        specs = self.tools.specs() if self.tools is not None else []
+        specs = self.tools.specs(self.on_note) if self.tools is not None else []
         if specs:
             kwargs["tools"] = specs
             if self.tool_choice in ("auto", "none", "required"):

@@ -7,8 +7,13 @@ here does I/O or imports anything heavy: the bot imports this module on the star
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+# A line for the user while a request is on its way, and whether it is a problem: the bot
+# passes it through to whoever shows the request (the tools never print over its display).
+Tell = Callable[[str, bool], None]
 
 
 def base64_size(data: str) -> int:
@@ -55,8 +60,9 @@ class ToolCall:
 class ToolRunner(Protocol):
     """Runs the model's calls; consent and display are its business, never the bot's."""
 
-    def specs(self) -> list[dict[str, Any]]:
-        """The `tools` of a request: every enabled tool, as function definitions."""
+    def specs(self, tell: Tell | None = None) -> list[dict[str, Any]]:
+        """The `tools` of a request: every enabled tool, as function definitions (waiting for
+        the tools still starting, told through `tell` when given)."""
         ...
 
     def run(self, call: ToolCall, *, images: bool) -> ToolResult:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chatcli.i18n import t
 from chatcli.images import IMAGE_TYPES, MAX_BYTES
-from chatcli.tools import ToolCall, ToolImage, ToolResult
+from chatcli.tools import Tell, ToolCall, ToolImage, ToolResult
 
 if TYPE_CHECKING:
     from chatcli.tools.mcp_client import McpHub
@@ -100,19 +100,25 @@ class Toolbox:
         servers = self.hub.servers if self.hub is not None else []
         return [(server.name, server.describe()) for server in servers]
 
-    def settle(self, *, wait: bool = True) -> None:
+    def settle(self, *, wait: bool = True, tell: Tell | None = None) -> None:
         """Take in the MCP servers that are up (waiting for those still starting) and
-        report those that failed."""
+        report those that failed (through `tell` when given, else the UI)."""
         if self.hub is None:
             return
         from chatcli.tools.mcp_client import tool_name
 
+        def say(text: str, problem: bool) -> None:
+            if tell is not None:
+                tell(text, problem)
+            else:
+                (self.ui.problem if problem else self.ui.notice)(text)
+
         def waiting(names: list[str]) -> None:
-            self.ui.notice(t("mcp_waiting", names=", ".join(names)))
+            say(t("mcp_waiting", names=", ".join(names)), False)
 
         for server in self.hub.settle(waiting, wait=wait):
             if server.state != "ready":
-                self.ui.problem(t("mcp_failed", name=server.name, reason=server.reason))
+                say(t("mcp_failed", name=server.name, reason=server.reason), True)
                 continue
             for tool in server.tools:
                 tool.name = tool_name(server.name, tool.name, set(self.tools))
@@ -163,8 +169,8 @@ class Toolbox:
                     )
                 )
 
-    def specs(self) -> list[dict[str, Any]]:
-        self.settle()
+    def specs(self, tell: Tell | None = None) -> list[dict[str, Any]]:
+        self.settle(tell=tell)
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
     def run(self, call: ToolCall, *, images: bool) -> ToolResult:
