@@ -4,6 +4,7 @@ tool one line however long its description."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +76,19 @@ def test_a_server_failing_while_the_reply_waits_is_a_clean_line(
     pyte.ByteStream(screen).feed(term.transcript().encode())
     failed = [line for line in screen.display if "MCP server own is unavailable" in line]
     assert failed and all(line.startswith("⚠") for line in failed), failed
+
+
+def test_tools_aligns_the_states_of_every_server(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    term = terminal("--mcp-config", mcp_file(isolated), "--mcp", "own", "--tools", "shell")
+    term.chat("hi")  # the first request waits for the server: its tools are in
+    term.prompt()
+    term.send("/tools")
+    term.expect("own · slow")
+    term.quit()
+    screen = pyte.Screen(SCREEN_COLS, SCREEN_ROWS)
+    pyte.ByteStream(screen).feed(term.transcript().encode())
+    rows = [re.match(r"  \S+ · \S+\s+(on |off)", line) for line in screen.display]
+    columns = {row.start(1) for row in rows if row}
+    assert len([row for row in rows if row]) >= 8 and len(columns) == 1, screen.display
