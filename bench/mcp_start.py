@@ -111,7 +111,9 @@ def main() -> int:
     prompt = {name: statistics.median(t[0] for t in found) for name, found in times.items()}
     editor = {name: statistics.median(t[1] for t in found) for name, found in times.items()}
     ratio = prompt["two"] / prompt["none"]
+    load = os.getloadavg()[0]
     print(f"time to the prompt with two MCP servers configured (median of {args.runs}):")
+    print(f"  machine load average (1 min) at the end: {load:.1f} on {os.cpu_count()} CPUs")
     print(f"  no servers:  prompt {prompt['none']:.3f} s, editor ready {editor['none']:.3f} s")
     print(f"  two servers: prompt {prompt['two']:.3f} s, editor ready {editor['two']:.3f} s")
     mark = "✓" if ratio <= TARGET else "✗"
