@@ -220,26 +220,38 @@ def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 def _stats(store: Store, args: argparse.Namespace, console: Console) -> int:
     """One row per day (oldest first) or per model, then the total; costs per currency."""
-    from rich.table import Table
-
     answers = store.answers()
     if not answers:
         sink.line(t("no_conversations"))
         return EXIT_OK
     rows, total = grouped(answers, GROUPS[args.by])
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    table.add_column(t("stats_day") if args.by == "day" else t("stats_model"))
-    for key in ("stats_replies", "stats_prompt", "stats_completion", "stats_cache"):
-        table.add_column(t(key), justify="right")
-    table.add_column(t("stats_cost"), justify="right")
-    for name, tally in [*rows, (t("stats_total"), total)]:
-        table.add_row(*(Text(cell) for cell in _stats_cells(neutralise(name), tally)))
-    console.print(table)
+    head = [t("stats_day") if args.by == "day" else t("stats_model")]
+    head += [t(key) for key in ("stats_replies", "stats_prompt", "stats_completion")]
+    head += [t("stats_cache"), t("stats_cost")]
+    table = [head, *(_stats_cells(neutralise(name), tally) for name, tally in rows)]
+    table.append(_stats_cells(t("stats_total"), total))
+    _write(console, "\n".join(columns(table)))
     if total.unknown_tokens:
         sink.line(t("usage_unknown_part", n=total.unknown_tokens))
     if total.unpriced:
         sink.line(t("stats_unpriced", n=total.unpriced))
     return EXIT_OK
+
+
+def columns(table: list[list[str]]) -> list[str]:
+    """Aligned lines whatever the terminal's width (a pipe gets the same): the first column
+    left, the numbers right, widths counted in terminal cells (a Chinese character is two)."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(row[k]) for row in table) for k in range(len(table[0]))]
+    lines = []
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - cell_len(row[0]))]
+        cells += [
+            " " * (w - cell_len(cell)) + cell for cell, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
 def _stats_cells(name: str, tally: Tally) -> list[str]:
