@@ -109,14 +109,15 @@ def prefix_of(body: dict[str, Any]) -> str | None:
 
 def said_before(body: dict[str, Any], reply: str) -> str:
     """What of `reply` the model already said, for a model that goes on when asked: the
-    assistant message just before the final user message, when `reply` starts with it."""
+    assistant message just before the final user message, when it is a cut `reply`."""
     messages = body.get("messages") or []
     if len(messages) < 2 or messages[-1].get("role") != "user":
         return ""
     before = messages[-2]
     text = before.get("content")
-    if before.get("role") == "assistant" and isinstance(text, str) and reply.startswith(text):
-        return text
+    cut = isinstance(text, str) and text != reply and reply.startswith(text)
+    if before.get("role") == "assistant" and cut:
+        return str(text)
     return ""
 
 
