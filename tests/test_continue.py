@@ -13,6 +13,7 @@ from chatcli.config.settings import GenerationParams, Settings
 from chatcli.conversation.bot import GO_ON, ChatBot, Reply
 from chatcli.store.database import Store
 from chatcli.store.recorder import Recorder
+from chatcli.terminal.exchange import resume_point
 from tests.conftest import KEY, Terminal, make_bot
 from tests.fake_server import Behaviour, FakeOpenAI, split_tokens
 
@@ -215,3 +216,14 @@ def test_continue_refuses_in_one_line_when_nothing_was_cut(
     term.expect("the last reply was not cut by the token limit")
     term.quit()
     assert len(server.chat_requests) == 1
+
+
+def test_the_screen_picks_a_cut_reply_up_at_its_unfinished_block() -> None:
+    """A paragraph is drawn again whole with its continuation; in a code block only the
+    opening fence (so it renders as code) and the unfinished line, not the lines before."""
+    assert resume_point("Intro.\n\nThe quick brown") == "The quick brown"
+    code = "Intro.\n\n```python\ndef f():\n    x = 1\n    return fo"
+    assert resume_point(code) == "```python\n    return fo"
+    assert resume_point("A list:\n\n- one\n- tw") == "- one\n- tw"
+    assert resume_point("## Head") == "## Head"  # a heading cut in its line
+    assert resume_point("Text.\n\n```pyth") == "```pyth"

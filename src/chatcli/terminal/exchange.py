@@ -279,10 +279,14 @@ def resume_point(text: str) -> str:
     that the continuation renders inside it (a paragraph whole; in a code block, the opening
     fence and the unfinished line only, the lines before stay as they are)."""
     splitter = BlockSplitter()
-    splitter.feed(text)
+    mid_line = not text.endswith("\n")
+    finished = splitter.feed(text + "\n" if mid_line else text)  # the cut line is placed too
     if splitter.in_fence:
-        return splitter.lines[0] + splitter.partial
-    return splitter.tail
+        lines = splitter.lines
+        seed = lines[0] + (lines[-1] if mid_line and len(lines) > 1 else "")
+    else:
+        seed = splitter.tail or (finished[-1] if mid_line and finished else "")
+    return seed[:-1] if mid_line else seed
 
 
 def has_image(content: Content) -> bool:
