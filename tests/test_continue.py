@@ -4,16 +4,20 @@ instruction that never enters the history), in the store (one answer) and in a r
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.console import Console
+
 from chatcli.config.providers import PRESETS
 from chatcli.config.settings import GenerationParams, Settings
 from chatcli.conversation.bot import GO_ON, ChatBot, Reply
+from chatcli.local.server import LocalRun
 from chatcli.store.database import Store
 from chatcli.store.recorder import Recorder
-from chatcli.terminal.exchange import resume_point
+from chatcli.terminal.exchange import Presenter, resume_point
 from tests.conftest import KEY, Terminal, make_bot
 from tests.fake_server import Behaviour, FakeOpenAI, split_tokens
 
@@ -227,3 +231,22 @@ def test_the_screen_picks_a_cut_reply_up_at_its_unfinished_block() -> None:
     assert resume_point("A list:\n\n- one\n- tw") == "- one\n- tw"
     assert resume_point("## Head") == "## Head"  # a heading cut in its line
     assert resume_point("Text.\n\n```pyth") == "```pyth"
+
+
+def notice(bot: ChatBot, *, repl: bool) -> str:
+    screen = io.StringIO()
+    console = Console(file=screen, width=400, color_system=None)
+    Presenter(console, console, offers_continue=repl).run(bot, "hello")
+    return screen.getvalue()
+
+
+def test_continue_is_offered_in_the_repl_unless_the_local_window_is_full(
+    server: FakeOpenAI,
+) -> None:
+    server.expect(Behaviour(reply="a short reply", finish_reason="length", times=3))
+    assert "/continue" in notice(make_bot(server), repl=True)  # the server's longest reply
+    assert "/continue" not in notice(make_bot(server), repl=False)  # one-shot: no /continue
+    full = make_bot(server, params=GenerationParams(max_tokens=512))
+    full.local = LocalRun(ctx=2048, bundled=True, default_max_tokens=512)
+    out = notice(full, repl=True)
+    assert "--local-ctx 2048" in out and "/continue" not in out

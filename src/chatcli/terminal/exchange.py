@@ -205,7 +205,8 @@ class Presenter:
             self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
         elif reply.finish_reason == "length":
             notice = cut_notice(bot, reply)
-            if self.offers_continue:
+            # Not when the bundled model's window is full: going on would only cut it again.
+            if self.offers_continue and (bot.local is None or cut_by_reply_limit(bot, reply)):
                 notice += t("cut_continue")
             self.status.print(Text(notice, style="yellow"))
         if self.raw is None:
@@ -264,14 +265,20 @@ def cut_notice(bot: ChatBot, reply: Reply) -> str:
     """Which limit ended a reply cut at finish_reason "length": the reply limit chatcli set
     for the bundled model, the user's --max-tokens, or the context window."""
     limit = bot.params.max_tokens
-    used = reply.usage.completion_tokens if reply.usage is not None else None
-    if limit is not None and (used is None or used >= limit):
+    if limit is not None and cut_by_reply_limit(bot, reply):
         if bot.local is not None and limit == bot.local.default_max_tokens:
             return t("cut_by_default_limit", n=limit)
         return t("cut_by_length", n=limit)
     if bot.local is not None:
         return t("cut_by_local_ctx", n=bot.local.ctx)
     return t("cut_by_window")
+
+
+def cut_by_reply_limit(bot: ChatBot, reply: Reply) -> bool:
+    """Whether the reply limit (--max-tokens, or the bundled model's) ended the reply."""
+    limit = bot.params.max_tokens
+    used = reply.usage.completion_tokens if reply.usage is not None else None
+    return limit is not None and (used is None or used >= limit)
 
 
 def resume_point(text: str) -> str:
