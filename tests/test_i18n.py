@@ -17,7 +17,7 @@ def placeholders(text: str) -> set[str]:
 
 def test_every_key_used_in_the_code_exists() -> None:
     used: set[str] = set()
-    for path in SOURCE.glob("*.py"):
+    for path in SOURCE.rglob("*.py"):
         used |= set(re.findall(r"\bt\(\s*\"([a-z0-9_]+)\"", path.read_text()))
     assert used, "the pattern found no t() calls"
     assert sorted(used - set(STRINGS)) == []

@@ -24,7 +24,16 @@ from tests.fake_server import FakeOpenAI
 
 SOURCE = Path(__file__).parent.parent / "src" / "chatcli"
 # The modules whose messages the first-hour issue named, and the ones they raise through.
-TRANSLATED = ["settings", "errors", "commands", "cli", "images", "providers", "bot", "install"]
+TRANSLATED = [
+    "config/settings",
+    "errors",
+    "terminal/commands",
+    "cli",
+    "images",
+    "config/providers",
+    "conversation/bot",
+    "install",
+]
 # Calls whose first argument reaches the user as a whole line.
 SPEAKERS = {"_fail", "_say", "CommandError", "ConfigError", "ValueError", "ChatcliError"}
 

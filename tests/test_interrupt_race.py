@@ -19,19 +19,21 @@ from collections.abc import Callable
 
 from tests.conftest import Terminal
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
+from tests.test_retry_wait import busy
 
 Start = Callable[..., Terminal]
 
 
-def wait_blocked_in_poll(pid: int) -> None:
-    """Until chatcli's main thread sleeps in a socket wait (the held stream)."""
+def wait_blocked_in(pid: int, wait: str = "poll") -> None:
+    """Until chatcli's main thread sleeps in the kernel wait named `wait` (a socket's poll,
+    a timer's nanosleep)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with open(f"/proc/{pid}/wchan") as f:
-            if "poll" in f.read():
+            if wait in f.read():
                 return
         time.sleep(0.01)
-    raise AssertionError("chatcli never waited on the socket")
+    raise AssertionError(f"chatcli never waited in {wait}")
 
 
 def interrupt_another_thread(pid: int) -> None:
@@ -50,7 +52,7 @@ def test_one_shot_ctrl_c_whose_wake_up_is_lost_still_exits_130(
     server.expect(Behaviour(chunks=[f"word{i} " for i in range(200)], hold=gate))
     term = terminal("count slowly")
     term.expect("word0")
-    wait_blocked_in_poll(term.child.pid)
+    wait_blocked_in(term.child.pid)
     interrupt_another_thread(term.child.pid)
     term.expect("interrupted")
     assert term.exit_status() == 130
@@ -66,7 +68,7 @@ def test_repl_ctrl_c_whose_wake_up_is_lost_still_interrupts(
     term.prompt()
     term.send("count")
     term.expect("tick0")
-    wait_blocked_in_poll(term.child.pid)
+    wait_blocked_in(term.child.pid)
     interrupt_another_thread(term.child.pid)
     term.expect("interrupted")
     term.prompt()
@@ -78,3 +80,17 @@ def test_repl_ctrl_c_whose_wake_up_is_lost_still_interrupts(
         "after",
     ]
     term.quit()
+
+
+def test_ctrl_c_whose_wake_up_is_lost_ends_a_retry_after_wait(
+    terminal: Start, server: FakeOpenAI
+) -> None:
+    """The busy server's wait is chatcli's own, in slices: the SDK's one 100 s sleep would
+    not have woken for this Ctrl-C (the CI failure of test_ctrl_c_during_the_wait_exits_130)."""
+    server.expect(busy(100))
+    term = terminal("--timeout", "120", "hi")
+    term.expect("server busy")
+    wait_blocked_in(term.child.pid, "nanosleep")
+    interrupt_another_thread(term.child.pid)
+    assert term.exit_status() == 130
+    assert len(server.chat_requests) == 1

@@ -10,9 +10,17 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+)
 
 from chatcli.config.file import ConfigError
 from chatcli.config.prices import MAX_PRICE
@@ -65,13 +73,23 @@ def _short(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def as_json_object(value: Any) -> Any:
-    """The before-validator of every extra_body: JSON text is parsed, a list refused here."""
+def _as_json_object(value: Any) -> Any:
+    """JSON text is parsed, a list refused here."""
     if isinstance(value, str):
         return parse_json_object(value)
     if value is not None and not isinstance(value, dict):
         raise ValueError(t("json_not_object", text=_short(str(value))))
     return value
+
+
+def _sendable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else check_extra_body(value)
+
+
+# Every extra_body (flags, env, /set, a provider's): one JSON object chatcli can send.
+ExtraBody = Annotated[
+    dict[str, Any] | None, BeforeValidator(_as_json_object), AfterValidator(_sendable)
+]
 
 
 class Provider(BaseModel):
@@ -87,7 +105,7 @@ class Provider(BaseModel):
     max_tokens_field: MaxTokensField = "max_tokens"
     local: bool = False
     # Provider-specific request fields (e.g. Qwen3's enable_thinking), under --extra-body's.
-    extra_body: dict[str, Any] | None = None
+    extra_body: ExtraBody = None
     # The user's prices per million tokens, over the price table's (see prices.py).
     price_input: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_output: float | None = Field(None, ge=0, le=MAX_PRICE)
@@ -101,16 +119,6 @@ class Provider(BaseModel):
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
         return check_base_url(value)
-
-    @field_validator("extra_body", mode="before")
-    @classmethod
-    def _parse_extra_body(cls, value: Any) -> Any:
-        return as_json_object(value)
-
-    @field_validator("extra_body")
-    @classmethod
-    def _extra_body_is_sendable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if value is None else check_extra_body(value)
 
     @property
     def needs_key(self) -> bool:

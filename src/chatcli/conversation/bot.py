@@ -817,6 +817,8 @@ class ChatBot:
         """A busy server's Retry-After: waited (and announced through `on_wait`) when it fits
         in --timeout; longer, the SDK is told not to retry, and the error says how long the
         server asked for (errors.describe)."""
+        from chatcli.conversation.transport import pause
+
         if response.status_code != 429 and response.status_code < 500:
             return
         wait = retry_after(response.headers)
@@ -826,8 +828,16 @@ class ChatBot:
             response.headers["x-should-retry"] = "false"
             return
         taken = response.request.headers.get("x-stainless-retry-count", "0")
-        if self.on_wait is not None and (not taken.isdecimal() or int(taken) < self.max_retries):
+        if taken.isdecimal() and int(taken) >= self.max_retries:
+            return
+        if response.headers.get("x-should-retry") == "false":  # the server said not to
+            return
+        if self.on_wait is not None:
             self.on_wait(wait)
+        # Waited here, in slices: the SDK's one long sleep would not wake for a Ctrl-C that
+        # landed just before it began. The SDK then retries at once.
+        pause(wait)
+        response.headers["retry-after-ms"] = "1"
 
     def progress(self, seconds: float | None = None) -> None:
         """The reply moved on: the next socket wait may take `seconds` (default --timeout)."""

@@ -9,7 +9,8 @@ trickles. Imported only when the first request is made (it loads httpx2).
 
 A read also wakes every `WAKE_SECONDS`: a Ctrl-C wakes a blocked wait only when it arrives
 during the wait, and one that lands just before (or on another thread) would otherwise sit
-noted but unacted on until the server sends something, which a held stream never does.
+noted but unacted on until the server sends something, which a held stream never does. A busy
+server's Retry-After is waited the same way (`pause`), not by one long sleep.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ import httpx2
 
 # The longest socket wait between two looks for a Ctrl-C whose wake-up was lost.
 WAKE_SECONDS = 0.25
+
+
+def pause(seconds: float) -> None:
+    """Sleep in `WAKE_SECONDS` slices, so a Ctrl-C whose wake-up was lost ends it within one."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(left, WAKE_SECONDS))
 
 
 class Deadline:
