@@ -86,6 +86,8 @@ def to_json(conversation: Conversation) -> str:
                     "interrupted": m.interrupted,
                     "reasoning": m.reasoning,
                     **({"tools": m.tools} if m.tools else {}),
+                    **({"cached_tokens": m.cached_tokens} if m.cached_tokens is not None else {}),
+                    **({"cost": str(m.cost), "currency": m.currency} if m.cost is not None else {}),
                 }
                 for m in conversation.messages
             ],
