@@ -91,6 +91,13 @@ MUTATIONS = (
         (LOCAL + "test_server_ends_when_chatcli_is_killed",),
     ),
     Mutation(
+        "the llama.cpp child asks no parent-death signal (the watcher alone)",
+        "src/chatcli/local/child.py",
+        "ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)",
+        "pass",
+        ("tests/test_audit_local.py",),
+    ),
+    Mutation(
         "the local server's key is fixed, not per run",
         "src/chatcli/local/server.py",
         "api_key = secrets.token_urlsafe(24)",
@@ -114,7 +121,7 @@ MUTATIONS = (
     Mutation(
         "an unwritable data directory is not caught (conversations)",
         "src/chatcli/store/database.py",
-        "raise StoreError(where, exc.strerror or str(exc)) from None",
+        "raise StoreError(where, os_reason(exc)) from None",
         "raise",
         (SAFETY + "test_unwritable_data_dir_still_chats",),
     ),
