@@ -23,10 +23,17 @@ import pexpect
 import pytest
 
 from chatcli.store.database import Store
-from tests.conftest import CHATCLI, SCREEN_COLS, SCREEN_ROWS, Terminal, clean_environ, run_chatcli
+from tests.conftest import (
+    CHATCLI,
+    KEY,
+    SCREEN_COLS,
+    SCREEN_ROWS,
+    Terminal,
+    clean_environ,
+    run_chatcli,
+)
 from tests.fake_server import FakeOpenAI
 
-KEY = "sk-test-key-123456"
 Start = Callable[..., Terminal]
 
 
