@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Terminal, run_chatcli
-from tests.fake_server import FakeOpenAI
+from tests.fake_server import Behaviour, FakeOpenAI
 
 PAIR = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
 MARKDOWN = "# t\n\n{meta}\n\n### User\n\nq\n\n### Assistant\n\na\n"
@@ -235,3 +235,34 @@ def test_an_editor_that_fails_is_one_chinese_line(
     term.chat("still here")
     assert len(server.chat_requests) == 1
     term.quit()
+
+
+def _chunk(**choice: Any) -> str:
+    return json.dumps({"choices": [{"index": 0, **choice}]})
+
+
+HOSTILE_REPLIES = {
+    "chunk-a-list": (["[1, 2]"], "应为 JSON 对象，收到的是 含 2 项的列表"),
+    "choices-a-string": (['{"choices": "x"}'], 'choices 是 字符串（"x"）'),
+    "delta-a-number": ([_chunk(delta=5)], "delta 是 数字（5）"),
+    "content-a-boolean": ([_chunk(delta={"content": True})], "content 是 布尔值（true）"),
+    "index-past-n": (
+        [_chunk(index=7, delta={"content": "x"})],
+        "选项序号 7 不是 0 到 0 之间的整数",
+    ),
+    "tool-call-a-list": (
+        [_chunk(delta={"tool_calls": [[]]})],
+        "有一个工具调用是 含 0 项的列表",
+    ),
+    "not-json": (["{oops"], "不是 JSON：{oops"),
+}
+
+
+@pytest.mark.parametrize(("events", "reason"), HOSTILE_REPLIES.values(), ids=HOSTILE_REPLIES.keys())
+def test_a_malformed_reply_is_named_in_chinese(
+    env: dict[str, str], server: FakeOpenAI, events: list[str], reason: str
+) -> None:
+    server.expect(Behaviour(raw_events=events))
+    result = run_chatcli(env, "--lang", "zh", "--max-retries", "0", "hi")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == f"错误：服务器返回了无法解析的数据：{reason}\n"

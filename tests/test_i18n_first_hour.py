@@ -41,6 +41,7 @@ TRANSLATED = [
     "terminal/attach_commands",
     "terminal/repl",
     "config/roles",
+    "conversation/wire",
 ]
 # Calls whose arguments reach the user as a whole line (a parser's help and description too).
 SPEAKERS = {
@@ -51,6 +52,7 @@ SPEAKERS = {
     "ValueError",
     "ChatcliError",
     "StoreError",
+    "Malformed",
     "RoleError",
     "err",
     "error",

@@ -1067,6 +1067,48 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "sessions_help_delete": ("删除一段对话", "delete a conversation"),
     "sessions_help_yes": ("不再询问", "do not ask"),
+    # --- the decoder's reasons (wire): what in a server's reply breaks the schema ---
+    "wire_line_too_long": (
+        "流里有一行超过 {limit} 个字符",
+        "a line of the stream is longer than {limit} characters",
+    ),
+    "wire_event_too_long": (
+        "流里有一个事件超过 {limit} 个字符",
+        "an event of the stream is longer than {limit} characters",
+    ),
+    "wire_answer_too_long": (
+        "回答超过 {limit} 个字符",
+        "the answer is longer than {limit} characters",
+    ),
+    "wire_not_json": ("不是 JSON：{payload}", "not JSON: {payload}"),
+    "wire_not_object": ("应为 JSON 对象，收到的是 {kind}", "expected a JSON object, got {kind}"),
+    "wire_model_list": ("模型列表是 {kind}，不是列表", "the model list is {kind}, not a list"),
+    "wire_field_is": ("{field} 是 {kind}", "{field} is {kind}"),
+    "wire_choice_is": ("有一个选项是 {kind}", "a choice is {kind}"),
+    "wire_content_part_is": ("有一段内容是 {kind}", "a content part is {kind}"),
+    "wire_tool_call_is": ("有一个工具调用是 {kind}", "a tool call is {kind}"),
+    "wire_tool_field_is": ("有一个工具调用的 {field} 是 {kind}", "a tool call's {field} is {kind}"),
+    "wire_tool_arguments_are": (
+        "有一个工具调用的参数是 {kind}",
+        "a tool call's arguments are {kind}",
+    ),
+    "wire_tool_arguments_too_long": (
+        "有一个工具调用的参数超过 {limit} 个字符",
+        "the arguments of a tool call are longer than {limit} characters",
+    ),
+    "wire_index": (
+        "选项序号 {index} 不是 0 到 {last} 之间的整数",
+        "choice index {index} is not a whole number from 0 to {last}",
+    ),
+    "wire_tool_index": (
+        "工具调用序号 {index} 不是 0 到 {last} 之间的整数",
+        "tool call index {index} is not a whole number from 0 to {last}",
+    ),
+    "kind_boolean": ("布尔值（{value}）", "a boolean ({value})"),
+    "kind_number": ("数字（{value}）", "a number ({value})"),
+    "kind_string": ("字符串（{value}）", "a string ({value})"),
+    "kind_list": ("含 {count} 项的列表", "a list of {count}"),
+    "kind_object": ("对象", "an object"),
     # --- tools and MCP (issue 14) ---
     "tool_rounds_limit": (
         "⚠ 已达到每轮最多 {n} 次工具调用（--max-tool-rounds），模型未完成的调用没有执行",
