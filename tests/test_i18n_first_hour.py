@@ -42,6 +42,7 @@ TRANSLATED = [
     "terminal/repl",
     "config/roles",
     "conversation/wire",
+    "terminal/role_commands",
 ]
 # Calls whose arguments reach the user as a whole line (a parser's help and description too).
 SPEAKERS = {
