@@ -22,7 +22,7 @@ from typing import Any
 
 from chatcli.config.paths import read_regular
 from chatcli.conversation.bot import ChatBot, Content, estimate_text
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.images import MAX_BYTES as MAX_IMAGE
 from chatcli.images import image_url
 
@@ -170,7 +170,7 @@ def load(
     try:
         mode = full.stat().st_mode
     except OSError as exc:
-        raise AttachError(f"{source}: {exc.strerror or exc}") from None
+        raise AttachError(f"{source}: {os_reason(exc)}") from None
     if stat.S_ISDIR(mode):
         return from_directory(source, full)
     if is_secret(full.name) and not confirm(t("attach_secret_confirm", name=source)):
@@ -193,7 +193,7 @@ def from_file(source: str, path: Path) -> Attachment:
             )
         data = read_regular(path)
     except OSError as exc:
-        raise AttachError(f"{source}: {exc.strerror or exc}") from None
+        raise AttachError(f"{source}: {os_reason(exc)}") from None
     if suffix in DOCUMENTS:
         return Attachment(source, source, fence(source, document_text(path, source)), size=size)
     text = decode(data)
@@ -241,7 +241,7 @@ class _Walk:
             try:
                 data = read_regular(path)
             except OSError as exc:
-                reason = exc.strerror or str(exc)
+                reason = os_reason(exc)
             else:
                 text = decode(data)
                 if text is None:

@@ -423,9 +423,7 @@ class Turn:
         call[1] = call[1] or (event.name or "")
         call[2] += event.arguments
         if len(call[2]) > MAX_TOOL_ARGUMENTS:
-            raise Malformed(
-                f"the arguments of a tool call are longer than {MAX_TOOL_ARGUMENTS} characters"
-            )
+            raise Malformed(t("wire_tool_arguments_too_long", limit=MAX_TOOL_ARGUMENTS))
 
     def _create(self) -> Any:
         """Send the request; on "context length exceeded", trim harder and try once more."""

@@ -1,7 +1,7 @@
 """Conversations in SQLite: schema and migrations, save-as-you-go, search (files: transcript).
 
-Standard library, pydantic and the conversation models (`records`) only, so it can be used
-and tested without the rest of chatcli.
+Standard library, pydantic, the conversation models (`records`), private files and the string
+table only, so it can be used and tested without the rest of chatcli.
 
 Durability: every finished turn (user message + reply, and the conversation row for the first
 one) goes in with one `BEGIN IMMEDIATE … COMMIT`, so a crash or `kill -9` loses at most the
@@ -35,6 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chatcli.config import paths
+from chatcli.i18n import os_reason, t
 from chatcli.store.records import (
     Content,
     Conversation,
@@ -226,7 +227,7 @@ class Store:
                 paths.check_own_file(self.path)
         except OSError as exc:
             where = Path(exc.filename) if exc.filename else (path or Path(DB_NAME))
-            raise StoreError(where, exc.strerror or str(exc)) from None
+            raise StoreError(where, os_reason(exc)) from None
         if write:
             self._db = self._open(busy_timeout)
         else:
@@ -545,7 +546,7 @@ class Store:
         except ValueError as exc:  # a ValidationError, or parts that are not JSON
             reason = describe(exc) if isinstance(exc, ValidationError) else str(exc)
             raise StoreError(
-                self.path, f"conversation {conversation_id} is damaged: {reason}"
+                self.path, t("store_damaged", id=conversation_id, reason=reason)
             ) from None
 
 
@@ -576,20 +577,26 @@ def _empty() -> sqlite3.Connection:
 
 def _schema_mismatch(version: int) -> str:
     if version > len(MIGRATIONS):
-        return f"written by a newer chatcli (schema {version}); please upgrade"
-    return (
-        f"written by an older chatcli (schema {version}); open it once without --private "
-        "to bring it up to date"
-    )
+        return t("store_newer", version=version)
+    return t("store_older", version=version)
+
+
+# SQLite's own words (English) -> what chatcli says in the interface's language
+_SQLITE_REASONS = {
+    "not a database": "store_not_sqlite",
+    "locked": "store_locked",
+    "busy": "store_locked",
+    "unable to open database file": "store_cannot_open",
+    "readonly database": "store_read_only",
+    "disk is full": "os_enospc",
+    "disk I/O error": "store_io",
+}
 
 
 def _reason(exc: sqlite3.Error) -> str:
     text = str(exc)
-    if "not a database" in text:
-        return "not a SQLite database (damaged or some other file); move it away to start afresh"
-    if "locked" in text or "busy" in text:
-        return "the database is locked by another program"
-    return text
+    key = next((key for words, key in _SQLITE_REASONS.items() if words in text), None)
+    return t(key) if key else text
 
 
 def _dump(params: dict[str, Any]) -> str:

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from chatcli.i18n import t
+
 Content = str | list[dict[str, Any]]
 
 
@@ -44,7 +46,7 @@ def check_content(value: Any) -> Content:
         return value
     if isinstance(value, list) and all(_is_part(part) for part in value):
         return value
-    raise ValueError("must be text or a list of text and image_url parts")
+    raise ValueError(t("rec_content"))
 
 
 LAST_STAMP = 253402300799.0  # 9999-12-31 23:59:59 UTC, the last moment a date can show
@@ -52,7 +54,7 @@ LAST_STAMP = 253402300799.0  # 9999-12-31 23:59:59 UTC, the last moment a date c
 
 def _moment(value: float) -> float:
     if not 0 <= value <= LAST_STAMP:
-        raise ValueError("must be a time in seconds between 1970 and 9999")
+        raise ValueError(t("rec_time"))
     return value
 
 
@@ -111,17 +113,17 @@ class StoredMessage(BaseModel):
             if message.get("role") == "assistant" and not expected:
                 calls = message.get("tool_calls")
                 if not isinstance(calls, list) or not calls:
-                    raise ValueError("tools: an assistant message without tool_calls")
+                    raise ValueError(t("rec_tools_no_calls"))
                 expected = [str(call.get("id")) for call in calls if isinstance(call, dict)]
             elif message.get("role") == "tool" and expected:
                 if message.get("tool_call_id") != expected.pop(0):
-                    raise ValueError("tools: a result answers no call")
+                    raise ValueError(t("rec_tools_stray_result"))
                 if not isinstance(message.get("content"), str):
-                    raise ValueError("tools: a result is not text")
+                    raise ValueError(t("rec_tools_result_not_text"))
             else:
-                raise ValueError("tools: not calls each followed by their results")
+                raise ValueError(t("rec_tools_order"))
         if expected:
-            raise ValueError("tools: a call has no result")
+            raise ValueError(t("rec_tools_no_result"))
         return value or None
 
     @field_validator("reasoning")
@@ -133,11 +135,11 @@ class StoredMessage(BaseModel):
     @model_validator(mode="after")
     def _only_replies_think(self) -> StoredMessage:
         if self.reasoning is not None and self.role != "assistant":
-            raise ValueError("reasoning: only an assistant message has reasoning")
+            raise ValueError(t("rec_reasoning_role"))
         if self.tools and self.role != "assistant":
-            raise ValueError("tools: only an assistant message has tool rounds")
+            raise ValueError(t("rec_tools_role"))
         if (self.cost is None) != (self.currency is None):
-            raise ValueError("cost: a cost needs its currency, and a currency its cost")
+            raise ValueError(t("rec_cost_currency"))
         return self
 
     @property
@@ -159,9 +161,9 @@ def _alternating(messages: tuple[StoredMessage, ...]) -> tuple[StoredMessage, ..
     for number, message in enumerate(messages, start=1):
         expected = "user" if number % 2 else "assistant"
         if message.role != expected:
-            raise ValueError(f"must alternate user, assistant (message {number} is {message.role})")
+            raise ValueError(t("rec_alternate", number=number, role=message.role))
     if len(messages) % 2:
-        raise ValueError(f"must alternate user, assistant (message {len(messages)} has no reply)")
+        raise ValueError(t("rec_no_reply", number=len(messages)))
     return messages
 
 
@@ -187,17 +189,57 @@ class Conversation(BaseModel):
         return sum(1 for m in self.messages if m.role == "user")
 
 
+# pydantic's error types, said in the interface's language (its own English otherwise)
+_REASONS = {
+    "missing": "rec_missing",
+    "string_type": "rec_not_text",
+    "dict_type": "rec_not_object",
+    "model_type": "rec_not_object",
+    "model_attributes_type": "rec_not_object",
+    "list_type": "rec_not_list",
+    "tuple_type": "rec_not_list",
+    "float_parsing": "reason_not_number",
+    "float_type": "reason_not_number",
+    "int_parsing": "reason_not_whole",
+    "int_from_float": "reason_not_whole",
+    "int_type": "reason_not_whole",
+    "bool_parsing": "reason_not_bool",
+    "bool_type": "reason_not_bool",
+    "finite_number": "reason_not_finite",
+    "greater_than_equal": "reason_out_of_range",
+    "literal_error": "reason_not_choice",
+}
+SHOWN_INPUT = 40  # characters of a bad value a message repeats
+
+
 def describe(error: ValidationError) -> str:
     """The first problem in one line, messages counted from 1: `message 2: content: …`."""
     first = error.errors()[0]
     words: list[str] = []
     for part in first["loc"]:
         if isinstance(part, int) and words and words[-1] == "messages":
-            words[-1] = f"message {part + 1}"
+            words[-1] = t("rec_message", number=part + 1)
         else:
             words.append(str(part))
-    reason = first["msg"].removeprefix("Value error, ")
-    return f"{': '.join(words)}: {reason}" if words else reason
+    reason = _reason(first["type"], first.get("input"), first.get("ctx") or {}, first["msg"])
+    return t("rec_separator").join([*words, reason])
+
+
+def _reason(kind: str, got: Any, context: dict[str, Any], english: str) -> str:
+    if kind not in _REASONS:
+        return english.removeprefix("Value error, ")
+    shown = repr(got)
+    if len(shown) > SHOWN_INPUT:
+        shown = shown[: SHOWN_INPUT - 1] + "…"
+    choices = str(context.get("expected", "")).replace(" or ", t("word_or"))
+    return t(_REASONS[kind], got=_Shown(shown), choices=choices)
+
+
+class _Shown(str):
+    """A value already shown as `repr` and clipped: `{got!r}` prints it as it is."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def parse_json(text: str) -> Any:
@@ -205,6 +247,6 @@ def parse_json(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON (line {exc.lineno}: {exc.msg})") from None
+        raise ValueError(t("rec_not_json", line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise ValueError(t("rec_too_deep")) from None

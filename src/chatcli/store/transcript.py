@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chatcli.config.settings import GenerationParams
+from chatcli.i18n import t
 from chatcli.store.records import Conversation, describe, parse_json
 
 EXPORT_FORMAT = 1
@@ -167,7 +168,7 @@ def from_json(text: str) -> Conversation:
     """`to_json` output, or a JSON `/save` of an earlier release."""
     data = parse_json(text)
     if not isinstance(data, dict) or "messages" not in data:
-        raise ValueError("not a chatcli conversation (no 'messages')")
+        raise ValueError(t("rec_no_messages"))
     return validated(data)
 
 
@@ -201,7 +202,7 @@ def from_markdown(text: str) -> Conversation:
         return _read_markdown(lines, _heading, current=True)
     if any(_old_heading(line) for line in lines):
         return _read_markdown(lines, _old_heading, current=False)
-    raise ValueError("neither JSON nor Markdown with '### User' or '### Assistant' sections")
+    raise ValueError(t("rec_no_sections"))
 
 
 def _read_markdown(lines: list[str], heading: Heading, *, current: bool) -> Conversation:
@@ -247,7 +248,7 @@ def _header(lines: list[str]) -> dict[str, Any]:
         elif found := _META.match(line):
             meta = parse_json(found.group(1))
             if not isinstance(meta, dict):
-                raise ValueError("the <!-- chatcli … --> line is not a JSON object")
+                raise ValueError(t("rec_meta_not_object"))
             fields.update({k: meta[k] for k in _META_FIELDS if k in meta})
     return fields
 

@@ -11,7 +11,7 @@ import shlex
 from chatcli.attach import AttachError, check, describe, stage_sources
 from chatcli.conversation.bot import Content
 from chatcli.i18n import t
-from chatcli.terminal.commands import CommandError, Context, command
+from chatcli.terminal.commands import CommandError, Context, command, quote_error
 
 
 def prepare(ctx: Context, message: str) -> Content | None:
@@ -47,7 +47,7 @@ def _file(ctx: Context, argument: str) -> None:
     try:
         sources = shlex.split(argument)
     except ValueError as exc:
-        raise CommandError(f"/file: {exc}") from None
+        raise CommandError(quote_error("/file", exc)) from None
     stage_sources(
         ctx.stage,
         sources,

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from chatcli.config import paths
 from chatcli.conversation.bot import ChatBot, Message
-from chatcli.i18n import t
+from chatcli.i18n import argparse_in_language, os_reason, t
 from chatcli.store.database import (
     Conversation,
     Store,
@@ -101,27 +101,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="chatcli sessions",
-        description="Saved conversations. Without a command: list the recent ones.",
-    )
+    argparse_in_language()
+    p = _Parser(prog="chatcli sessions", description=t("sessions_description"))
     sub = p.add_subparsers(dest="action", parser_class=_Parser)
-    listing_parser = sub.add_parser("list", help="recent conversations, or those matching QUERY")
-    listing_parser.add_argument("query", nargs="*", help="words to search for (full text)")
-    listing_parser.add_argument("-n", "--limit", type=int, default=20, help="at most N rows")
-    show = sub.add_parser("show", help="print a conversation")
+    listing_parser = sub.add_parser("list", help=t("sessions_help_list"))
+    listing_parser.add_argument("query", nargs="*", help=t("sessions_help_query"))
+    listing_parser.add_argument("-n", "--limit", type=int, default=20, help=t("sessions_help_n"))
+    show = sub.add_parser("show", help=t("sessions_help_show"))
     show.add_argument("id", type=int)
-    export = sub.add_parser("export", help="write a conversation as Markdown or JSON")
+    export = sub.add_parser("export", help=t("sessions_help_export"))
     export.add_argument("id", type=int)
     export.add_argument("--format", choices=["md", "json"], default="md")
-    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    load = sub.add_parser("import", help="store a conversation exported as Markdown or JSON")
+    export.add_argument("-o", "--output", type=Path, help=t("sessions_help_output"))
+    load = sub.add_parser("import", help=t("sessions_help_import"))
     load.add_argument("file", type=Path)
-    stats = sub.add_parser("stats", help="tokens, cache share and cost, by day or by model")
-    stats.add_argument("--by", choices=sorted(GROUPS), default="day", help="one row per")
-    delete = sub.add_parser("delete", help="delete a conversation")
+    stats = sub.add_parser("stats", help=t("sessions_help_stats"))
+    stats.add_argument("--by", choices=sorted(GROUPS), default="day", help=t("sessions_help_by"))
+    delete = sub.add_parser("delete", help=t("sessions_help_delete"))
     delete.add_argument("id", type=int)
-    delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    delete.add_argument("-y", "--yes", action="store_true", help=t("sessions_help_yes"))
     return p
 
 
@@ -183,7 +181,7 @@ def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
     try:
         paths.write_private(args.output, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
-        sink.err(f"{args.output}: {exc.strerror or exc}")
+        sink.err(f"{args.output}: {os_reason(exc)}")
         return EXIT_USAGE
     return EXIT_OK
 
