@@ -106,6 +106,33 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（上面的部分回复没有存入历史）",
         "(the partial reply above was not kept in the history)",
     ),
+    # a conversation is a tree (store/tree.py, /edit N, /tree, /branch, search)
+    "edit_range": (
+        "没有第 {n} 个问题（/history 给问题编号，现有 {count} 个）",
+        "there is no question {n} (/history numbers them; {count} so far)",
+    ),
+    "branch_not_kept": (
+        "（历史记录已关闭：原来的分支不会保留）",
+        "(history is off: the old branch is not kept)",
+    ),
+    "tree_title": (
+        "{n} 个分支；* 标出当前分支，/branch K 切换",
+        "{n} branches; * marks the active one, /branch K switches",
+    ),
+    "tree_title_one": (
+        "{n} 个分支；* 标出当前分支，/branch K 切换",
+        "{n} branch; * marks the active one",
+    ),
+    "branch_usage": (
+        "用法：/branch K，K 为分支编号（1 到 {n}，/tree 显示它们）",
+        "usage: /branch K, K a branch from 1 to {n} (/tree shows them)",
+    ),
+    "branch_now": ("已切换到分支 {k}（{turns}）", "switched to branch {k} ({turns})"),
+    "hit_branch": (
+        "（在分支 {k} 上：/resume 后 /branch {k}）",
+        "(on branch {k}: /resume, then /branch {k})",
+    ),
+    "hit_branch_active": ("（在当前分支 {k} 上）", "(on the active branch, {k})"),
     # conversations (store.py, sessions.py, session_commands.py) and the context window
     "context_trimmed": (
         "（省略了较早的 {n} 轮对话，以放进上下文窗口）",

@@ -18,6 +18,7 @@ from chatcli.i18n import t
 from chatcli.store.database import (
     Conversation,
     Store,
+    StoredMessage,
     StoreError,
     Summary,
     UnknownConversation,
@@ -42,8 +43,16 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
         turns = count_turns(s.turns)
         lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
         if s.snippet:
-            lines.append(" " * (width + 4) + s.snippet)
+            lines.append(" " * (width + 4) + s.snippet + _on_branch(s))
     return [neutralise(line) for line in lines]
+
+
+def _on_branch(summary: Summary) -> str:
+    """Which branch a search hit is on, where the conversation has more than one."""
+    if summary.branch is None:
+        return ""
+    key = "hit_branch_active" if summary.on_active else "hit_branch"
+    return " " + t(key, k=summary.branch)
 
 
 def count_turns(n: int) -> str:
@@ -81,13 +90,24 @@ def recap(conversation: Conversation) -> Text:
     first = starts[-RECAP_TURNS] if len(starts) > RECAP_TURNS else 0
     if first:
         lines.append(t("resumed_more", n=len(starts) - RECAP_TURNS))
-    for message in messages[first:]:
+    lines += _turn_lines(conversation, messages[first:])
+    return Text(neutralise("\n".join(lines)), style="dim")
+
+
+def last_turn(conversation: Conversation) -> str:
+    """The last question and answer of the active branch, clipped (after `/branch K`)."""
+    return neutralise("\n".join(_turn_lines(conversation, conversation.messages[-2:])))
+
+
+def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -> list[str]:
+    lines = []
+    for message in messages:
         who = t("you") if message.role == "user" else message.model or conversation.model
         flag = " " + t("interrupted") if message.interrupted else ""
         if message.tools:
             lines.append("  ⚙ " + ", ".join(_called(message.tools)))
         lines.append(f"  {who}: {_clip(message.text)}{flag}")
-    return Text(neutralise("\n".join(lines)), style="dim")
+    return lines
 
 
 # --- chatcli sessions … --------------------------------------------------------------------
