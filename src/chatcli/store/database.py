@@ -70,6 +70,13 @@ class UnknownConversation(LookupError):
         self.conversation_id = conversation_id
 
 
+class Active:
+    """The default parent of new messages: the conversation's active leaf (`save_turn`)."""
+
+
+ACTIVE = Active()
+
+
 @dataclass(frozen=True)
 class Saved:
     conversation_id: int
@@ -356,11 +363,12 @@ class Store:
         system: str | None,
         params: dict[str, Any],
         title: str,
-        parent: int | None = None,
+        parent: int | None | Active = ACTIVE,
     ) -> Saved:
         """Add messages in one transaction, the first following `parent` (None: a first
-        question), each the next one's parent; the last (else `parent`) becomes the active
-        leaf. Creates the conversation when needed.
+        question; by default the active leaf: appended to the active branch), each the next
+        one's parent; the last (else `parent`) becomes the active leaf. Creates the
+        conversation when needed.
 
         Nothing is deleted: the messages that followed `parent` before stay, on their own
         branch. The conversation's id is a new one if `conversation_id` is None or was deleted
@@ -385,14 +393,21 @@ class Store:
                     db, title=title, created=now, model=model, system=system, params=params
                 )
             assert conversation_id is not None
-            known = db.execute(
+            if isinstance(parent, Active):
+                (after,) = db.execute(
+                    "SELECT active FROM conversations WHERE id = ?", (conversation_id,)
+                ).fetchone()
+            else:
+                after = parent
+            if not db.execute(
                 "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?",
-                (parent, conversation_id),
-            ).fetchone()
-            ids = _insert_messages(db, conversation_id, messages, parent if known else None)
+                (after, conversation_id),
+            ).fetchone():
+                after = None
+            ids = _insert_messages(db, conversation_id, messages, after)
             db.execute(
                 "UPDATE conversations SET active = ? WHERE id = ?",
-                (ids[-1] if ids else parent if known else None, conversation_id),
+                (ids[-1] if ids else after, conversation_id),
             )
         return Saved(conversation_id, ids)
 
@@ -568,7 +583,9 @@ class Store:
                 leaf = chain[-1]
             links = {m.id: m.parent for m in stored if m.id is not None}
             on_path = tree.path(links, leaf)
-            by_id = {m.id: m for m in stored}
+            # on the active branch each message follows the one before: no parent to name
+            by_id = {m.id: m.model_copy(update={"parent": None}) for m in stored}
+            by_id.update({m.id: m for m in stored if m.id not in on_path})
             return Conversation(
                 id=row[0],
                 title=row[1],
