@@ -363,7 +363,7 @@ class Store:
         system: str | None,
         params: dict[str, Any],
         title: str,
-        parent: int | None | Active = ACTIVE,
+        parent: int | Active | None = ACTIVE,
     ) -> Saved:
         """Add messages in one transaction, the first following `parent` (None: a first
         question; by default the active leaf: appended to the active branch), each the next
