@@ -101,3 +101,21 @@ def test_tree_commands_refuse_bad_input_in_one_line(
     private.expect("Echo: 公开")
     command(private, "/tree", r"历史记录已关闭")
     private.quit()
+
+
+def test_pick_branches_and_a_json_save_carries_the_tree_to_load(
+    terminal: Start, server: FakeOpenAI, tmp_path: Path
+) -> None:
+    term = terminal("-n", "2")
+    term.chat("pick")
+    command(term, "/pick 2", "choice 2 is now the reply")
+    command(term, "/tree", r"\[2\]")
+    command(term, f"/save {tmp_path / 'tree.json'}", "saved")
+    saved = json.loads((tmp_path / "tree.json").read_text(encoding="utf-8"))
+    assert [m["content"] for m in saved["messages"]] == ["pick", "[2] Echo: pick"]
+    assert [m["content"] for m in saved["branches"]] == ["Echo: pick"]
+    command(term, f"/load {tmp_path / 'tree.json'}", "as a new conversation, #2")
+    drawn = command(term, "/tree", r"\[2\] Echo: pick  \[2\]").replace("\r", "")
+    assert "2 branches" in drawn and "├ gpt-4o: Echo: pick  [1]" in drawn
+    command(term, "/branch 1", r"switched to branch 1 \(1 turn\)")
+    term.quit()
