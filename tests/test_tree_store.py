@@ -16,6 +16,7 @@ from chatcli.store.database import (
     MIGRATIONS,
     TREE_SINCE,
     Active,
+    Conversation,
     Store,
     StoredMessage,
 )
@@ -139,6 +140,12 @@ def test_json_keeps_the_whole_tree_and_markdown_the_active_branch(tmp_path: Path
         if by.id is not None
     ]
     assert sorted(shape) == sorted(original)
+
+    def ends(c: Conversation) -> list[str]:
+        by_id = {m.id: m.text for m in [*c.messages, *c.branches]}
+        return [by_id[leaf] for leaf in tree.leaves(c.links())]
+
+    assert ends(imported) == ends(conversation) == ["a2", "a2 edited", "a1 again"]  # numbers kept
     # an earlier release reads `messages`, the active branch, and ignores the rest
     assert [m["content"] for m in json.loads(text)["messages"]] == ["q1", "a1 again"]
 

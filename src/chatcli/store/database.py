@@ -434,17 +434,19 @@ class Store:
                 "UPDATE conversations SET updated = ? WHERE id = ?",
                 (conversation.updated, new_id),
             )
-            ids = _insert_messages(db, new_id, conversation.messages, None, reuse=False)
-            placed: dict[int | None, int | None] = {None: None}
-            placed.update(zip([m.id for m in conversation.messages], ids, strict=True))
-            for message in conversation.branches:
-                (placed[message.id],) = _insert_messages(
-                    db, new_id, [message], placed[message.parent], reuse=False
-                )
-            db.execute(
-                "UPDATE conversations SET active = ? WHERE id = ?",
-                (ids[-1] if ids else None, new_id),
-            )
+            if not conversation.branches:
+                ids = _insert_messages(db, new_id, conversation.messages, None, reuse=False)
+                active = ids[-1] if ids else None
+            else:  # in drawing order, so the branches keep their numbers
+                links = conversation.links()
+                by_id = {m.id: m for m in [*conversation.messages, *conversation.branches]}
+                placed: dict[int | None, int | None] = {None: None}
+                for node in tree.walk(links):
+                    (placed[node],) = _insert_messages(
+                        db, new_id, [by_id[node]], placed[links[node]], reuse=False
+                    )
+                active = placed[conversation.messages[-1].id] if conversation.messages else None
+            db.execute("UPDATE conversations SET active = ? WHERE id = ?", (active, new_id))
         return new_id
 
     def rename(self, conversation_id: int, title: str) -> None:
