@@ -33,7 +33,8 @@ def test_edits_and_a_retry_branch_and_every_branch_comes_back(
     editor.chmod(0o755)
     term = terminal(extra_env={"EDITOR": str(editor)})
     term.chat("tell me a joke", "another one", "a third")
-    command(term, "/edit 2", "Echo: another one in French")
+    command(term, "/edit 2", r"what was there stays on a branch: /tree shows it")
+    term.expect("Echo: another one in French")
     assert sent(server) == ["tell me a joke", "Echo: tell me a joke", "another one in French"]
     command(term, "/edit 1 about dogs", "Echo: about dogs")
     assert sent(server) == ["about dogs"]
@@ -81,6 +82,10 @@ def test_tool_rounds_stay_with_their_answer_across_branches(
     term.chat("go on")
     assert server.chat_requests[-1]["messages"][:3] == with_tools
     term.quit()
+    again = terminal("-c")
+    again.expect("2 branches: /tree shows them")
+    command(again, "/sessions never", r"never mind \(on branch 2: /branch 2\)")
+    again.quit()
 
 
 def test_tree_commands_refuse_bad_input_in_one_line(

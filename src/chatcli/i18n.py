@@ -133,6 +133,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(on branch {k}: /resume, then /branch {k})",
     ),
     "hit_branch_active": ("（在当前分支 {k} 上）", "(on the active branch, {k})"),
+    "hit_branch_here": ("（在分支 {k} 上：/branch {k}）", "(on branch {k}: /branch {k})"),
+    "branch_kept": (
+        "（原来的内容留在另一个分支上：/tree 查看）",
+        "(what was there stays on a branch: /tree shows it)",
+    ),
+    "resumed_branches": ("共 {n} 个分支：/tree 查看", "{n} branches: /tree shows them"),
     # conversations (store.py, sessions.py, session_commands.py) and the context window
     "context_trimmed": (
         "（省略了较早的 {n} 轮对话，以放进上下文窗口）",

@@ -325,8 +325,9 @@ def _unset(ctx: Context, argument: str) -> None:
 def _undo(ctx: Context, argument: str) -> None:
     if not ctx.bot.undo():
         raise CommandError(t("nothing_to_undo"))
-    recorder(ctx).sync()
-    ctx.out.info(t("undone"))
+    kept = recorder(ctx)
+    kept.sync()
+    ctx.out.info(t("undone") + (" " + t("branch_kept") if kept.branching else ""))
 
 
 @command(
@@ -336,10 +337,14 @@ def _undo(ctx: Context, argument: str) -> None:
     "regenerate the last reply (the old one stays on a branch), or resend a failed message",
 )
 def _retry(ctx: Context, argument: str) -> None:
+    resend = ctx.failed is not None
     content = ctx.failed if ctx.failed is not None else ctx.bot.take_back()
     if content is None:
         raise CommandError(t("nothing_to_retry"))
-    recorder(ctx).sync()  # the reply taken back leaves the active branch now, as the screen
+    kept = recorder(ctx)
+    kept.sync()  # the reply taken back leaves the active branch now, as it left the screen
+    if kept.branching and not resend:
+        ctx.out.info(t("branch_kept"))
     ctx.ui.send(content)
 
 
@@ -379,8 +384,7 @@ def _edit_question(ctx: Context, number: int, inline: str) -> None:
     bot.back_to(number)
     kept = recorder(ctx)
     kept.sync()
-    if not kept.branching:
-        ctx.out.info(t("branch_not_kept"))
+    ctx.out.info(t("branch_kept" if kept.branching else "branch_not_kept"))
     if not inline:
         ctx.out.info(as_typed(bot.model, message))
     ctx.ui.send(_with_text(old, message))

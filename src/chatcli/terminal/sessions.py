@@ -15,6 +15,7 @@ from rich.text import Text
 from chatcli.config import paths
 from chatcli.conversation.bot import ChatBot, Message
 from chatcli.i18n import t
+from chatcli.store import tree
 from chatcli.store.database import (
     Conversation,
     Store,
@@ -43,15 +44,18 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
         turns = count_turns(s.turns)
         lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
         if s.snippet:
-            lines.append(" " * (width + 4) + s.snippet + _on_branch(s))
+            lines.append(" " * (width + 4) + s.snippet + _on_branch(s, s.id == current))
     return [neutralise(line) for line in lines]
 
 
-def _on_branch(summary: Summary) -> str:
-    """Which branch a search hit is on, where the conversation has more than one."""
+def _on_branch(summary: Summary, on_screen: bool) -> str:
+    """Which branch a search hit is on, where the conversation has more than one, and how
+    to get there (no /resume for the conversation on screen)."""
     if summary.branch is None:
         return ""
     key = "hit_branch_active" if summary.on_active else "hit_branch"
+    if not summary.on_active and on_screen:
+        key = "hit_branch_here"
     return " " + t(key, k=summary.branch)
 
 
@@ -85,6 +89,9 @@ def recap(conversation: Conversation) -> Text:
         model=conversation.model,
     )
     lines = [header]
+    ends = len(tree.leaves(conversation.links()))
+    if ends > 1:
+        lines.append(t("resumed_branches", n=ends))
     messages = [m for m in conversation.messages if m.role in ("user", "assistant")]
     starts = [i for i, m in enumerate(messages) if m.role == "user"]
     first = starts[-RECAP_TURNS] if len(starts) > RECAP_TURNS else 0
