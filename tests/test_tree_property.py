@@ -1,7 +1,8 @@
 """A conversation is a tree, as property tests: random sequences of send, /edit N, /retry,
-/undo, /branch K and resume (a new run's `-c`), through the real commands, against the loopback
-server and a real SQLite file. After every step the active branch is a valid alternating
-conversation, the same in the bot, in the store and after a resume, and nothing stored is lost.
+/undo, /pick K (every reply has two choices), /branch K and resume (a new run's `-c`),
+through the real commands, against the loopback server and a real SQLite file. After every
+step the active branch is a valid alternating conversation, the same in the bot, in the store
+and after a resume, and nothing stored is lost.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 import chatcli.terminal.session_commands  # noqa: F401 (registers /tree, /branch)
+from chatcli.config.settings import GenerationParams
 from chatcli.conversation.bot import ChatBot, Content, turn_view
 from chatcli.store import tree
 from chatcli.store.database import Store
@@ -78,7 +80,7 @@ def machine(server: FakeOpenAI) -> type[RuleBasedStateMachine]:
 
         def open_run(self) -> None:
             """A new chatcli run on the same database."""
-            self.bot = make_bot(server)
+            self.bot = make_bot(server, params=GenerationParams(n=2))
             self.screen = Screen(self.bot)
             self.recorder = Recorder(self.bot, self.store, self.screen.error)
             self.ctx = Context(
@@ -120,6 +122,11 @@ def machine(server: FakeOpenAI) -> type[RuleBasedStateMachine]:
         def retry(self) -> None:
             answered = bool(self.bot.history)
             self.command("/retry", valid=answered)
+
+        @rule(number=st.integers(0, 3))
+        def pick(self, number: int) -> None:
+            """Another choice of the last reply (only one this run received)."""
+            self.command(f"/pick {number}", valid=bool(self.bot.replies) and 1 <= number <= 2)
 
         @rule()
         def undo(self) -> None:
