@@ -234,7 +234,7 @@ def test_servers_start_after_the_prompt_is_drawn(terminal: Start, isolated: Path
     term = terminal("--mcp-config", mcp_file(isolated), extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
     term.child.expect(r"gpt-4o> ")
     before_prompt = str(term.child.before)
-    assert re.search(r"\|\s+chatcli\.settings\r?\n", before_prompt)  # the log is there
+    assert re.search(r"\|\s+chatcli\.config\.settings\r?\n", before_prompt)  # the log is there
     assert "| mcp" not in before_prompt and "prompt_toolkit" not in before_prompt
     term.child.expect(r"\|\s+mcp\r?\n")  # in the background, once the editor drew
     assert poll((isolated / "pid").exists)

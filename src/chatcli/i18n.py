@@ -1072,6 +1072,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "有工具调用因没有终端询问而被拒绝（退出码 3）",
         "a tool call was refused for want of a terminal to ask (exit status 3)",
     ),
+    # --- cost: /continue, /usage, sessions stats (one block) ---
+    "cut_continue": ("；/continue 让它接着写", "; /continue lets it go on"),
+    "continue_nothing": ("还没有回复可以续写", "no reply to continue yet"),
+    "continue_not_cut": (
+        "上一条回复没有被 token 上限截断，不用续写（/continue 只接着写被截断的回复）",
+        "the last reply was not cut by the token limit: /continue goes on only with a cut reply",
+    ),
+    "usage_unpriced_part": (
+        "（{n} 条回复没有已知价格，费用合计不含它们）",
+        "({n} replies without a known price are not in the cost)",
+    ),
+    "usage_unpriced_part_one": (
+        "（{n} 条回复没有已知价格，费用合计不含它们）",
+        "({n} reply without a known price is not in the cost)",
+    ),
+    "stats_day": ("日期", "day"),
+    "stats_model": ("模型", "model"),
+    "stats_replies": ("回复", "replies"),
+    "stats_prompt": ("输入 tokens", "prompt tokens"),
+    "stats_completion": ("输出 tokens", "completion tokens"),
+    "stats_cache": ("缓存命中", "cached"),
+    "stats_cost": ("费用", "cost"),
+    "stats_total": ("合计", "total"),
+    "stats_unpriced": (
+        "* 有 {n} 条回复没有已知价格（模型不在价格表里，或是本机的服务器），不计入费用",
+        "* {n} replies had no known price (a model the price table does not know, or a "
+        "server on this machine): their cost is not counted",
+    ),
+    "stats_unpriced_one": (
+        "* 有 {n} 条回复没有已知价格（模型不在价格表里，或是本机的服务器），不计入费用",
+        "* {n} reply had no known price (a model the price table does not know, or a "
+        "server on this machine): its cost is not counted",
+    ),
 }
 
 

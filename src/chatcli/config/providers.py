@@ -10,9 +10,17 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+)
 
 from chatcli.config.file import ConfigError
 from chatcli.config.prices import MAX_PRICE
@@ -65,13 +73,23 @@ def _short(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def as_json_object(value: Any) -> Any:
-    """The before-validator of every extra_body: JSON text is parsed, a list refused here."""
+def _as_json_object(value: Any) -> Any:
+    """JSON text is parsed, a list refused here."""
     if isinstance(value, str):
         return parse_json_object(value)
     if value is not None and not isinstance(value, dict):
         raise ValueError(t("json_not_object", text=_short(str(value))))
     return value
+
+
+def _sendable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else check_extra_body(value)
+
+
+# Every extra_body (flags, env, /set, a provider's): one JSON object chatcli can send.
+ExtraBody = Annotated[
+    dict[str, Any] | None, BeforeValidator(_as_json_object), AfterValidator(_sendable)
+]
 
 
 class Provider(BaseModel):
@@ -87,27 +105,20 @@ class Provider(BaseModel):
     max_tokens_field: MaxTokensField = "max_tokens"
     local: bool = False
     # Provider-specific request fields (e.g. Qwen3's enable_thinking), under --extra-body's.
-    extra_body: dict[str, Any] | None = None
+    extra_body: ExtraBody = None
     # The user's prices per million tokens, over the price table's (see prices.py).
     price_input: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_output: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_cached: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_currency: str | None = Field(None, min_length=1, max_length=3)
+    # Where this server offers chat prefix completion (an assistant message with
+    # `"prefix": true` is completed), which /continue uses; it belongs to `base_url`'s server.
+    prefix_url: str | None = None
 
-    @field_validator("base_url")
+    @field_validator("base_url", "prefix_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
         return check_base_url(value)
-
-    @field_validator("extra_body", mode="before")
-    @classmethod
-    def _parse_extra_body(cls, value: Any) -> Any:
-        return as_json_object(value)
-
-    @field_validator("extra_body")
-    @classmethod
-    def _extra_body_is_sendable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if value is None else check_extra_body(value)
 
     @property
     def needs_key(self) -> bool:
@@ -126,6 +137,7 @@ PRESETS: dict[str, Provider] = {
         base_url="https://api.deepseek.com/v1",
         api_key_env="DEEPSEEK_API_KEY",
         model="deepseek-chat",
+        prefix_url="https://api.deepseek.com/beta",
     ),
     "qwen": Provider(
         base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
@@ -273,4 +285,7 @@ def resolve(name: str, tables: Mapping[str, Provider]) -> Provider:
         return preset
     if preset is None:
         return table
-    return preset.model_copy(update=table.model_dump(exclude_unset=True))
+    update = table.model_dump(exclude_unset=True)
+    if "base_url" in update and "prefix_url" not in update:
+        update["prefix_url"] = None  # the preset's prefix URL is another server's
+    return preset.model_copy(update=update)

@@ -38,12 +38,11 @@ from chatcli.config.prices import MAX_PRICE, PRICE_FIELDS, Prices
 from chatcli.config.providers import (
     DEFAULT_PROVIDER,
     PRESETS,
+    ExtraBody,
     MaxTokensField,
     Provider,
     UnknownProvider,
-    as_json_object,
     check_base_url,
-    check_extra_body,
     known_names,
     preset_for_model,
     resolve,
@@ -90,7 +89,7 @@ class GenerationParams(BaseModel):
     top_logprobs: int | None = Field(None, ge=0, le=20)
     json_mode: bool = False
     reasoning_effort: ReasoningEffort | None = None
-    extra_body: dict[str, Any] | None = None
+    extra_body: ExtraBody = None
     # How a reasoning model's thinking is shown; a display choice, never sent. It lives here
     # so `/set reasoning` changes it for the running chat like any other parameter.
     reasoning: ReasoningDisplay = "summary"
@@ -99,16 +98,6 @@ class GenerationParams(BaseModel):
     @classmethod
     def _one_stop_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-    @field_validator("extra_body", mode="before")
-    @classmethod
-    def _parse_extra_body(cls, value: Any) -> Any:
-        return as_json_object(value)
-
-    @field_validator("extra_body")
-    @classmethod
-    def _extra_body_is_sendable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if value is None else check_extra_body(value)
 
     @field_validator("logit_bias", mode="before")
     @classmethod
@@ -305,6 +294,13 @@ class Settings(BaseSettings, GenerationParams):
             cached=self.price_cached,
             currency=self.price_currency or "$",
         )
+
+    @property
+    def prefix_url(self) -> str | None:
+        """The chosen provider's prefix-completion URL, while requests go to its own server
+        (never with another base URL: the key would go where the user did not send it)."""
+        provider = self.chosen_provider
+        return provider.prefix_url if self.base_url == provider.base_url else None
 
     @property
     def params(self) -> GenerationParams:

@@ -98,6 +98,19 @@ class Summary:
     on_active: bool = True
 
 
+@dataclass(frozen=True)
+class AnswerUsage:
+    """One stored answer's usage, as `sessions stats` adds them up (unknown parts None)."""
+
+    created: float
+    model: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    cached_tokens: int | None
+    cost: str | None
+    currency: str | None
+
+
 # --- schema ----------------------------------------------------------------------------------
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -192,7 +205,19 @@ TOOLS_SINCE = 4  # the schema version that added messages.tools
 
 
 @migration
-def _m005_tree(db: sqlite3.Connection) -> None:
+def _m_cost(db: sqlite3.Connection) -> None:
+    # What a turn used and cost, on its answer: the prompt tokens the server's cache served,
+    # and the cost in its currency (a decimal as text, exact; NULL where no price was known).
+    db.execute("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER")
+    db.execute("ALTER TABLE messages ADD COLUMN cost TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN currency TEXT")
+
+
+COST_SINCE = len(MIGRATIONS)  # the schema version that added the cost columns
+
+
+@migration
+def _m_tree(db: sqlite3.Connection) -> None:
     # Each message's parent and each conversation's active leaf; what was stored before is
     # one branch: every message follows the one before it, the last is active.
     db.execute("ALTER TABLE messages ADD COLUMN parent INTEGER")
@@ -449,6 +474,44 @@ class Store:
             db.execute("UPDATE conversations SET active = ? WHERE id = ?", (active, new_id))
         return new_id
 
+    def update_answer(self, message_id: int, message: StoredMessage) -> None:
+        """An answer changed in place (a continuation joined it): the same row, so it keeps
+        its id and its place in the conversation; what was used and paid is the sum."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE messages SET content = ?, tokens = ?, prompt_tokens = ?, "
+                "cached_tokens = ?, cost = ?, currency = ?, finish_reason = ?, interrupted = ?, "
+                "reasoning = ? WHERE id = ?",
+                (
+                    message.text,
+                    message.tokens,
+                    message.prompt_tokens,
+                    message.cached_tokens,
+                    None if message.cost is None else str(message.cost),
+                    message.currency,
+                    message.finish_reason,
+                    int(message.interrupted),
+                    message.reasoning,
+                    message_id,
+                ),
+            )
+            db.execute(
+                "UPDATE conversations SET updated = ? "
+                "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
+                (time.time(), message_id),
+            )
+
+    def answers(self) -> list[AnswerUsage]:
+        """What every stored answer used and cost, oldest first: for `sessions stats`."""
+        with self._guard():
+            costs = _cost_columns(self._db)
+            rows = self._db.execute(
+                "SELECT m.created, coalesce(m.model, c.model), m.prompt_tokens, m.tokens, "
+                f"{costs} FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE m.role = 'assistant' ORDER BY m.created, m.id"
+            ).fetchall()
+        return [AnswerUsage(*row) for row in rows]
+
     def rename(self, conversation_id: int, title: str) -> None:
         with self._transaction() as db:
             changed = db.execute(
@@ -551,9 +614,10 @@ class Store:
             reasoning = "reasoning" if version >= REASONING_SINCE else "NULL"
             tools = "tools" if version >= TOOLS_SINCE else "NULL"
             parent = "parent" if version >= TREE_SINCE else "NULL"
+            costs = _cost_columns(self._db)
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                f"created, interrupted, id, {reasoning}, {tools}, {parent} FROM messages "
+                f"created, interrupted, id, {reasoning}, {tools}, {parent}, {costs} FROM messages "
                 "WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
@@ -572,6 +636,9 @@ class Store:
                     reasoning=m[10],
                     tools=json.loads(m[11]) if m[11] else None,
                     parent=m[12],
+                    cached_tokens=m[13],
+                    cost=m[14],
+                    currency=m[15],
                 )
                 for m in messages
             ]
@@ -608,6 +675,13 @@ class Store:
 
 def _id(message: StoredMessage) -> int:
     return message.id or 0
+
+
+def _cost_columns(db: sqlite3.Connection) -> str:
+    """The cost columns, or NULLs in a file older than them (read-only stores read it as is)."""
+    if _version(db) >= COST_SINCE:
+        return "cached_tokens, cost, currency"
+    return "NULL, NULL, NULL"
 
 
 def _summary(row: Sequence[Any], snippet: str | None = None) -> Summary:
@@ -709,7 +783,8 @@ def _insert_messages(
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
             "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools, "
-            "parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "cached_tokens, cost, currency, parent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 position,
@@ -724,6 +799,9 @@ def _insert_messages(
                 int(m.interrupted),
                 m.reasoning,
                 json.dumps(m.tools, ensure_ascii=False) if m.tools else None,
+                m.cached_tokens,
+                None if m.cost is None else str(m.cost),
+                m.currency,
                 parent,
             ),
         )

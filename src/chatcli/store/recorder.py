@@ -76,6 +76,7 @@ class Recorder:
         # from naming another one; the history itself stays role and content only.
         self._kept: dict[int, tuple[Message, StoredMessage]] = {}
         bot.on_record.append(self._on_record)
+        bot.on_extend.append(self._on_extend)
 
     @classmethod
     def open(
@@ -187,16 +188,34 @@ class Recorder:
         return conversation
 
     def _reply(self, message: Message, reply: Reply) -> StoredMessage:
+        usage = reply.usage
+        cost = self.bot.cost(reply)
         return StoredMessage(
             "assistant",
             message["content"],
             model=reply.model or self.bot.model,
-            tokens=reply.usage.completion_tokens if reply.usage else None,
-            prompt_tokens=reply.usage.prompt_tokens if reply.usage else None,
+            tokens=usage.completion_tokens if usage else None,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            cached_tokens=usage.cached_tokens if usage else None,
+            cost=cost.amount if cost else None,
+            currency=cost.currency if cost else None,
             finish_reason=reply.finish_reason,
             interrupted=reply.interrupted,
             reasoning=reply.reasoning,
         )
+
+    def _on_extend(self, answer: Message, reply: Reply) -> None:
+        """A continuation joined `answer`: the store keeps one answer, its whole text and what
+        both requests used and cost, in the same row."""
+        joined = joined_answer(self.stored(answer), self._reply(answer, reply))
+        self._remember([(answer, joined)])
+        saved = next((k for k, m in enumerate(self._saved) if m is answer), None)
+        if self.store is None or self.private or saved is None:
+            return
+        try:
+            self.store.update_answer(self._ids[saved], joined)
+        except StoreError as exc:
+            self.fail(exc)
 
     def name(self, title: str) -> int | None:
         """Title the conversation on screen; returns its id, None while it is not saved yet
@@ -316,6 +335,32 @@ class Recorder:
         self.conversation_id = conversation.id
         self._saved = _answers(self.bot.history)
         self._ids = [m.id for m in conversation.messages if m.id is not None]
+
+
+def joined_answer(first: StoredMessage, then: StoredMessage) -> StoredMessage:
+    """A cut answer and its continuation as one stored answer: `then`'s text is the whole
+    text; counts add up, unknown when either is unknown; a cost only when both are known in
+    one currency (never a guess)."""
+
+    def plus(a: int | None, b: int | None) -> int | None:
+        return None if a is None or b is None else a + b
+
+    cost = None
+    if first.cost is not None and then.cost is not None and first.currency == then.currency:
+        cost = first.cost + then.cost
+    return first.model_copy(
+        update={
+            "content": then.content,
+            "tokens": plus(first.tokens, then.tokens),
+            "prompt_tokens": plus(first.prompt_tokens, then.prompt_tokens),
+            "cached_tokens": plus(first.cached_tokens, then.cached_tokens),
+            "cost": cost,
+            "currency": first.currency if cost is not None else None,
+            "finish_reason": then.finish_reason,
+            "interrupted": then.interrupted,
+            "reasoning": (first.reasoning or "") + (then.reasoning or "") or None,
+        }
+    )
 
 
 def _answers(history: list[Message]) -> list[Message]:

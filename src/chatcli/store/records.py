@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -71,6 +72,11 @@ class StoredMessage(BaseModel):
     model: str | None = None
     tokens: int | None = Field(None, ge=0)
     prompt_tokens: int | None = Field(None, ge=0)
+    # Of prompt_tokens, those the server's prefix cache served (cheaper), when it said.
+    cached_tokens: int | None = Field(None, ge=0)
+    # What the turn cost, in `currency`, when a price was known (never a guess).
+    cost: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
+    currency: str | None = Field(None, min_length=1, max_length=3)
     finish_reason: str | None = None
     created: Stamp = Field(default_factory=time.time)
     interrupted: bool = False
@@ -132,6 +138,8 @@ class StoredMessage(BaseModel):
             raise ValueError("reasoning: only an assistant message has reasoning")
         if self.tools and self.role != "assistant":
             raise ValueError("tools: only an assistant message has tool rounds")
+        if (self.cost is None) != (self.currency is None):
+            raise ValueError("cost: a cost needs its currency, and a currency its cost")
         return self
 
     @property

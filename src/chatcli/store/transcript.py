@@ -107,6 +107,8 @@ def _message(m: StoredMessage, tree: bool) -> dict[str, Any]:
         "interrupted": m.interrupted,
         "reasoning": m.reasoning,
         **({"tools": m.tools} if m.tools else {}),
+        **({"cached_tokens": m.cached_tokens} if m.cached_tokens is not None else {}),
+        **({"cost": str(m.cost), "currency": m.currency} if m.cost is not None else {}),
     }
 
 

@@ -21,6 +21,7 @@ from chatcli.i18n import language, os_reason, t
 from chatcli.images import image_message
 from chatcli.store.recorder import Recorder, read_file
 from chatcli.store.records import content_text, describe
+from chatcli.store.stats import Tally
 from chatcli.store.transcript import to_json, to_markdown
 from chatcli.terminal.instant import prompt_text
 from chatcli.terminal.render import code_blocks
@@ -43,6 +44,7 @@ class UI(Protocol):
     """What commands may ask of the interactive terminal."""
 
     def send(self, content: Content) -> None: ...
+    def go_on(self) -> None: ...
     def copy(self, text: str) -> None: ...
     def toggle_multiline(self) -> bool: ...
     def confirm(self, question: str) -> bool: ...
@@ -405,7 +407,12 @@ def as_typed(model: str, message: str) -> str:
     return "\n".join([prompt + first, *("." * (len(prompt) - 1) + " " + line for line in rest)])
 
 
-@command("usage", "/usage", "本次对话的 token 用量", "tokens used in this conversation")
+@command(
+    "usage",
+    "/usage",
+    "本次对话每轮和合计的 token、费用与缓存命中",
+    "tokens, cost and cache share per turn and in total",
+)
 def _usage(ctx: Context, argument: str) -> None:
     """Every reply in the history, whether it came in this run, resumed or loaded."""
     kept = recorder(ctx)
@@ -413,27 +420,57 @@ def _usage(ctx: Context, argument: str) -> None:
     if not answers:
         ctx.out.info(t("history_empty"))
         return
-    prompt_total = completion_total = unknown = 0
+    total = Tally()
     for i, answer in enumerate(answers, start=1):
-        if answer.tokens is None or answer.prompt_tokens is None:
-            unknown += 1
+        turn = Tally()
+        for tally in (turn, total):
+            tally.add(
+                answer.prompt_tokens,
+                answer.tokens,
+                answer.cached_tokens,
+                answer.cost,
+                answer.currency,
+            )
+        if turn.unknown_tokens:
             ctx.out.info(f"  {i}. {t('tokens_unknown')}")
-            continue
-        prompt_total += answer.prompt_tokens
-        completion_total += answer.tokens
-        ctx.out.info(
-            f"  {i}. " + t("tokens", prompt=answer.prompt_tokens, completion=answer.tokens)
-        )
-    if unknown:
-        ctx.out.info(t("usage_unknown_part", n=unknown))
-    ctx.out.info(
-        t(
-            "usage_total",
-            prompt=prompt_total,
-            completion=completion_total,
-            total=prompt_total + completion_total,
-        )
+        else:
+            tokens = t("tokens", prompt=turn.prompt, completion=turn.completion)
+            ctx.out.info(f"  {i}. " + " · ".join([tokens, *usage_extras(turn)]))
+    if total.unknown_tokens:
+        ctx.out.info(t("usage_unknown_part", n=total.unknown_tokens))
+    if total.unpriced and total.costs:
+        ctx.out.info(t("usage_unpriced_part", n=total.unpriced))
+    line = t(
+        "usage_total",
+        prompt=total.prompt,
+        completion=total.completion,
+        total=total.prompt + total.completion,
     )
+    ctx.out.info(" · ".join([line, *usage_extras(total)]))
+
+
+def usage_extras(tally: Tally) -> list[str]:
+    """The cost and the cache share of a tally, those that are known."""
+    extras = [tally.cost_text()] if tally.costs else []
+    share = tally.cache_share
+    if share is not None:
+        extras.append(t("cache_share", share=share))
+    return extras
+
+
+@command(
+    "continue",
+    "/continue",
+    "让被 token 上限截断的回复接着写下去（接在同一条回复后面）",
+    "let a reply cut by the token limit go on (joined to the same reply)",
+)
+def _continue(ctx: Context, argument: str) -> None:
+    history = ctx.bot.history
+    if not history or history[-1]["role"] != "assistant":
+        raise CommandError(t("continue_nothing"))
+    if recorder(ctx).stored(history[-1]).finish_reason != "length":
+        raise CommandError(t("continue_not_cut"))
+    ctx.ui.go_on()
 
 
 @command(

@@ -77,7 +77,7 @@ class Repl:
         self.welcome_note = welcome_note
         self.console = console
         self.exit_command = exit_command
-        self.presenter = Presenter(console, console)
+        self.presenter = Presenter(console, console, offers_continue=True)
         self.state = InputState()
         self._warming = False
         self.keys: KeyMode | None = None
@@ -93,6 +93,9 @@ class Repl:
     def send(self, content: Content) -> None:
         outcome = self.presenter.run(self.bot, content)
         self.ctx.failed = content if outcome.error is not None else None
+
+    def go_on(self) -> None:
+        self.presenter.go_on(self.bot)
 
     def copy(self, text: str) -> None:
         """OSC 52: the terminal puts it on the clipboard, which also works over SSH."""

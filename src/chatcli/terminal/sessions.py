@@ -25,6 +25,7 @@ from chatcli.store.database import (
     UnknownConversation,
 )
 from chatcli.store.recorder import Recorder, Resume, read_file, titled
+from chatcli.store.stats import GROUPS, Tally, grouped
 from chatcli.store.transcript import Reasoning, markdown_pieces, to_json, to_markdown, when
 from chatcli.terminal import sink
 from chatcli.terminal.render import finished_markdown
@@ -143,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     load = sub.add_parser("import", help="store a conversation exported as Markdown or JSON")
     load.add_argument("file", type=Path)
+    stats = sub.add_parser("stats", help="tokens, cache share and cost, by day or by model")
+    stats.add_argument("--by", choices=sorted(GROUPS), default="day", help="one row per")
     delete = sub.add_parser("delete", help="delete a conversation")
     delete.add_argument("id", type=int)
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
@@ -242,11 +245,63 @@ def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-_READING = {"list", "show", "export"}  # these open the database read-only
+def _stats(store: Store, args: argparse.Namespace, console: Console) -> int:
+    """One row per day (oldest first) or per model, then the total; costs per currency."""
+    answers = store.answers()
+    if not answers:
+        sink.line(t("no_conversations"))
+        return EXIT_OK
+    rows, total = grouped(answers, GROUPS[args.by])
+    head = [t("stats_day") if args.by == "day" else t("stats_model")]
+    head += [t(key) for key in ("stats_replies", "stats_prompt", "stats_completion")]
+    head += [t("stats_cache"), t("stats_cost")]
+    table = [head, *(_stats_cells(neutralise(name), tally) for name, tally in rows)]
+    table.append(_stats_cells(t("stats_total"), total))
+    _write(console, "\n".join(columns(table)))
+    if total.unknown_tokens:
+        sink.line(t("usage_unknown_part", n=total.unknown_tokens))
+    if total.unpriced:
+        sink.line(t("stats_unpriced", n=total.unpriced))
+    return EXIT_OK
+
+
+def columns(table: list[list[str]]) -> list[str]:
+    """Aligned lines whatever the terminal's width (a pipe gets the same): the first column
+    left, the numbers right, widths counted in terminal cells (a Chinese character is two)."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(row[k]) for row in table) for k in range(len(table[0]))]
+    lines = []
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - cell_len(row[0]))]
+        cells += [
+            " " * (w - cell_len(cell)) + cell for cell, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _stats_cells(name: str, tally: Tally) -> list[str]:
+    share = tally.cache_share
+    cost = tally.cost_text() or "—"
+    if tally.unpriced and tally.costs:
+        cost += " *"  # some of these answers had no known price: not in this sum
+    return [
+        name,
+        f"{tally.answers:,}",
+        f"{tally.prompt:,}",
+        f"{tally.completion:,}",
+        "—" if share is None else f"{share:.0%}",
+        cost,
+    ]
+
+
+_READING = {"list", "show", "export", "stats"}  # these open the database read-only
 _ACTIONS: dict[str, Callable[[Store, argparse.Namespace, Console], int]] = {
     "list": _list,
     "show": _show,
     "export": _export,
+    "stats": _stats,
     "import": _import,
     "delete": _delete,
 }
