@@ -106,6 +106,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（上面的部分回复没有存入历史）",
         "(the partial reply above was not kept in the history)",
     ),
+    # a conversation is a tree (store/tree.py, /edit N, /tree, /branch, search)
+    "edit_range": (
+        "没有第 {n} 个问题（/history 给问题编号，现有 {count} 个）",
+        "there is no question {n} (/history numbers them; {count} so far)",
+    ),
+    "branch_not_kept": (
+        "（历史记录已关闭：原来的分支不会保留）",
+        "(history is off: the old branch is not kept)",
+    ),
+    "tree_title": (
+        "{n} 个分支；* 标出当前分支，/branch K 切换",
+        "{n} branches; * marks the active one, /branch K switches",
+    ),
+    "tree_title_one": (
+        "{n} 个分支；* 标出当前分支，/branch K 切换",
+        "{n} branch; * marks the active one",
+    ),
+    "branch_usage": (
+        "用法：/branch K，K 为分支编号（1 到 {n}，/tree 显示它们）",
+        "usage: /branch K, K a branch from 1 to {n} (/tree shows them)",
+    ),
+    "branch_now": ("已切换到分支 {k}（{turns}）", "switched to branch {k} ({turns})"),
+    "hit_branch": (
+        "（在分支 {k} 上：/resume 后 /branch {k}）",
+        "(on branch {k}: /resume, then /branch {k})",
+    ),
+    "hit_branch_active": ("（在当前分支 {k} 上）", "(on the active branch, {k})"),
+    "hit_branch_here": ("（在分支 {k} 上：/branch {k}）", "(on branch {k}: /branch {k})"),
+    "branch_kept": (
+        "（原来的内容留在另一个分支上：/tree 查看）",
+        "(what was there stays on a branch: /tree shows it)",
+    ),
+    "resumed_branches": ("共 {n} 个分支：/tree 查看", "{n} branches: /tree shows them"),
     # conversations (store.py, sessions.py, session_commands.py) and the context window
     "context_trimmed": (
         "（省略了较早的 {n} 轮对话，以放进上下文窗口）",
@@ -995,6 +1028,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec_tools_role": (
         "tools：只有助手消息才有工具调用",
         "tools: only an assistant message has tool rounds",
+    ),
+    "rec_tree_id": (
+        "第 {n} 条消息：需要自己的 id（对话有分支）",
+        "message {n}: needs an id of its own (there are branches)",
+    ),
+    "rec_branch_id": (
+        "branches：第 {n} 条消息需要自己的 id",
+        "branches: message {n}: needs an id of its own",
+    ),
+    "rec_branch_parent": (
+        "branches：第 {n} 条消息的上一条不在它前面",
+        "branches: message {n}: its parent is no earlier message",
+    ),
+    "rec_branch_roles": (
+        "branches：第 {n} 条消息必须在用户和助手之间交替",
+        "branches: message {n}: must alternate user, assistant",
     ),
     "rec_cost_currency": (
         "cost：费用需要币种，币种也需要费用",

@@ -1010,14 +1010,31 @@ class ChatBot:
             None,
         )
 
+    @property
+    def questions(self) -> int:
+        """How many questions the history holds (`/history` numbers them from 1)."""
+        return sum(1 for m in self.history if m["role"] == "user")
+
+    def question(self, number: int) -> Content:
+        """Question `number` (1-based) of the history."""
+        content: Content = [m for m in self.history if m["role"] == "user"][number - 1]["content"]
+        return content
+
+    def back_to(self, number: int) -> Content:
+        """Forget question `number` (1-based) and everything after it, tool calls included;
+        returns its content, to ask again (/edit N)."""
+        content = self.question(number)
+        starts = [i for i, m in enumerate(self.history) if m["role"] == "user"]
+        del self.history[starts[number - 1] :]
+        # a resumed conversation has history but no Reply objects: they match its last turns
+        del self.replies[max(len(self.replies) - (len(starts) - number + 1), 0) :]
+        return content
+
     def undo(self) -> bool:
         """Forget the last exchange, its tool calls included; False when there is none."""
-        start = self._last_question()
-        if start is None:
+        if self._last_question() is None:
             return False
-        del self.history[start:]
-        if self.replies:  # a resumed conversation has history but no Reply objects
-            self.replies.pop()
+        self.back_to(self.questions)
         return True
 
     def take_back(self) -> Content | None:

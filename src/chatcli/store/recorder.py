@@ -3,9 +3,10 @@
 The `Recorder` listens to `ChatBot.on_record`, so every path that completes a turn (the REPL,
 one-shot mode, /retry) is saved the moment the reply ends, in one transaction. It mirrors the
 bot's history rather than only appending: the commands that take turns back (/undo, /retry,
-/pick) call `sync`, which makes the stored conversation what the screen shows at once; when the
-history was emptied (/clear, /system), the next turn starts a new conversation and the old one
-stays as it was. `/load` stores the file's conversation as a new one the moment it is loaded.
+/edit N, /pick) call `sync`, which makes the stored conversation's active branch what the
+screen shows at once, the turns taken back kept on a branch (`/branch` brings them back); when
+the history was emptied (/clear, /system), the next turn starts a new conversation and the old
+one stays as it was. `/load` stores the file's conversation as a new one the moment it is loaded.
 """
 
 from __future__ import annotations
@@ -138,9 +139,10 @@ class Recorder:
         self.sync()
 
     def sync(self) -> None:
-        """Make the stored conversation what the history is now, in one transaction: the
-        messages taken back (/undo, /retry, /pick) go, the new ones come. A conversation whose
-        every turn was taken back stays, empty, and the next turn goes into it."""
+        """Make the stored conversation's active branch what the history is now, in one
+        transaction. Nothing stored goes: the turns taken back (/undo, /retry, /edit, /pick)
+        stay on a branch of their own, the new ones grow from where the two part. A
+        conversation whose every turn was taken back stays, and the next turn goes into it."""
         view = turn_view(self.bot.history)
         answers = [message for message, _ in view]
         keep = _common_prefix(self._saved, answers)
@@ -154,7 +156,7 @@ class Recorder:
                 system=self.bot.system,
                 params=self.bot.params.differs_from_defaults(),
                 title=self._title(),
-                drop=self._ids[keep:],
+                parent=self._ids[keep - 1] if keep else None,
             )
         except StoreError as exc:
             self.fail(exc)
@@ -162,6 +164,28 @@ class Recorder:
         self.conversation_id = saved.conversation_id
         self._saved = answers
         self._ids = self._ids[:keep] + saved.message_ids
+
+    @property
+    def branching(self) -> bool:
+        """Whether old branches are kept: a store is written (not --private, not off)."""
+        return self.store is not None and not self.private
+
+    def tree(self) -> Conversation | None:
+        """The conversation on screen with all its branches; None before it is saved.
+        Raises StoreError."""
+        self.follow()
+        if self.store is None or self.conversation_id is None:
+            return None
+        return self.store.load(self.conversation_id)
+
+    def switch(self, leaf: int) -> Conversation:
+        """Make the branch ending at `leaf` the active one, in the store and in the bot.
+        Only call it while `tree()` gave a conversation. Raises StoreError."""
+        assert self.store is not None and self.conversation_id is not None
+        self.store.set_active(self.conversation_id, leaf)
+        conversation = self.store.load(self.conversation_id)
+        self._enter(conversation)
+        return conversation
 
     def _reply(self, message: Message, reply: Reply) -> StoredMessage:
         usage = reply.usage
@@ -214,15 +238,28 @@ class Recorder:
         return self.title or title_for(first_user)
 
     def conversation(self) -> Conversation:
-        """The conversation on screen as the store keeps it: what /save writes."""
+        """The conversation on screen as the store keeps it, its other branches too (from
+        the store, when it has them): what /save writes."""
         bot = self.bot
+        messages = tuple(self.stored(m, rounds) for m, rounds in turn_view(bot.history))
+        try:
+            whole = self.tree() if self.branching else None
+        except StoreError as exc:
+            self.fail(exc)
+            whole = None
+        branches = whole.branches if whole is not None else ()
+        if branches:  # the active branch is the stored one (`sync`): its ids name the parents
+            messages = tuple(
+                m.model_copy(update={"id": i}) for m, i in zip(messages, self._ids, strict=True)
+            )
         return Conversation(
             id=self.conversation_id or 0,
             title=self._title(),
             model=bot.model,
             system=bot.system,
             params=bot.params.differs_from_defaults(),
-            messages=tuple(self.stored(m, rounds) for m, rounds in turn_view(bot.history)),
+            messages=messages,
+            branches=branches,
         )
 
     def adopt(self, conversation: Conversation) -> int | None:
@@ -288,12 +325,16 @@ class Recorder:
         if "system" not in given:
             bot.system = conversation.system
         bot.params = _merged_params(conversation.params, bot.params, given)
+        self._enter(conversation)
+        self.title = None
+        return conversation
+
+    def _enter(self, conversation: Conversation) -> None:
+        """The stored conversation's active branch becomes the history, in step with it."""
         self._take(conversation)
         self.conversation_id = conversation.id
-        self.title = None
-        self._saved = _answers(bot.history)
+        self._saved = _answers(self.bot.history)
         self._ids = [m.id for m in conversation.messages if m.id is not None]
-        return conversation
 
 
 def joined_answer(first: StoredMessage, then: StoredMessage) -> StoredMessage:

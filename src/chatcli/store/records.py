@@ -87,6 +87,8 @@ class StoredMessage(BaseModel):
     # `tool_calls`, each followed by its `tool` results.
     tools: list[dict[str, Any]] | None = None
     id: int | None = None
+    # The message this one answers or follows: the conversation is a tree (see Conversation).
+    parent: int | None = None
 
     def __init__(
         self, role: str | None = None, content: Content | None = None, /, **fields: Any
@@ -171,7 +173,11 @@ Turns = Annotated[tuple[StoredMessage, ...], AfterValidator(_alternating)]
 
 
 class Conversation(BaseModel):
-    """A whole conversation, as stored and as exported."""
+    """A whole conversation, as stored and as exported.
+
+    `messages` is the active branch, what the model sees; `branches` the messages on no other
+    branch than those left (an /edit, a /retry, an /undo), each naming its `parent` by id. The
+    active branch's messages carry ids when there are branches, so they can be named."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -183,10 +189,42 @@ class Conversation(BaseModel):
     system: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     messages: Turns
+    branches: tuple[StoredMessage, ...] = ()
+
+    @model_validator(mode="after")
+    def _a_tree(self) -> Conversation:
+        """Every branch message grows from an earlier message, alternating roles."""
+        if not self.branches:
+            return self
+        roles: dict[int | None, str] = {None: "assistant"}  # a root is a question
+        for number, message in enumerate(self.messages, start=1):
+            if message.id is None or message.id in roles:
+                raise ValueError(t("rec_tree_id", n=number))
+            roles[message.id] = message.role
+        for number, message in enumerate(self.branches, start=1):
+            if message.id is None or message.id in roles:
+                raise ValueError(t("rec_branch_id", n=number))
+            if message.parent not in roles:
+                raise ValueError(t("rec_branch_parent", n=number))
+            if roles[message.parent] == message.role:
+                raise ValueError(t("rec_branch_roles", n=number))
+            roles[message.id] = message.role
+        return self
 
     @property
     def turns(self) -> int:
         return sum(1 for m in self.messages if m.role == "user")
+
+    def links(self) -> dict[int, int | None]:
+        """Every message's id and its parent's, the active branch first (`store.tree`)."""
+        found: dict[int, int | None] = {}
+        previous: int | None = None
+        for message in self.messages:
+            if message.id is not None:
+                found[message.id] = previous
+            previous = message.id
+        found.update({m.id: m.parent for m in self.branches if m.id is not None})
+        return found
 
 
 # pydantic's error types, said in the interface's language (its own English otherwise)

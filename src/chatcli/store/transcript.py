@@ -5,10 +5,11 @@ read any of them, and the forms earlier releases wrote too: `/save`'s Markdown (
 `## Assistant` headings, a `Parameters:` line) and its JSON (`"chatcli_transcript": 1`). What a
 file holds is checked by the conversation model (`records.py`) before anything uses it.
 
-Markdown: `### User` / `### Assistant` headings, a reply's reasoning in a `<details>` block
-before its answer, the model, times and parameters in one `<!-- chatcli {…} -->` line. A
-message line that looks like one of those gets one more leading backslash, so every text reads
-back as written (blank lines at its start and end aside). JSON: every field, nothing lost.
+Markdown (the active branch only): `### User` / `### Assistant` headings, a reply's reasoning
+in a `<details>` block before its answer, the model, times and parameters in one
+`<!-- chatcli {…} -->` line. A message line that looks like one of those gets one more leading
+backslash, so every text reads back as written (blank lines at its start and end aside).
+JSON: every field and every branch, nothing lost.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 
 from chatcli.config.settings import GenerationParams
 from chatcli.i18n import t
-from chatcli.store.records import Conversation, describe, parse_json
+from chatcli.store.records import Conversation, StoredMessage, describe, parse_json
 
 EXPORT_FORMAT = 1
 THOUGHT_OPEN = "<details><summary>思考 / Reasoning</summary>"
@@ -64,7 +65,10 @@ def one_line(text: str) -> str:
 
 
 def to_json(conversation: Conversation) -> str:
-    """The lossless form: every field of the conversation and of its messages."""
+    """The lossless form: every field of the conversation and of its messages, and every
+    branch: `messages` is the active branch (what an earlier release reads), `branches` the
+    other messages, each naming its parent by id."""
+    tree = bool(conversation.branches)
     return json.dumps(
         {
             "chatcli_export": EXPORT_FORMAT,
@@ -75,27 +79,38 @@ def to_json(conversation: Conversation) -> str:
             "model": conversation.model,
             "system": conversation.system,
             "params": conversation.params,
-            "messages": [
+            "messages": [_message(m, tree) for m in conversation.messages],
+            **(
                 {
-                    "role": m.role,
-                    "content": m.content,
-                    "model": m.model,
-                    "tokens": m.tokens,
-                    "prompt_tokens": m.prompt_tokens,
-                    "finish_reason": m.finish_reason,
-                    "created": m.created,
-                    "interrupted": m.interrupted,
-                    "reasoning": m.reasoning,
-                    **({"tools": m.tools} if m.tools else {}),
-                    **({"cached_tokens": m.cached_tokens} if m.cached_tokens is not None else {}),
-                    **({"cost": str(m.cost), "currency": m.currency} if m.cost is not None else {}),
+                    "branches": [
+                        {**_message(m, tree), "parent": m.parent} for m in conversation.branches
+                    ]
                 }
-                for m in conversation.messages
-            ],
+                if tree
+                else {}
+            ),
         },
         ensure_ascii=False,
         indent=2,
     )
+
+
+def _message(m: StoredMessage, tree: bool) -> dict[str, Any]:
+    return {
+        **({"id": m.id} if tree else {}),
+        "role": m.role,
+        "content": m.content,
+        "model": m.model,
+        "tokens": m.tokens,
+        "prompt_tokens": m.prompt_tokens,
+        "finish_reason": m.finish_reason,
+        "created": m.created,
+        "interrupted": m.interrupted,
+        "reasoning": m.reasoning,
+        **({"tools": m.tools} if m.tools else {}),
+        **({"cached_tokens": m.cached_tokens} if m.cached_tokens is not None else {}),
+        **({"cost": str(m.cost), "currency": m.currency} if m.cost is not None else {}),
+    }
 
 
 @dataclass(frozen=True)

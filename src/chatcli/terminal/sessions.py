@@ -15,9 +15,11 @@ from rich.text import Text
 from chatcli.config import paths
 from chatcli.conversation.bot import ChatBot, Message
 from chatcli.i18n import argparse_in_language, os_reason, t
+from chatcli.store import tree
 from chatcli.store.database import (
     Conversation,
     Store,
+    StoredMessage,
     StoreError,
     Summary,
     UnknownConversation,
@@ -43,8 +45,19 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
         turns = count_turns(s.turns)
         lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
         if s.snippet:
-            lines.append(" " * (width + 4) + s.snippet)
+            lines.append(" " * (width + 4) + s.snippet + _on_branch(s, s.id == current))
     return [neutralise(line) for line in lines]
+
+
+def _on_branch(summary: Summary, on_screen: bool) -> str:
+    """Which branch a search hit is on, where the conversation has more than one, and how
+    to get there (no /resume for the conversation on screen)."""
+    if summary.branch is None:
+        return ""
+    key = "hit_branch_active" if summary.on_active else "hit_branch"
+    if not summary.on_active and on_screen:
+        key = "hit_branch_here"
+    return " " + t(key, k=summary.branch)
 
 
 def count_turns(n: int) -> str:
@@ -77,18 +90,32 @@ def recap(conversation: Conversation) -> Text:
         model=conversation.model,
     )
     lines = [header]
+    ends = len(tree.leaves(conversation.links()))
+    if ends > 1:
+        lines.append(t("resumed_branches", n=ends))
     messages = [m for m in conversation.messages if m.role in ("user", "assistant")]
     starts = [i for i, m in enumerate(messages) if m.role == "user"]
     first = starts[-RECAP_TURNS] if len(starts) > RECAP_TURNS else 0
     if first:
         lines.append(t("resumed_more", n=len(starts) - RECAP_TURNS))
-    for message in messages[first:]:
+    lines += _turn_lines(conversation, messages[first:])
+    return Text(neutralise("\n".join(lines)), style="dim")
+
+
+def last_turn(conversation: Conversation) -> str:
+    """The last question and answer of the active branch, clipped (after `/branch K`)."""
+    return neutralise("\n".join(_turn_lines(conversation, conversation.messages[-2:])))
+
+
+def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -> list[str]:
+    lines = []
+    for message in messages:
         who = t("you") if message.role == "user" else message.model or conversation.model
         flag = " " + t("interrupted") if message.interrupted else ""
         if message.tools:
             lines.append("  ⚙ " + ", ".join(_called(message.tools)))
         lines.append(f"  {who}: {_clip(message.text)}{flag}")
-    return Text(neutralise("\n".join(lines)), style="dim")
+    return lines
 
 
 # --- chatcli sessions … --------------------------------------------------------------------
