@@ -175,6 +175,16 @@ def _m004_tools(db: sqlite3.Connection) -> None:
 TOOLS_SINCE = 4  # the schema version that added messages.tools
 
 
+@migration
+def _m_attachments(db: sqlite3.Connection) -> None:
+    # What a user message carried (source, size, hash of its text in the message), as JSON:
+    # listings show one line per attachment instead of its text.
+    db.execute("ALTER TABLE messages ADD COLUMN attachments TEXT")
+
+
+ATTACHMENTS_SINCE = len(MIGRATIONS)  # the schema version that added messages.attachments
+
+
 # --- the store -------------------------------------------------------------------------------
 
 _SUMMARY = (
@@ -443,9 +453,10 @@ class Store:
                 raise UnknownConversation(conversation_id)
             reasoning = "reasoning" if _version(self._db) >= REASONING_SINCE else "NULL"
             tools = "tools" if _version(self._db) >= TOOLS_SINCE else "NULL"
+            attached = "attachments" if _version(self._db) >= ATTACHMENTS_SINCE else "NULL"
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                f"created, interrupted, id, {reasoning}, {tools} FROM messages "
+                f"created, interrupted, id, {reasoning}, {tools}, {attached} FROM messages "
                 "WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
@@ -471,6 +482,7 @@ class Store:
                         id=m[9],
                         reasoning=m[10],
                         tools=json.loads(m[11]) if m[11] else None,
+                        attachments=json.loads(m[12]) if m[12] else None,
                     )
                     for m in messages
                 ),
@@ -559,8 +571,8 @@ def _insert_messages(
     for offset, m in enumerate(messages):
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
-            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools, "
+            "attachments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 start + offset,
@@ -575,6 +587,9 @@ def _insert_messages(
                 int(m.interrupted),
                 m.reasoning,
                 json.dumps(m.tools, ensure_ascii=False) if m.tools else None,
+                json.dumps([a.model_dump() for a in m.attachments], ensure_ascii=False)
+                if m.attachments
+                else None,
             ),
         )
         assert cursor.lastrowid is not None

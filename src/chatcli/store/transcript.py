@@ -86,6 +86,11 @@ def to_json(conversation: Conversation) -> str:
                     "interrupted": m.interrupted,
                     "reasoning": m.reasoning,
                     **({"tools": m.tools} if m.tools else {}),
+                    **(
+                        {"attachments": [a.model_dump() for a in m.attachments]}
+                        if m.attachments
+                        else {}
+                    ),
                 }
                 for m in conversation.messages
             ],

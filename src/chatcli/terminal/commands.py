@@ -22,6 +22,7 @@ from chatcli.images import image_message
 from chatcli.store.recorder import Recorder, read_file
 from chatcli.store.records import describe
 from chatcli.store.transcript import to_json, to_markdown
+from chatcli.terminal.attached import shown
 from chatcli.terminal.instant import prompt_text
 from chatcli.terminal.render import code_blocks
 from chatcli.terminal.sessions import count_turns
@@ -201,6 +202,8 @@ def _history(ctx: Context, argument: str) -> None:
             ctx.out.info(t("history_reasoning", n=len(thought)))
         content = message["content"]
         text = content if isinstance(content, str) else "[…]"
+        if message["role"] == "user":
+            text = shown(recorder(ctx).stored(message), text)
         ctx.out.info(f"{message['role']}: {text}")
 
 
