@@ -429,7 +429,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[1])},
+            env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[2])},
         )
         for name in ("alpha", "beta")
     ]

@@ -206,11 +206,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attach_reason_secret": ("疑似密钥", "looks secret"),
     "attach_reason_big": ("超过 {kb} KB", "over {kb} KB"),
     "attached_item": (
-        "📎 {source}（{size}，sha256:{hash}…）",
+        "📎 {source}（大小 {size}，sha256:{hash}…）",
         "📎 {source} ({size}, sha256:{hash}…)",
     ),
     "attached_files": (
-        "📎 {source}（{n} 个文件，{size}，sha256:{hash}…）",
+        "📎 {source}（{n} 个文件，共 {size}，sha256:{hash}…）",
         "📎 {source} ({n} files, {size}, sha256:{hash}…)",
     ),
     "run_usage": ("用法：/run 命令", "usage: /run COMMAND"),
