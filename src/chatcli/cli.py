@@ -521,7 +521,7 @@ def _converse(
         from chatcli import oneshot
 
         try:
-            outcome = oneshot.run(bot, job)
+            outcome = oneshot.run(bot, job, recorder)
         except oneshot.InputError as exc:
             return _fail(str(exc))
         if outcome.interrupted:

@@ -238,6 +238,38 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attach_reason_lock": ("锁文件", "lock file"),
     "attach_reason_secret": ("疑似密钥", "looks secret"),
     "attach_reason_big": ("超过 {kb} KB", "over {kb} KB"),
+    "attached_item": (
+        "📎 {source}（大小 {size}，sha256:{hash}…）",
+        "📎 {source} ({size}, sha256:{hash}…)",
+    ),
+    "attached_files": (
+        "📎 {source}（{n} 个文件，共 {size}，sha256:{hash}…）",
+        "📎 {source} ({n} files, {size}, sha256:{hash}…)",
+    ),
+    "run_usage": ("用法：/run 命令", "usage: /run COMMAND"),
+    "run_started": ("$ {command}（Ctrl-C 停止）", "$ {command} (Ctrl-C stops it)"),
+    "run_failed": (
+        "命令以状态 {status} 退出；输出已附加到下一条消息",
+        "the command exited with status {status}; its output is staged",
+    ),
+    "run_stopped": ("⏹ 命令已停止，没有附加任何内容", "⏹ the command was stopped; nothing staged"),
+    "run_too_big": (
+        "命令输出超过 {cap} MB 上限，已停止；没有附加任何内容",
+        "the command's output passed the {cap} MB limit; it was stopped and nothing staged",
+    ),
+    "run_cannot_start": ("无法运行命令：{reason}", "cannot run the command: {reason}"),
+    "paste_label": ("剪贴板", "clipboard"),
+    "paste_no_clipboard": (
+        "没有可用的终端剪贴板程序（{programs}）；可以把文本存成文件再用 /file",
+        "no terminal clipboard program here ({programs}); save the text to a file and /file it",
+    ),
+    "paste_failed": ("无法读取剪贴板：{reason}", "cannot read the clipboard: {reason}"),
+    "paste_empty": ("剪贴板是空的，没有附加任何内容", "the clipboard is empty; nothing staged"),
+    "paste_not_text": ("剪贴板里不是文本，没有附加", "the clipboard holds no text; nothing staged"),
+    "paste_too_big": (
+        "剪贴板内容 {mb:.1f} MB，超过 {cap} MB 上限",
+        "the clipboard's {mb:.1f} MB is over the {cap} MB limit",
+    ),
     "cache_share": ("缓存命中 {share:.0%}", "cache {share:.0%}"),
     "store_off": (
         "⚠ 对话不会被保存（历史记录已关闭）：{error}",
@@ -1044,6 +1076,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec_branch_roles": (
         "branches：第 {n} 条消息必须在用户和助手之间交替",
         "branches: message {n}: must alternate user, assistant",
+    ),
+    "rec_attachments_role": (
+        "attachments：只有用户消息才有附件",
+        "attachments: only a user message has attachments",
     ),
     "rec_cost_currency": (
         "cost：费用需要币种，币种也需要费用",

@@ -238,6 +238,16 @@ def _m_tree(db: sqlite3.Connection) -> None:
 TREE_SINCE = len(MIGRATIONS)  # the schema version that added messages.parent
 
 
+@migration
+def _m_attachments(db: sqlite3.Connection) -> None:
+    # What a user message carried (source, size, hash of its text in the message), as JSON:
+    # listings show one line per attachment instead of its text.
+    db.execute("ALTER TABLE messages ADD COLUMN attachments TEXT")
+
+
+ATTACHMENTS_SINCE = len(MIGRATIONS)  # the schema version that added messages.attachments
+
+
 # --- the store -------------------------------------------------------------------------------
 
 _SUMMARY = "SELECT c.id, c.title, c.created, c.updated, c.model, {turns} FROM conversations c"
@@ -615,10 +625,12 @@ class Store:
             reasoning = "reasoning" if version >= REASONING_SINCE else "NULL"
             tools = "tools" if version >= TOOLS_SINCE else "NULL"
             parent = "parent" if version >= TREE_SINCE else "NULL"
+            attached = "attachments" if version >= ATTACHMENTS_SINCE else "NULL"
             costs = _cost_columns(self._db)
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                f"created, interrupted, id, {reasoning}, {tools}, {parent}, {costs} FROM messages "
+                f"created, interrupted, id, {reasoning}, {tools}, {parent}, {costs}, {attached} "
+                "FROM messages "
                 "WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
@@ -640,6 +652,7 @@ class Store:
                     cached_tokens=m[13],
                     cost=m[14],
                     currency=m[15],
+                    attachments=json.loads(m[16]) if m[16] else None,
                 )
                 for m in messages
             ]
@@ -790,8 +803,8 @@ def _insert_messages(
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
             "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools, "
-            "cached_tokens, cost, currency, parent) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "cached_tokens, cost, currency, parent, attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 position,
@@ -810,6 +823,9 @@ def _insert_messages(
                 None if m.cost is None else str(m.cost),
                 m.currency,
                 parent,
+                json.dumps([a.model_dump() for a in m.attachments], ensure_ascii=False)
+                if m.attachments
+                else None,
             ),
         )
         assert cursor.lastrowid is not None

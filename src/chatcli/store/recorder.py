@@ -30,6 +30,7 @@ from chatcli.store.database import (
     StoreError,
     content_text,
 )
+from chatcli.store.records import AttachmentRecord, typed_text
 from chatcli.store.transcript import read
 
 TITLE_CHARS = 40
@@ -75,6 +76,8 @@ class Recorder:
         # reasoning), for messages still in the history. Holding the message keeps its id
         # from naming another one; the history itself stays role and content only.
         self._kept: dict[int, tuple[Message, StoredMessage]] = {}
+        # The content of a message about to be sent with staged context, and its records.
+        self._expected: tuple[Content, tuple[AttachmentRecord, ...]] | None = None
         bot.on_record.append(self._on_record)
         bot.on_extend.append(self._on_extend)
 
@@ -127,14 +130,21 @@ class Recorder:
         kept.update({id(m): (m, stored) for m, stored in pairs})
         self._kept = kept
 
+    def expect(self, content: Content, records: tuple[AttachmentRecord, ...]) -> None:
+        """The question sent next with this very content carries these attachments (a
+        failed send keeps them for the same content sent again)."""
+        self._expected = (content, records)
+
+    def _question(self, message: Message) -> StoredMessage:
+        held = self._kept.get(id(message))  # asked again (/retry): it keeps its attachments
+        attachments = held[1].attachments if held else None
+        if self._expected is not None and self._expected[0] == message["content"]:
+            attachments, self._expected = self._expected[1], None
+        return StoredMessage("user", message["content"], attachments=attachments)
+
     def _on_record(self, reply: Reply) -> None:
         (question, _), (answer, _) = turn_view(self.bot.history)[-2:]
-        self._remember(
-            [
-                (question, StoredMessage("user", question["content"])),
-                (answer, self._reply(answer, reply)),
-            ]
-        )
+        self._remember([(question, self._question(question)), (answer, self._reply(answer, reply))])
         self.follow()
         self.sync()
 
@@ -234,8 +244,11 @@ class Recorder:
         return self.store.load(self.conversation_id).title
 
     def _title(self) -> str:
-        first_user = next((m["content"] for m in self.bot.history if m["role"] == "user"), "")
-        return self.title or title_for(first_user)
+        """The title given, else the first question as typed (not the files it carried)."""
+        first = next((m for m in self.bot.history if m["role"] == "user"), None)
+        if self.title or first is None:
+            return self.title or ""
+        return title_for(typed_text(self.stored(first)) or first["content"])
 
     def conversation(self) -> Conversation:
         """The conversation on screen as the store keeps it, its other branches too (from

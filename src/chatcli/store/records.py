@@ -8,6 +8,7 @@ refused in one line that names the first problem, never half-loaded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from decimal import Decimal
@@ -61,6 +62,20 @@ def _moment(value: float) -> float:
 Stamp = Annotated[float, AfterValidator(_moment)]
 
 
+class AttachmentRecord(BaseModel):
+    """One attachment a user message carried (`/file`, `/run`, `/paste`, `-f`): where it came
+    from, how many bytes it read, and the SHA-256 of the `chars` characters it put at its
+    place at the start of the message, so listings show one line for it, not the text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # a path as named (`src/`, `*.py`), a URL, `$ command`, the clipboard
+    files: int = Field(1, ge=0)
+    size: int = Field(0, ge=0)
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    chars: int = Field(0, ge=0)  # 0 for an image (an image part, not text)
+
+
 class StoredMessage(BaseModel):
     """One message of a conversation, with what the server said about the reply.
 
@@ -86,6 +101,7 @@ class StoredMessage(BaseModel):
     # The turn's tool rounds before this answer, as sent: assistant messages with
     # `tool_calls`, each followed by its `tool` results.
     tools: list[dict[str, Any]] | None = None
+    attachments: tuple[AttachmentRecord, ...] | None = None
     id: int | None = None
     # The message this one answers or follows: the conversation is a tree (see Conversation).
     parent: int | None = None
@@ -134,6 +150,13 @@ class StoredMessage(BaseModel):
         """No reasoning and an empty one are the same: none."""
         return value or None
 
+    @field_validator("attachments")
+    @classmethod
+    def _attachments(
+        cls, value: tuple[AttachmentRecord, ...] | None
+    ) -> tuple[AttachmentRecord, ...] | None:
+        return value or None
+
     @model_validator(mode="after")
     def _only_replies_think(self) -> StoredMessage:
         if self.reasoning is not None and self.role != "assistant":
@@ -142,6 +165,8 @@ class StoredMessage(BaseModel):
             raise ValueError(t("rec_tools_role"))
         if (self.cost is None) != (self.currency is None):
             raise ValueError(t("rec_cost_currency"))
+        if self.attachments and self.role != "user":
+            raise ValueError(t("rec_attachments_role"))
         return self
 
     @property
@@ -156,6 +181,19 @@ def content_text(content: Content) -> str:
     texts = [str(p.get("text", "")) for p in content if p.get("type") == "text"]
     images = sum(1 for p in content if p.get("type") == "image_url")
     return "\n".join([*texts, *(["[image]"] * images)])
+
+
+def typed_text(message: StoredMessage) -> str | None:
+    """The message as typed, after its attachments' texts (each must match its hash, where
+    the staging put it: in order, a blank line after each); None when they do not."""
+    text, at = message.text, 0
+    for record in message.attachments or ():
+        if record.chars:
+            piece = text[at : at + record.chars]
+            if hashlib.sha256(piece.encode()).hexdigest() != record.sha256:
+                return None
+            at += record.chars + 2
+    return text[at:]
 
 
 def _alternating(messages: tuple[StoredMessage, ...]) -> tuple[StoredMessage, ...]:

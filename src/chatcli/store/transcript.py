@@ -110,6 +110,7 @@ def _message(m: StoredMessage, tree: bool) -> dict[str, Any]:
         **({"tools": m.tools} if m.tools else {}),
         **({"cached_tokens": m.cached_tokens} if m.cached_tokens is not None else {}),
         **({"cost": str(m.cost), "currency": m.currency} if m.cost is not None else {}),
+        **({"attachments": [a.model_dump() for a in m.attachments]} if m.attachments else {}),
     }
 
 

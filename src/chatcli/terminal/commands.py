@@ -23,6 +23,7 @@ from chatcli.store.recorder import Recorder, read_file
 from chatcli.store.records import content_text, describe
 from chatcli.store.stats import Tally
 from chatcli.store.transcript import to_json, to_markdown
+from chatcli.terminal.attached import shown
 from chatcli.terminal.instant import prompt_text
 from chatcli.terminal.render import code_blocks
 from chatcli.terminal.sessions import count_turns
@@ -212,6 +213,7 @@ def _history(ctx: Context, argument: str) -> None:
         text = content if isinstance(content, str) else "[…]"
         if message["role"] == "user":  # the number /edit N takes
             number += 1
+            text = shown(recorder(ctx).stored(message), text)
         label = str(number).rjust(width) if message["role"] == "user" else " " * width
         ctx.out.info(f"{label} {message['role']}: {text}")
 

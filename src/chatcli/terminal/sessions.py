@@ -28,6 +28,7 @@ from chatcli.store.recorder import Recorder, Resume, read_file, titled
 from chatcli.store.stats import GROUPS, Tally, grouped
 from chatcli.store.transcript import Reasoning, markdown_pieces, to_json, to_markdown, when
 from chatcli.terminal import sink
+from chatcli.terminal.attached import attachment_line, folded, typed
 from chatcli.terminal.render import finished_markdown
 from chatcli.terminal.sanitize import neutralise
 
@@ -114,7 +115,8 @@ def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -
         flag = " " + t("interrupted") if message.interrupted else ""
         if message.tools:
             lines.append("  ⚙ " + ", ".join(_called(message.tools)))
-        lines.append(f"  {who}: {_clip(message.text)}{flag}")
+        lines += [f"  {attachment_line(record)}" for record in message.attachments or ()]
+        lines.append(f"  {who}: {_clip(typed(message))}{flag}")
     return lines
 
 
@@ -186,8 +188,9 @@ def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 
 def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
-    """Markdown into a pipe; on a terminal rendered, each reply's reasoning dim before it."""
-    conversation = store.load(args.id)
+    """Markdown into a pipe; on a terminal rendered, each reply's reasoning dim before it;
+    attachments one line each (`export` keeps their text)."""
+    conversation = folded(store.load(args.id))
     if not console.file.isatty():
         console.file.write(to_markdown(conversation))
         return EXIT_OK
