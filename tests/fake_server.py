@@ -77,6 +77,11 @@ class Behaviour:
     tool_calls: list[dict[str, str]] | None = None
     tool_split: int = 0
     tool_interleave: bool = False
+    # A model that goes on where its cut answer stopped when asked in words: a final user
+    # message after an assistant message that begins `reply` gets the rest of `reply`. (A
+    # final assistant message with `"prefix": true`, DeepSeek's prefix completion, is always
+    # continued; only under a /beta/ path, as DeepSeek serves it.)
+    goes_on: bool = False
 
 
 @dataclass
@@ -92,8 +97,32 @@ def _message_tokens(message: dict[str, Any]) -> int:
     return len(json.dumps(message.get("content"), ensure_ascii=False)) // 4 + 1
 
 
-def echo_reply(body: dict[str, Any]) -> str:
+def prefix_of(body: dict[str, Any]) -> str | None:
+    """The text of a final assistant message marked `"prefix": true`, which the reply
+    continues (DeepSeek's chat prefix completion)."""
     messages = body.get("messages") or []
+    last = messages[-1] if messages else {}
+    if last.get("role") == "assistant" and last.get("prefix") is True:
+        return str(last.get("content") or "")
+    return None
+
+
+def said_before(body: dict[str, Any], reply: str) -> str:
+    """What of `reply` the model already said, for a model that goes on when asked: the
+    assistant message just before the final user message, when it is a cut `reply`."""
+    messages = body.get("messages") or []
+    if len(messages) < 2 or messages[-1].get("role") != "user":
+        return ""
+    before = messages[-2]
+    text = before.get("content")
+    cut = isinstance(text, str) and text != reply and reply.startswith(text)
+    if before.get("role") == "assistant" and cut:
+        return str(text)
+    return ""
+
+
+def echo_reply(body: dict[str, Any]) -> str:
+    messages = [m for m in body.get("messages") or [] if not m.get("prefix")]
     last = messages[-1]["content"] if messages else ""
     if isinstance(last, list):
         last = " ".join(part.get("text", "[image]") for part in last if isinstance(part, dict))
@@ -317,6 +346,10 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 error = behaviour.error or {"message": f"injected status {behaviour.status}"}
                 self._json(behaviour.status, {"error": error}, behaviour.headers)
                 return
+            if prefix_of(body) is not None and "/beta/" not in self.path:
+                message = "prefix completion is only available with base_url .../beta"
+                self._json(400, {"error": {"message": message, "code": "invalid_request_error"}})
+                return
             if body.get("stream"):
                 self._stream(body, behaviour)
             else:
@@ -327,9 +360,13 @@ def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         ) -> tuple[list[tuple[str, str]], str]:
             """(delta field, text) pieces: the reasoning in its dialect, then the reply; cut
             at the request's token limit like a real server, thinking included."""
-            answer = behaviour.chunks or split_tokens(
-                behaviour.reply if behaviour.reply is not None else echo_reply(body)
-            )
+            full = behaviour.reply if behaviour.reply is not None else echo_reply(body)
+            prefix = prefix_of(body)
+            if prefix is not None and full.startswith(prefix):
+                full = full[len(prefix) :]
+            elif behaviour.goes_on:
+                full = full[len(said_before(body, full)) :]
+            answer = behaviour.chunks or split_tokens(full)
             thinking = split_tokens(behaviour.reasoning or "")
             field = behaviour.reasoning_field
             pieces = (
@@ -610,12 +647,18 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.03, help="seconds between chunks")
     parser.add_argument("--reply-file", help="reply with this file's text instead of echoing")
     parser.add_argument(
+        "--prefix-cache",
+        choices=["openai", "deepseek"],
+        help="report cached prompt tokens (a shared prefix of messages) in this usage dialect",
+    )
+    parser.add_argument(
         "--script",
         help="a JSON list of behaviours (Behaviour's fields, e.g. tool_calls) played in order "
         "before the echo: {} is one echo",
     )
     args = parser.parse_args()
     server = FakeOpenAI(port=args.port)
+    server.prefix_cache = args.prefix_cache
     reply = None
     if args.reply_file:
         with open(args.reply_file, encoding="utf-8") as f:
@@ -624,7 +667,7 @@ def main() -> None:
     if args.script:
         with open(args.script, encoding="utf-8") as f:
             script = [Behaviour(**fields) for fields in json.load(f)]
-    server.expect(*script, Behaviour(reply=reply, delay=args.delay, times=10**9))
+    server.expect(*script, Behaviour(reply=reply, delay=args.delay, times=10**9, goes_on=True))
     print(f"fake OpenAI server on {server.base_url}", flush=True)
     server._httpd.serve_forever()
 

@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAFETY = "tests/test_safety.py::"
 LOCAL = "tests/test_local_model.py::"
+TRUST = "tests/test_trust.py::"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,13 @@ MUTATIONS = (
         (LOCAL + "test_server_ends_when_chatcli_is_killed",),
     ),
     Mutation(
+        "the llama.cpp child asks no parent-death signal (the watcher alone)",
+        "src/chatcli/local/child.py",
+        "ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)",
+        "pass",
+        ("tests/test_audit_local.py",),
+    ),
+    Mutation(
         "the local server's key is fixed, not per run",
         "src/chatcli/local/server.py",
         "api_key = secrets.token_urlsafe(24)",
@@ -105,6 +113,70 @@ MUTATIONS = (
         (LOCAL + "test_the_server_wants_its_per_run_key",),
     ),
     Mutation(
+        "a link style becomes an OSC 8 hyperlink",
+        "src/chatcli/terminal/sink.py",
+        "style = style.update_link(None)",
+        "pass",
+        ("tests/test_sink.py::test_a_link_style_never_becomes_an_osc8_hyperlink",),
+    ),
+    Mutation(
+        "/copy puts the model's raw text on the clipboard",
+        "src/chatcli/terminal/sink.py",
+        'payload = base64.b64encode(clean(text).encode("utf-8")).decode("ascii")',
+        'payload = base64.b64encode(text.encode("utf-8")).decode("ascii")',
+        ("tests/test_sink.py::test_clipboard_payload_is_neutralised",),
+    ),
+    Mutation(
+        "a key split across two chunks is not held back",
+        "src/chatcli/terminal/sink.py",
+        "cut = min(cut, start)",
+        "pass",
+        (
+            "tests/test_sink.py::test_a_key_split_across_chunks_is_masked_in_raw_and_rendered_output",
+        ),
+    ),
+    Mutation(
+        "only the chosen key is masked, not the providers' key variables",
+        "src/chatcli/terminal/sink.py",
+        "keys.append(os.environ.get(provider.api_key_env))",
+        "pass",
+        ("tests/test_sink.py::test_every_configured_key_is_masked",),
+    ),
+    Mutation(
+        "a .env here may send the environment's key to its server",
+        "src/chatcli/config/settings.py",
+        'if settings.api_key is None or key.kind == "dotenv" or os.environ.get(TRUST_DOTENV) == "1":',  # noqa: E501
+        "if True:",
+        (
+            TRUST + "test_a_dotenv_here_cannot_send_the_environments_key_to_its_server",
+            TRUST + "test_a_dotenv_here_cannot_switch_the_environments_key_to_another_provider",
+        ),
+    ),
+    Mutation(
+        "a key keeps its Windows line end",
+        "src/chatcli/config/settings.py",
+        "key = value.get_secret_value().strip()",
+        "key = value.get_secret_value()",
+        (TRUST + "test_a_key_saved_with_a_windows_line_end_still_works",),
+    ),
+    Mutation(
+        "chatcli's own files are opened through a link",
+        "src/chatcli/config/paths.py",
+        "fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, 0o600)",
+        "fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOCTTY, 0o600)",
+        (
+            TRUST + "test_a_link_in_place_of_the_database_is_refused_and_the_chat_goes_on",
+            TRUST + "test_a_link_in_place_of_the_input_history_is_refused_and_the_message_sent",
+        ),
+    ),
+    Mutation(
+        "a choice index is not bounded by n",
+        "src/chatcli/conversation/wire.py",
+        "if value is None or not 0 <= value < n:",
+        "if value is None or value < 0:",
+        ("tests/test_wire.py::test_index_is_bounded_by_n",),
+    ),
+    Mutation(
         "an unwritable data directory is not caught (history)",
         "src/chatcli/terminal/prompt.py",
         'problem = history_off(exc, Path(exc.filename or "input_history"))',
@@ -114,7 +186,7 @@ MUTATIONS = (
     Mutation(
         "an unwritable data directory is not caught (conversations)",
         "src/chatcli/store/database.py",
-        "raise StoreError(where, exc.strerror or str(exc)) from None",
+        "raise StoreError(where, os_reason(exc)) from None",
         "raise",
         (SAFETY + "test_unwritable_data_dir_still_chats",),
     ),

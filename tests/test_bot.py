@@ -101,29 +101,35 @@ def test_length_finish_reason(server: FakeOpenAI) -> None:
 
 
 @pytest.mark.parametrize(
-    "behaviour",
+    ("behaviour", "kind"),
     [
-        Behaviour(status=500),
-        Behaviour(status=401, error={"message": "bad key"}),
-        Behaviour(
-            status=400,
-            error={"message": "maximum context length", "code": "context_length_exceeded"},
-            times=2,  # the automatic retry with fewer turns fails too
+        (Behaviour(status=500), "InternalServerError"),
+        (Behaviour(status=401, error={"message": "bad key"}), "AuthenticationError"),
+        (
+            Behaviour(
+                status=400,
+                error={"message": "maximum context length", "code": "context_length_exceeded"},
+                times=2,  # the automatic retry with fewer turns fails too
+            ),
+            "BadRequestError",
         ),
-        Behaviour(drop_after=3),
-        Behaviour(raw_events=["{not json"]),
-        Behaviour(reply=""),
-        Behaviour(reply="   \n"),
+        (Behaviour(drop_after=3), "RemoteProtocolError"),
+        (Behaviour(raw_events=["{not json"]), "Malformed"),
+        (Behaviour(reply=""), "EmptyReply"),
+        (Behaviour(reply="   \n"), "EmptyReply"),
     ],
     ids=["500", "401", "context", "dropped", "malformed", "empty", "whitespace"],
 )
-def test_failed_request_leaves_history_untouched(server: FakeOpenAI, behaviour: Behaviour) -> None:
+def test_failed_request_leaves_history_untouched(
+    server: FakeOpenAI, behaviour: Behaviour, kind: str
+) -> None:
     bot = make_bot(server)
     bot("first")
     before = list(bot.history)
     server.expect(behaviour)
-    with pytest.raises(Exception) as failed:  # each case raises its own kind
+    with pytest.raises(Exception) as failed:  # the kind is checked by name below
         bot("second")
+    assert type(failed.value).__name__ == kind, repr(failed.value)
     assert is_api_error(failed.value), repr(failed.value)  # one the REPL survives, not a bug
     assert bot.history == before
     assert None not in [m["content"] for m in bot.history]

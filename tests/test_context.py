@@ -225,8 +225,9 @@ def test_context_length_exceeded_trims_further_and_retries_once(server: FakeOpen
     assert "".join(d.text for d in turn) == "Echo: and now?"
     first, second = server.chat_requests[-2:]
     assert len(first["messages"]) == 13
-    assert retried and retried[0] > 0
-    assert len(second["messages"]) == 13 - 2 * retried[0]
+    # half the budget, trimmed to TRIM_TO of that (as every trim): one turn of six is left
+    assert retried == [5]
+    assert len(second["messages"]) == 3
     assert second["messages"][-1]["content"] == "and now?"
     assert bot.learned_budget is not None and bot.prompt_budget == bot.learned_budget
     bot("next")  # the learned budget spares the next turn the failing first attempt

@@ -13,7 +13,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.conftest import CHATCLI, KEY, Terminal
+from tests.conftest import CHATCLI, KEY, Terminal, run_chatcli
 from tests.conftest import run_chatcli as chatcli
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
@@ -248,7 +248,9 @@ def test_undo_and_retry_are_mirrored_in_the_store(
     term.chat("three")
     term.quit()
     stored = [r[0] for r in rows(env, "SELECT content FROM messages ORDER BY position")]
-    assert stored == ["one", "Echo: one", "three", "Echo: three"]
+    assert stored == ["one", "Echo: one", "two", "Echo: two", "three", "Echo: three"]
+    shown = run_chatcli(env, "sessions", "show", "1").stdout
+    assert "three" in shown and "two" not in shown  # the active branch
 
 
 def test_clear_starts_a_new_conversation_and_keeps_the_old(

@@ -18,11 +18,10 @@ import pexpect
 import pyte
 import pytest
 
-from tests.conftest import CHATCLI, Terminal, run_chatcli
+from tests.conftest import CHATCLI, KEY, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 
 Start = Callable[..., Terminal]
-KEY = "sk-test-key-123456"
 OSC = "\x1b]"  # no operating system command from untrusted text may reach the terminal
 
 HOSTILE_MARKDOWN = (

@@ -18,7 +18,7 @@ import pytest
 from chatcli import cli, errors, images, install
 from chatcli.config import settings
 from chatcli.config.settings import GenerationParams
-from chatcli.i18n import _ERRNO_KEYS, STRINGS
+from chatcli.i18n import _ERRNO_KEYS, ARGPARSE_KEYS, STRINGS
 from tests.conftest import Terminal, run_chatcli
 from tests.fake_server import FakeOpenAI
 
@@ -33,9 +33,34 @@ TRANSLATED = [
     "config/providers",
     "conversation/bot",
     "install",
+    # stored conversations, their files and `chatcli sessions` (the audit of issue 13)
+    "store/records",
+    "store/transcript",
+    "store/database",
+    "terminal/sessions",
+    "terminal/attach_commands",
+    "terminal/repl",
+    "config/roles",
+    "conversation/wire",
+    "terminal/role_commands",
 ]
-# Calls whose first argument reaches the user as a whole line.
-SPEAKERS = {"_fail", "_say", "CommandError", "ConfigError", "ValueError", "ChatcliError"}
+# Calls whose arguments reach the user as a whole line (a parser's help and description too).
+SPEAKERS = {
+    "_fail",
+    "_say",
+    "CommandError",
+    "ConfigError",
+    "ValueError",
+    "ChatcliError",
+    "StoreError",
+    "Malformed",
+    "RoleError",
+    "err",
+    "error",
+}
+# Calls whose help, description and epilog reach the user (`chatcli … --help`).
+PARSERS = {"add_parser", "add_argument", "add_argument_group", "Parser", "_Parser"}
+SPOKEN_KEYWORDS = {"help", "description", "epilog"}
 
 
 def _literal_text(node: ast.expr) -> bool:
@@ -57,10 +82,13 @@ def test_no_message_is_spelled_out_in_english(module: str) -> None:
     tree = ast.parse((SOURCE / f"{module}.py").read_text())
     spelled = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not node.args:
+        if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        if name in SPEAKERS and _literal_text(node.args[0]):
+        said = [*node.args] if name in SPEAKERS else []
+        if name in PARSERS:
+            said = [k.value for k in node.keywords if k.arg in SPOKEN_KEYWORDS]
+        if any(_literal_text(arg) for arg in said):
             spelled.append(f"{module}.py:{node.lineno}: {ast.unparse(node)[:80]}")
     assert spelled == []
 
@@ -70,7 +98,7 @@ def test_keys_looked_up_through_tables_exist() -> None:
         settings._REASONS.values(),
         _ERRNO_KEYS.values(),
         install.ANNOUNCE.values(),
-        cli.ARGPARSE_KEYS,
+        ARGPARSE_KEYS,
     ]
     missing = {key for table in tables for key in table if key not in STRINGS}
     assert missing == set()
@@ -79,7 +107,7 @@ def test_keys_looked_up_through_tables_exist() -> None:
 def test_argparse_words_are_argparses_own() -> None:
     """The English side of each argparse key is the message id argparse really uses."""
     text = Path(cli.argparse.__file__).read_text()
-    for key in cli.ARGPARSE_KEYS:
+    for key in ARGPARSE_KEYS:
         english = STRINGS[key][1]
         assert f"_('{english}')" in text or f'_("{english}")' in text, key
 

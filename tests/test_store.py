@@ -135,7 +135,7 @@ def test_a_failing_turn_leaves_nothing_behind(db: Store) -> None:
     assert db.load(conversation_id).turns == 1
 
 
-def test_drop_replaces_taken_back_messages_in_the_same_transaction(db: Store) -> None:
+def test_a_new_answer_to_a_question_is_a_branch_beside_the_old(db: Store) -> None:
     saved = db.save_turn(
         None, turn("q", "old answer"), model="m", system=None, params={}, title="t"
     )
@@ -146,10 +146,12 @@ def test_drop_replaces_taken_back_messages_in_the_same_transaction(db: Store) ->
         system=None,
         params={},
         title="t",
-        drop=saved.message_ids[1:],
+        parent=saved.message_ids[0],
     )
-    assert [m.content for m in db.load(saved.conversation_id).messages] == ["q", "new answer"]
-    assert db.search("old answer") == []
+    loaded = db.load(saved.conversation_id)
+    assert [m.content for m in loaded.messages] == ["q", "new answer"]
+    assert [m.content for m in loaded.branches] == ["old answer"]
+    assert [r.branch for r in db.search("old answer")] == [1]
 
 
 def test_listing_is_newest_first_with_turn_counts(db: Store) -> None:
@@ -429,7 +431,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[1])},
+            env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[2])},
         )
         for name in ("alpha", "beta")
     ]

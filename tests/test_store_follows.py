@@ -76,7 +76,7 @@ def test_undo_leaves_the_store_at_once(
     term.chat("one", "two")
     command(term, "/undo", "dropped the last question and reply")
     term.quit()
-    assert stored(env, 1) == ["one", "Echo: one"]
+    assert stored(env, 1) == ["one", "Echo: one", "two", "Echo: two"]  # kept, on a branch
     shown = chatcli(env, "sessions", "show", "1")
     assert "Echo: one" in shown.stdout and "two" not in shown.stdout
 
@@ -90,7 +90,9 @@ def test_retry_of_the_first_turn_replaces_it_in_the_same_conversation(
     command(term, "/retry", "a better answer")
     term.quit()
     assert rows(env, "SELECT id FROM conversations") == [(1,)]
-    assert stored(env, 1) == ["one", "a better answer"]
+    assert stored(env, 1) == ["one", "Echo: one", "a better answer"]  # the old one a branch
+    shown = chatcli(env, "sessions", "show", "1").stdout
+    assert "a better answer" in shown and "Echo: one" not in shown
 
 
 def test_load_starts_a_new_conversation_says_so_and_names_the_new_model(

@@ -23,10 +23,19 @@ import pexpect
 import pytest
 
 from chatcli.store.database import Store
-from tests.conftest import CHATCLI, SCREEN_COLS, SCREEN_ROWS, Terminal, clean_environ, run_chatcli
+from tests.conftest import (
+    CHATCLI,
+    KEY,
+    SCREEN_COLS,
+    SCREEN_ROWS,
+    Terminal,
+    clean_environ,
+    run_chatcli,
+)
 from tests.fake_server import FakeOpenAI
 
-KEY = "sk-test-key-123456"
+BRIEF = 20  # seconds: chatcli must answer on its own; waiting on a FIFO or a device fails
+
 Start = Callable[..., Terminal]
 
 
@@ -39,27 +48,6 @@ def refused(result: subprocess.CompletedProcess[str], *needles: str) -> str:
     for needle in needles:
         assert needle in lines[0]
     return lines[0]
-
-
-def run_briefly(
-    env: dict[str, str], *args: str, cwd: str | None = None, **options: Any
-) -> subprocess.CompletedProcess[str]:
-    """chatcli that must answer on its own: waiting on a FIFO or a device is a failure."""
-    try:
-        result = subprocess.run(
-            [CHATCLI, *args],
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=20,
-            **options,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"chatcli {' '.join(args)} hung")
-    return subprocess.CompletedProcess(
-        result.args, result.returncode, result.stdout.decode(), result.stderr.decode()
-    )
 
 
 # --- the key ---------------------------------------------------------------------------------
@@ -286,7 +274,7 @@ def test_a_dotenv_that_is_not_a_regular_file_is_refused(
     env: dict[str, str], server: FakeOpenAI, make: Callable[[Path], Path]
 ) -> None:
     dotenv = make(Path.cwd() / ".env")
-    refused(run_briefly(env, "hi"), str(dotenv), "not a regular file")
+    refused(run_chatcli(env, "hi", timeout=BRIEF), str(dotenv), "not a regular file")
     assert server.requests == []
 
 
@@ -295,13 +283,15 @@ def test_a_config_file_that_is_not_a_regular_file_is_refused(
     env: dict[str, str], server: FakeOpenAI, make: Callable[[Path], Path]
 ) -> None:
     config = make(Path.cwd().parent / "config.toml")
-    refused(run_briefly({**env, "CHATCLI_CONFIG": str(config)}, "hi"), str(config))
+    refused(run_chatcli({**env, "CHATCLI_CONFIG": str(config)}, "hi", timeout=BRIEF), str(config))
     assert server.requests == []
 
 
 def test_a_local_model_that_is_a_fifo_is_refused(env: dict[str, str]) -> None:
     model = _fifo(Path.cwd() / "model.gguf")
-    refused(run_briefly(env, "--local-model", str(model), "hi"), f"--local-model {model}")
+    refused(
+        run_chatcli(env, "--local-model", str(model), "hi", timeout=BRIEF), f"--local-model {model}"
+    )
 
 
 @pytest.mark.parametrize("make", [_fifo, _device], ids=["fifo", "device"])
@@ -309,7 +299,7 @@ def test_an_import_that_is_not_a_regular_file_is_refused(
     env: dict[str, str], make: Callable[[Path], Path]
 ) -> None:
     export = make(Path.cwd() / "export.json")
-    refused(run_briefly(env, "sessions", "import", str(export)), str(export))
+    refused(run_chatcli(env, "sessions", "import", str(export), timeout=BRIEF), str(export))
 
 
 # --- imports and /load: one model of a conversation ------------------------------------------

@@ -13,7 +13,10 @@ import fnmatch
 import hashlib
 import os
 import re
+import shutil
+import signal
 import stat
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,9 +25,10 @@ from typing import Any
 
 from chatcli.config.paths import read_regular
 from chatcli.conversation.bot import ChatBot, Content, estimate_text
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.images import MAX_BYTES as MAX_IMAGE
 from chatcli.images import image_url
+from chatcli.store.records import AttachmentRecord
 
 MAX_FILE = 512 * 1024  # one text file in a directory walk
 MAX_NAMED = 5 * 1024 * 1024  # one file named on its own, or one URL
@@ -120,6 +124,17 @@ class Attachment:
     def digest(self) -> str:
         return hashlib.sha256((self.text or self.image or "").encode()).hexdigest()
 
+    @property
+    def record(self) -> AttachmentRecord:
+        """What the store keeps of it beside the message that carried its text."""
+        return AttachmentRecord(
+            source=self.label,
+            files=self.files,
+            size=self.size,
+            sha256=self.digest,
+            chars=len(self.text),
+        )
+
 
 def is_secret(name: str) -> bool:
     return any(fnmatch.fnmatch(name.lower(), pattern) for pattern in SECRET_NAMES)
@@ -143,11 +158,13 @@ def decode(data: bytes) -> str | None:
     return None
 
 
-def fence(name: str, text: str) -> str:
-    """The file under its name, in a fence longer than any backtick run inside it."""
+def fence(name: str, text: str, language: str | None = None) -> str:
+    """The file under its name, in a fence longer than any backtick run inside it; the
+    language is the extension's unless given."""
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     marks = "`" * max(3, longest + 1)
-    language = LANGUAGES.get(Path(name).suffix.lower(), "")
+    if language is None:
+        language = LANGUAGES.get(Path(name).suffix.lower(), "")
     return f"{name}\n{marks}{language}\n{text.rstrip()}\n{marks}"
 
 
@@ -170,7 +187,7 @@ def load(
     try:
         mode = full.stat().st_mode
     except OSError as exc:
-        raise AttachError(f"{source}: {exc.strerror or exc}") from None
+        raise AttachError(f"{source}: {os_reason(exc)}") from None
     if stat.S_ISDIR(mode):
         return from_directory(source, full)
     if is_secret(full.name) and not confirm(t("attach_secret_confirm", name=source)):
@@ -193,7 +210,7 @@ def from_file(source: str, path: Path) -> Attachment:
             )
         data = read_regular(path)
     except OSError as exc:
-        raise AttachError(f"{source}: {exc.strerror or exc}") from None
+        raise AttachError(f"{source}: {os_reason(exc)}") from None
     if suffix in DOCUMENTS:
         return Attachment(source, source, fence(source, document_text(path, source)), size=size)
     text = decode(data)
@@ -241,7 +258,7 @@ class _Walk:
             try:
                 data = read_regular(path)
             except OSError as exc:
-                reason = exc.strerror or str(exc)
+                reason = os_reason(exc)
             else:
                 text = decode(data)
                 if text is None:
@@ -410,6 +427,105 @@ def _plain_html(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-_])")
+CLIPBOARDS = (
+    ("wl-paste", "--no-newline"),
+    ("xclip", "-selection", "clipboard", "-out"),
+    ("xsel", "--clipboard", "--output"),
+    ("pbpaste",),
+)
+
+
+def run_command(command: str, cwd: Path | None = None) -> tuple[Attachment, int]:
+    """A shell command's output (stdout and stderr as they came) and its exit status.
+
+    The command gets no terminal: its own process group, stdin empty. So Ctrl-C reaches
+    chatcli only, as KeyboardInterrupt, which ends the whole group here and goes on to the
+    caller; output over the cap ends it too and stages nothing, as a file over it would."""
+    process = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        data = _read_capped(process.stdout.fileno())
+        status = process.wait() if data is not None else None
+    finally:
+        _end_group(process)
+    if data is None or status is None:
+        raise AttachError(t("run_too_big", cap=MAX_NAMED // 10**6))
+    text = _ESCAPES.sub("", decode(data) or data.decode("utf-8", errors="replace"))
+    body = fence(f"$ {command}", text or "(no output)", language="")
+    note = f"[exit status {status}]" if status >= 0 else f"[killed by signal {-status}]"
+    return Attachment(f"$ {command}", f"$ {command}", f"{body}\n{note}", size=len(data)), status
+
+
+def _read_capped(fd: int) -> bytes | None:
+    """Everything until end of file, or None as soon as it passes the cap."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := os.read(fd, 65536):
+        total += len(chunk)
+        if total > MAX_NAMED:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _end_group(process: subprocess.Popen[bytes]) -> None:
+    """The command and everything it started, ended if still running (TERM, then KILL)."""
+    if process.poll() is None:
+        for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, None)):
+            try:
+                os.killpg(process.pid, sig)
+                process.wait(grace)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def from_clipboard(timeout: float = 10.0) -> Attachment:
+    """The clipboard's text, from the first terminal clipboard program here that answers."""
+    found = [program for program in CLIPBOARDS if shutil.which(program[0])]
+    if not found:
+        raise AttachError(t("paste_no_clipboard", programs=", ".join(p[0] for p in CLIPBOARDS)))
+    problem = ""
+    for program in found:
+        try:
+            result = subprocess.run(
+                program, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            problem = f"{program[0]}: {exc}"
+            continue
+        if result.returncode == 0:
+            return _pasted(result.stdout)
+        said = result.stderr.decode(errors="replace").strip().splitlines()
+        problem = f"{program[0]}: " + (said[0] if said else f"exit status {result.returncode}")
+    raise AttachError(t("paste_failed", reason=problem))
+
+
+def _pasted(data: bytes) -> Attachment:
+    if len(data) > MAX_NAMED:
+        raise AttachError(t("paste_too_big", mb=len(data) / 1e6, cap=MAX_NAMED // 10**6))
+    text = decode(data)
+    if text is None:
+        raise AttachError(t("paste_not_text"))
+    if not text.strip():
+        raise AttachError(t("paste_empty"))
+    label = t("paste_label")
+    return Attachment(label, label, fence("clipboard", text, language=""), size=len(data))
+
+
 SKIPPED_SHOWN = 8  # names of left-out files shown; the rest are counted
 
 
@@ -483,6 +599,9 @@ class Stage:
     @property
     def tokens(self) -> int:
         return sum(item.tokens for item in self.items)
+
+    def records(self) -> tuple[AttachmentRecord, ...]:
+        return tuple(item.record for item in self.items)
 
     def drop(self, number: int | None) -> list[Attachment]:
         """The N-th item (1-based), or all of them; what was dropped."""

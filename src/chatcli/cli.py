@@ -32,34 +32,6 @@ PROVIDER_NAMES = (
     "openai, deepseek, qwen, moonshot, zhipu, siliconflow, anthropic, gemini, openrouter, groq, "
     "mistral, xai, together, doubao, minimax, stepfun, baichuan, hunyuan, qianfan, ollama, local"
 )
-# argparse's own words, looked up by its message ids (it reads its module's `_` at call time).
-ARGPARSE_KEYS = (
-    "ap_usage",
-    "ap_positionals",
-    "ap_options",
-    "ap_help",
-    "ap_argument",
-    "ap_unrecognized",
-    "ap_not_allowed",
-    "ap_ignored",
-    "ap_required",
-    "ap_one_required",
-    "ap_expected_one",
-    "ap_expected_at_most_one",
-    "ap_expected_at_least_one",
-    "ap_ambiguous",
-    "ap_invalid_value",
-    "ap_invalid_choice",
-)
-
-
-def _argparse_text(message: str) -> str:
-    from chatcli.i18n import STRINGS, t
-
-    for key in ARGPARSE_KEYS:
-        if STRINGS[key][1] == message:
-            return t(key)
-    return message
 
 
 class Parser(argparse.ArgumentParser):
@@ -67,7 +39,9 @@ class Parser(argparse.ArgumentParser):
     one, in one line."""
 
     def __init__(self, **kwargs: Any) -> None:
-        setattr(argparse, "_", _argparse_text)  # noqa: B010 (before the groups are named)
+        from chatcli.i18n import argparse_in_language
+
+        argparse_in_language()  # before the groups are named
         super().__init__(**kwargs)
 
     def error(self, message: str) -> NoReturn:
@@ -218,6 +192,14 @@ def _early_language(argv: list[str]) -> str | None:
     return None
 
 
+def _after_language(argv: list[str]) -> list[str]:
+    """The words after a leading `--lang X`: `chatcli --lang zh sessions …` is the subcommand
+    in Chinese, not a prompt."""
+    if argv[:1] == ["--lang"]:
+        return argv[2:]
+    return argv[1:] if argv[:1] and argv[0].startswith("--lang=") else argv
+
+
 def _json_object(text: str) -> dict[str, object]:
     """--extra-body arrives parsed, so the provider table's extra_body merges under it."""
     from chatcli.config.providers import parse_json_object
@@ -271,15 +253,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["sessions"]:  # before the main parser, whose PROMPT would swallow it
-        from chatcli import i18n
-        from chatcli.terminal import sessions
-
-        i18n.set_language(i18n.detect(os.environ.get("CHATCLI_LANG")))
-        return sessions.main(argv[1:])
     from chatcli import i18n
 
     i18n.set_language(i18n.detect(_early_language(argv) or os.environ.get("CHATCLI_LANG")))
+    subcommand = _after_language(argv)
+    if subcommand[:1] == ["sessions"]:  # before the main parser, whose PROMPT would swallow it
+        from chatcli.terminal import sessions
+
+        return sessions.main(subcommand[1:])
     args = vars(build_parser().parse_args(argv))
     prompt: list[str] = args.pop("prompt", [])
     resume_latest, session = args.pop("resume_latest", False), args.pop("session", None)
@@ -384,7 +365,7 @@ def wants_local(argv: list[str]) -> bool:
     """Whether `chatcli ARGV` would start the offline model, so `make chat` builds it only
     then: not with any provider's key at hand, nor for whatever stops before (a bad flag,
     --help, sessions, a config error)."""
-    if argv[:1] == ["sessions"]:
+    if _after_language(argv)[:1] == ["sessions"]:
         return False
     try:
         args = vars(build_parser().parse_args(argv))
@@ -548,7 +529,7 @@ def _converse(
 
         _stop_servers_on_signals(tools)
         try:
-            outcome = oneshot.run(bot, job)
+            outcome = oneshot.run(bot, job, recorder)
         except oneshot.InputError as exc:
             return _fail(str(exc))
         if outcome.interrupted:

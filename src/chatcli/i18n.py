@@ -106,6 +106,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（上面的部分回复没有存入历史）",
         "(the partial reply above was not kept in the history)",
     ),
+    # a conversation is a tree (store/tree.py, /edit N, /tree, /branch, search)
+    "edit_range": (
+        "没有第 {n} 个问题（/history 给问题编号，现有 {count} 个）",
+        "there is no question {n} (/history numbers them; {count} so far)",
+    ),
+    "branch_not_kept": (
+        "（历史记录已关闭：原来的分支不会保留）",
+        "(history is off: the old branch is not kept)",
+    ),
+    "tree_title": (
+        "{n} 个分支；* 标出当前分支，/branch K 切换",
+        "{n} branches; * marks the active one, /branch K switches",
+    ),
+    "tree_title_one": (
+        "{n} 个分支；* 标出当前分支，/branch K 切换",
+        "{n} branch; * marks the active one",
+    ),
+    "branch_usage": (
+        "用法：/branch K，K 为分支编号（1 到 {n}，/tree 显示它们）",
+        "usage: /branch K, K a branch from 1 to {n} (/tree shows them)",
+    ),
+    "branch_now": ("已切换到分支 {k}（{turns}）", "switched to branch {k} ({turns})"),
+    "hit_branch": (
+        "（在分支 {k} 上：/resume 后 /branch {k}）",
+        "(on branch {k}: /resume, then /branch {k})",
+    ),
+    "hit_branch_active": ("（在当前分支 {k} 上）", "(on the active branch, {k})"),
+    "hit_branch_here": ("（在分支 {k} 上：/branch {k}）", "(on branch {k}: /branch {k})"),
+    "branch_kept": (
+        "（原来的内容留在另一个分支上：/tree 查看）",
+        "(what was there stays on a branch: /tree shows it)",
+    ),
+    "resumed_branches": ("共 {n} 个分支：/tree 查看", "{n} branches: /tree shows them"),
     # conversations (store.py, sessions.py, session_commands.py) and the context window
     "context_trimmed": (
         "（省略了较早的 {n} 轮对话，以放进上下文窗口）",
@@ -205,6 +238,38 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attach_reason_lock": ("锁文件", "lock file"),
     "attach_reason_secret": ("疑似密钥", "looks secret"),
     "attach_reason_big": ("超过 {kb} KB", "over {kb} KB"),
+    "attached_item": (
+        "📎 {source}（大小 {size}，sha256:{hash}…）",
+        "📎 {source} ({size}, sha256:{hash}…)",
+    ),
+    "attached_files": (
+        "📎 {source}（{n} 个文件，共 {size}，sha256:{hash}…）",
+        "📎 {source} ({n} files, {size}, sha256:{hash}…)",
+    ),
+    "run_usage": ("用法：/run 命令", "usage: /run COMMAND"),
+    "run_started": ("$ {command}（Ctrl-C 停止）", "$ {command} (Ctrl-C stops it)"),
+    "run_failed": (
+        "命令以状态 {status} 退出；输出已附加到下一条消息",
+        "the command exited with status {status}; its output is staged",
+    ),
+    "run_stopped": ("⏹ 命令已停止，没有附加任何内容", "⏹ the command was stopped; nothing staged"),
+    "run_too_big": (
+        "命令输出超过 {cap} MB 上限，已停止；没有附加任何内容",
+        "the command's output passed the {cap} MB limit; it was stopped and nothing staged",
+    ),
+    "run_cannot_start": ("无法运行命令：{reason}", "cannot run the command: {reason}"),
+    "paste_label": ("剪贴板", "clipboard"),
+    "paste_no_clipboard": (
+        "没有可用的终端剪贴板程序（{programs}）；可以把文本存成文件再用 /file",
+        "no terminal clipboard program here ({programs}); save the text to a file and /file it",
+    ),
+    "paste_failed": ("无法读取剪贴板：{reason}", "cannot read the clipboard: {reason}"),
+    "paste_empty": ("剪贴板是空的，没有附加任何内容", "the clipboard is empty; nothing staged"),
+    "paste_not_text": ("剪贴板里不是文本，没有附加", "the clipboard holds no text; nothing staged"),
+    "paste_too_big": (
+        "剪贴板内容 {mb:.1f} MB，超过 {cap} MB 上限",
+        "the clipboard's {mb:.1f} MB is over the {cap} MB limit",
+    ),
     "cache_share": ("缓存命中 {share:.0%}", "cache {share:.0%}"),
     "store_off": (
         "⚠ 对话不会被保存（历史记录已关闭）：{error}",
@@ -692,6 +757,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quote_error": ("{command}：{reason}", "{command}: {reason}"),
     "quote_unclosed": ("引号没有闭合", "No closing quotation"),
     "quote_backslash": ("行尾多了一个反斜杠", "No escaped character"),
+    "editor_failed": ("编辑器 $EDITOR（{editor}）出错：{reason}", "$EDITOR ({editor}): {reason}"),
+    "editor_status": ("以退出码 {status} 结束", "exited with status {status}"),
     "model_has_space": ("/model 模型名（不能有空格）：{name}", "/model NAME: {name}"),
     "pick_no_reply": ("还没有回复", "no reply yet"),
     "pick_range": ("上一条回复的选项是 1 到 {n}", "the last reply has choices 1 to {n}"),
@@ -963,6 +1030,179 @@ STRINGS: dict[str, tuple[str, str]] = {
     "os_enametoolong": ("文件名太长", "File name too long"),
     "os_eexist": ("文件已存在", "File exists"),
     "os_ebusy": ("设备或资源忙", "Device or resource busy"),
+    # --- stored conversations and their files (records, transcript, database, sessions) ---
+    "rec_content": (
+        "必须是文本，或由 text 和 image_url 部分组成的列表",
+        "must be text or a list of text and image_url parts",
+    ),
+    "rec_time": (
+        "必须是以秒计的时间，在 1970 年到 9999 年之间",
+        "must be a time in seconds between 1970 and 9999",
+    ),
+    "rec_tools_no_calls": (
+        "tools：有一条助手消息没有 tool_calls",
+        "tools: an assistant message without tool_calls",
+    ),
+    "rec_tools_stray_result": (
+        "tools：有一个结果不对应任何调用",
+        "tools: a result answers no call",
+    ),
+    "rec_tools_result_not_text": ("tools：有一个结果不是文本", "tools: a result is not text"),
+    "rec_tools_order": (
+        "tools：不是每次调用后紧跟它的结果",
+        "tools: not calls each followed by their results",
+    ),
+    "rec_tools_no_result": ("tools：有一个调用没有结果", "tools: a call has no result"),
+    "rec_reasoning_role": (
+        "reasoning：只有助手消息才有思考内容",
+        "reasoning: only an assistant message has reasoning",
+    ),
+    "rec_tools_role": (
+        "tools：只有助手消息才有工具调用",
+        "tools: only an assistant message has tool rounds",
+    ),
+    "rec_tree_id": (
+        "第 {n} 条消息：需要自己的 id（对话有分支）",
+        "message {n}: needs an id of its own (there are branches)",
+    ),
+    "rec_branch_id": (
+        "branches：第 {n} 条消息需要自己的 id",
+        "branches: message {n}: needs an id of its own",
+    ),
+    "rec_branch_parent": (
+        "branches：第 {n} 条消息的上一条不在它前面",
+        "branches: message {n}: its parent is no earlier message",
+    ),
+    "rec_branch_roles": (
+        "branches：第 {n} 条消息必须在用户和助手之间交替",
+        "branches: message {n}: must alternate user, assistant",
+    ),
+    "rec_attachments_role": (
+        "attachments：只有用户消息才有附件",
+        "attachments: only a user message has attachments",
+    ),
+    "rec_cost_currency": (
+        "cost：费用需要币种，币种也需要费用",
+        "cost: a cost needs its currency, and a currency its cost",
+    ),
+    "rec_alternate": (
+        "必须是用户、助手交替出现（第 {number} 条消息是 {role}）",
+        "must alternate user, assistant (message {number} is {role})",
+    ),
+    "rec_no_reply": (
+        "必须是用户、助手交替出现（第 {number} 条消息没有回复）",
+        "must alternate user, assistant (message {number} has no reply)",
+    ),
+    "rec_message": ("第 {number} 条消息", "message {number}"),
+    "rec_separator": ("：", ": "),
+    "rec_missing": ("缺少这一项", "missing"),
+    "rec_not_text": ("{got!r} 不是文本", "{got!r} is not text"),
+    "rec_not_object": ("{got!r} 不是 JSON 对象（{{…}}）", "{got!r} is not a JSON object ({{…}})"),
+    "rec_not_list": ("{got!r} 不是列表（[…]）", "{got!r} is not a list ([…])"),
+    "rec_not_json": (
+        "不是 JSON（第 {line} 行第 {column} 列）",
+        "not JSON (line {line}, column {column})",
+    ),
+    "rec_too_deep": ("嵌套太深", "nested too deeply"),
+    "rec_no_messages": (
+        "不是 chatcli 的对话（没有 'messages'）",
+        "not a chatcli conversation (no 'messages')",
+    ),
+    "rec_no_sections": (
+        "既不是 JSON，也不是带有 '### User' 或 '### Assistant' 段落的 Markdown",
+        "neither JSON nor Markdown with '### User' or '### Assistant' sections",
+    ),
+    "rec_meta_not_object": (
+        "<!-- chatcli … --> 这一行不是 JSON 对象",
+        "the <!-- chatcli … --> line is not a JSON object",
+    ),
+    "store_damaged": ("对话 {id} 已损坏：{reason}", "conversation {id} is damaged: {reason}"),
+    "store_newer": (
+        "由更新版本的 chatcli 写入（schema {version}）；请升级 chatcli",
+        "written by a newer chatcli (schema {version}); please upgrade",
+    ),
+    "store_older": (
+        "由旧版本的 chatcli 写入（schema {version}）；先不带 --private 打开一次即可更新",
+        "written by an older chatcli (schema {version}); open it once without --private "
+        "to bring it up to date",
+    ),
+    "store_not_sqlite": (
+        "不是 SQLite 数据库（已损坏或是别的文件）；把它移走即可重新开始",
+        "not a SQLite database (damaged or some other file); move it away to start afresh",
+    ),
+    "store_locked": ("数据库被另一个程序锁住了", "the database is locked by another program"),
+    "store_cannot_open": ("无法打开数据库文件", "unable to open the database file"),
+    "store_read_only": ("数据库是只读的", "the database is read-only"),
+    "store_io": ("读写数据库时出现磁盘错误", "a disk error while reading or writing the database"),
+    "sessions_description": (
+        "保存的对话。不带命令：列出最近的对话。",
+        "Saved conversations. Without a command: list the recent ones.",
+    ),
+    "sessions_help_list": (
+        "最近的对话，或匹配 QUERY 的对话",
+        "recent conversations, or those matching QUERY",
+    ),
+    "sessions_help_query": ("要搜索的词（全文）", "words to search for (full text)"),
+    "sessions_help_n": ("最多 N 行", "at most N rows"),
+    "sessions_help_show": ("显示一段对话", "print a conversation"),
+    "sessions_help_export": (
+        "把一段对话写成 Markdown 或 JSON",
+        "write a conversation as Markdown or JSON",
+    ),
+    "sessions_help_output": ("写入的文件（默认：标准输出）", "file to write (default: stdout)"),
+    "sessions_help_import": (
+        "保存一段导出为 Markdown 或 JSON 的对话",
+        "store a conversation exported as Markdown or JSON",
+    ),
+    "sessions_help_stats": (
+        "按天或按模型统计 token、缓存命中率和费用",
+        "tokens, cache share and cost, by day or by model",
+    ),
+    "sessions_help_by": ("每行一个", "one row per"),
+    "sessions_help_delete": ("删除一段对话", "delete a conversation"),
+    "sessions_help_yes": ("不再询问", "do not ask"),
+    # --- the decoder's reasons (wire): what in a server's reply breaks the schema ---
+    "wire_line_too_long": (
+        "流里有一行超过 {limit} 个字符",
+        "a line of the stream is longer than {limit} characters",
+    ),
+    "wire_event_too_long": (
+        "流里有一个事件超过 {limit} 个字符",
+        "an event of the stream is longer than {limit} characters",
+    ),
+    "wire_answer_too_long": (
+        "回答超过 {limit} 个字符",
+        "the answer is longer than {limit} characters",
+    ),
+    "wire_not_json": ("不是 JSON：{payload}", "not JSON: {payload}"),
+    "wire_not_object": ("应为 JSON 对象，收到的是 {kind}", "expected a JSON object, got {kind}"),
+    "wire_model_list": ("模型列表是 {kind}，不是列表", "the model list is {kind}, not a list"),
+    "wire_field_is": ("{field} 是 {kind}", "{field} is {kind}"),
+    "wire_choice_is": ("有一个选项是 {kind}", "a choice is {kind}"),
+    "wire_content_part_is": ("有一段内容是 {kind}", "a content part is {kind}"),
+    "wire_tool_call_is": ("有一个工具调用是 {kind}", "a tool call is {kind}"),
+    "wire_tool_field_is": ("有一个工具调用的 {field} 是 {kind}", "a tool call's {field} is {kind}"),
+    "wire_tool_arguments_are": (
+        "有一个工具调用的参数是 {kind}",
+        "a tool call's arguments are {kind}",
+    ),
+    "wire_tool_arguments_too_long": (
+        "有一个工具调用的参数超过 {limit} 个字符",
+        "the arguments of a tool call are longer than {limit} characters",
+    ),
+    "wire_index": (
+        "选项序号 {index} 不是 0 到 {last} 之间的整数",
+        "choice index {index} is not a whole number from 0 to {last}",
+    ),
+    "wire_tool_index": (
+        "工具调用序号 {index} 不是 0 到 {last} 之间的整数",
+        "tool call index {index} is not a whole number from 0 to {last}",
+    ),
+    "kind_boolean": ("布尔值（{value}）", "a boolean ({value})"),
+    "kind_number": ("数字（{value}）", "a number ({value})"),
+    "kind_string": ("字符串（{value}）", "a string ({value})"),
+    "kind_list": ("含 {count} 项的列表", "a list of {count}"),
+    "kind_object": ("对象", "an object"),
     # --- tools and MCP (issue 14) ---
     "tool_rounds_limit": (
         "⚠ 已达到每轮最多 {n} 次工具调用（--max-tool-rounds），模型未完成的调用没有执行",
@@ -1044,6 +1284,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "有工具调用因没有终端询问而被拒绝（退出码 3）",
         "a tool call was refused for want of a terminal to ask (exit status 3)",
     ),
+    # --- cost: /continue, /usage, sessions stats (one block) ---
+    "cut_continue": ("；/continue 让它接着写", "; /continue lets it go on"),
+    "continue_nothing": ("还没有回复可以续写", "no reply to continue yet"),
+    "continue_not_cut": (
+        "上一条回复没有被 token 上限截断，不用续写（/continue 只接着写被截断的回复）",
+        "the last reply was not cut by the token limit: /continue goes on only with a cut reply",
+    ),
+    "usage_unpriced_part": (
+        "（{n} 条回复没有已知价格，费用合计不含它们）",
+        "({n} replies without a known price are not in the cost)",
+    ),
+    "usage_unpriced_part_one": (
+        "（{n} 条回复没有已知价格，费用合计不含它们）",
+        "({n} reply without a known price is not in the cost)",
+    ),
+    "stats_day": ("日期", "day"),
+    "stats_model": ("模型", "model"),
+    "stats_replies": ("回复", "replies"),
+    "stats_prompt": ("输入 tokens", "prompt tokens"),
+    "stats_completion": ("输出 tokens", "completion tokens"),
+    "stats_cache": ("缓存命中", "cached"),
+    "stats_cost": ("费用", "cost"),
+    "stats_total": ("合计", "total"),
+    "stats_unpriced": (
+        "* 有 {n} 条回复没有已知价格（模型不在价格表里，或是本机的服务器），不计入费用",
+        "* {n} replies had no known price (a model the price table does not know, or a "
+        "server on this machine): their cost is not counted",
+    ),
+    "stats_unpriced_one": (
+        "* 有 {n} 条回复没有已知价格（模型不在价格表里，或是本机的服务器），不计入费用",
+        "* {n} reply had no known price (a model the price table does not know, or a "
+        "server on this machine): its cost is not counted",
+    ),
 }
 
 
@@ -1099,3 +1372,39 @@ def os_reason(exc: BaseException) -> str:
     if key is not None and strerror in (None, os.strerror(number)):
         return t(key)
     return strerror or str(exc)
+
+
+# argparse's own words, looked up by its message ids (it reads its module's `_` at call time).
+ARGPARSE_KEYS = (
+    "ap_usage",
+    "ap_positionals",
+    "ap_options",
+    "ap_help",
+    "ap_argument",
+    "ap_unrecognized",
+    "ap_not_allowed",
+    "ap_ignored",
+    "ap_required",
+    "ap_one_required",
+    "ap_expected_one",
+    "ap_expected_at_most_one",
+    "ap_expected_at_least_one",
+    "ap_ambiguous",
+    "ap_invalid_value",
+    "ap_invalid_choice",
+)
+
+
+def argparse_text(message: str) -> str:
+    for key in ARGPARSE_KEYS:
+        if STRINGS[key][1] == message:
+            return t(key)
+    return message
+
+
+def argparse_in_language() -> None:
+    """argparse speaks the interface's language: both parsers (`chatcli`, `chatcli sessions`)
+    call this before they are built."""
+    import argparse
+
+    setattr(argparse, "_", argparse_text)  # noqa: B010

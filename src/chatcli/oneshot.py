@@ -21,6 +21,7 @@ from chatcli.i18n import t
 if TYPE_CHECKING:
     from chatcli.attach import Stage
     from chatcli.conversation.bot import ChatBot, Content, Reply
+    from chatcli.store.recorder import Recorder
     from chatcli.terminal.exchange import Outcome
 
 # Between piped text and the prompt: a rule on its own line, so the model sees where the
@@ -114,8 +115,9 @@ def stage_files(sources: list[str], timeout: float) -> Stage | None:
     return stage
 
 
-def run(bot: ChatBot, job: Job) -> Outcome:
-    """Send the message; the reply goes to stdout in the chosen form."""
+def run(bot: ChatBot, job: Job, recorder: Recorder | None = None) -> Outcome:
+    """Send the message; the reply goes to stdout in the chosen form (the recorder learns
+    what -f put in it)."""
     from chatcli.terminal import sink, stdio
     from chatcli.terminal.exchange import Presenter
 
@@ -139,6 +141,8 @@ def run(bot: ChatBot, job: Job) -> Outcome:
         except AttachError as exc:
             raise InputError(str(exc)) from None
         status.print(Text(cost, style="dim"))
+        if recorder is not None:
+            recorder.expect(content, job.stage.records())
     outcome = presenter.run(bot, content)
     if job.json_output and not outcome.interrupted:
         # A script reading stdout gets an object either way: the reply, or what went wrong.

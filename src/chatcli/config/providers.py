@@ -111,8 +111,11 @@ class Provider(BaseModel):
     price_output: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_cached: float | None = Field(None, ge=0, le=MAX_PRICE)
     price_currency: str | None = Field(None, min_length=1, max_length=3)
+    # Where this server offers chat prefix completion (an assistant message with
+    # `"prefix": true` is completed), which /continue uses; it belongs to `base_url`'s server.
+    prefix_url: str | None = None
 
-    @field_validator("base_url")
+    @field_validator("base_url", "prefix_url")
     @classmethod
     def _url_has_scheme(cls, value: str | None) -> str | None:
         return check_base_url(value)
@@ -134,6 +137,7 @@ PRESETS: dict[str, Provider] = {
         base_url="https://api.deepseek.com/v1",
         api_key_env="DEEPSEEK_API_KEY",
         model="deepseek-chat",
+        prefix_url="https://api.deepseek.com/beta",
     ),
     "qwen": Provider(
         base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
@@ -281,4 +285,7 @@ def resolve(name: str, tables: Mapping[str, Provider]) -> Provider:
         return preset
     if preset is None:
         return table
-    return preset.model_copy(update=table.model_dump(exclude_unset=True))
+    update = table.model_dump(exclude_unset=True)
+    if "base_url" in update and "prefix_url" not in update:
+        update["prefix_url"] = None  # the preset's prefix URL is another server's
+    return preset.model_copy(update=update)

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from chatcli.config import paths
 from chatcli.config.file import config_path
 from chatcli.config.settings import INPUT, GenerationParams, describe_validation_error
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 
 MAX_ROLE = 256 * 1024
 STARTUP_FIELDS = ("model", "provider")  # chosen when chatcli starts: `--role` only
@@ -143,7 +143,7 @@ def find(name: str) -> Role:
         try:
             data = paths.read_regular(path)
         except OSError as exc:
-            raise RoleError(f"{path}: {exc.strerror or exc}") from None
+            raise RoleError(f"{path}: {os_reason(exc)}") from None
         if len(data) > MAX_ROLE:
             raise RoleError(t("role_too_big", where=path))
         try:
@@ -186,5 +186,5 @@ def init_role(name: str) -> Path:
     except FileExistsError:
         raise RoleError(t("role_exists", path=path)) from None
     except OSError as exc:
-        raise RoleError(f"{path}: {exc.strerror or exc}") from None
+        raise RoleError(f"{path}: {os_reason(exc)}") from None
     return path

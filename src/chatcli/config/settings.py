@@ -296,6 +296,13 @@ class Settings(BaseSettings, GenerationParams):
         )
 
     @property
+    def prefix_url(self) -> str | None:
+        """The chosen provider's prefix-completion URL, while requests go to its own server
+        (never with another base URL: the key would go where the user did not send it)."""
+        provider = self.chosen_provider
+        return provider.prefix_url if self.base_url == provider.base_url else None
+
+    @property
     def params(self) -> GenerationParams:
         return GenerationParams.model_validate(
             {name: getattr(self, name) for name in GenerationParams.model_fields}

@@ -15,7 +15,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatcli.config.model_info import default_context_tokens, sees_images
@@ -292,8 +292,13 @@ class Turn:
     """
 
     def __init__(self, bot: ChatBot, content: Content) -> None:
+        self._begin(bot, {"role": "user", "content": bot.fill(content)})
+
+    def _begin(self, bot: ChatBot, new: Message, earlier: list[Message] | None = None) -> None:
+        """`new` goes last in every request, after `earlier` (default: the whole history)."""
         self._bot = bot
-        self.user_message: Message = {"role": "user", "content": bot.fill(content)}
+        self.user_message: Message = new
+        self.earlier = earlier
         self.reply: Reply | None = None
         self._usage: Usage | None = None
         self._spent: Usage | None = None  # the usage of the earlier rounds, summed
@@ -307,11 +312,12 @@ class Turn:
         self._first_token: float | None = None
         self._response: Any = None
         self.receiving = False
-        self.plan = bot.plan(self.user_message)
+        self.plan = bot.plan(new, earlier=earlier)
         self.on_retry: Callable[[Trimmed], None] | None = None
         self.rounds: list[Message] = []  # this turn's tool calls and results, as sent
         self._unanswered: list[ToolCall] = []
         self.limit_reached = False
+        self.max_rounds = bot.max_tool_rounds
         self._new_request()
 
     def _new_request(self) -> None:
@@ -336,7 +342,7 @@ class Turn:
             calls = self._assembled()
             if not calls:
                 break
-            if self._rounds_run() >= self._bot.max_tool_rounds:
+            if self._rounds_run() >= self.max_rounds:
                 self.limit_reached = True  # these calls are dropped: the text is the answer
                 break
             self._held_since = time.monotonic()
@@ -436,20 +442,18 @@ class Turn:
         call[1] = call[1] or (event.name or "")
         call[2] += event.arguments
         if len(call[2]) > MAX_TOOL_ARGUMENTS:
-            raise Malformed(
-                f"the arguments of a tool call are longer than {MAX_TOOL_ARGUMENTS} characters"
-            )
+            raise Malformed(t("wire_tool_arguments_too_long", limit=MAX_TOOL_ARGUMENTS))
 
     def _create(self) -> Any:
         """Send the request; on "context length exceeded", trim harder and try once more."""
         # The raw response: the SDK still builds, authenticates and retries the request and
         # raises on error statuses, but the body is parsed here with json.loads, 9x cheaper
         # per chunk than the SDK's typed objects (bench/results.md).
-        create = self._bot.client.chat.completions.with_raw_response.create
+        create = self._client().chat.completions.with_raw_response.create
         try:
             response = create(**self._bot.request_kwargs(self.plan.messages + self.rounds))
         except Exception as exc:
-            smaller = self._bot.shrink(self.plan, self.user_message)
+            smaller = self._bot.shrink(self.plan, self.user_message, self.earlier)
             if smaller is None or not is_context_overflow(exc):
                 raise
             self.plan = smaller
@@ -622,11 +626,68 @@ class Turn:
         )
         self.reply = reply
         self._bot.unanswered = reply if reply.unanswered else None
+        self._keep(reply)
+        return reply
+
+    def _client(self) -> OpenAI:
+        return self._bot.client
+
+    def _keep(self, reply: Reply) -> None:
+        """A reply with an answer (or tool rounds) enters the history."""
         if reply.text.strip() or self.rounds:
             if not self.rounds:
                 self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
-        return reply
+
+
+# What the model is told when its server has no prefix completion (the message is sent once,
+# never kept in the history).
+GO_ON = (
+    "Your previous reply was cut off by the output token limit. Continue exactly where you "
+    "stopped, from the very next character: do not repeat anything, do not add a preface."
+)
+
+
+class Continuation(Turn):
+    """/continue: the last answer, cut by the token limit, goes on where it stopped.
+
+    With prefix completion (DeepSeek's beta: the cut answer sent last, as an assistant
+    message with `"prefix": true`) the model completes that very message; elsewhere an explicit
+    instruction follows the answer, and is not kept. Either way the text that comes is joined
+    to the answer (`ChatBot.extend`): one message in the history, one in the store.
+    """
+
+    def __init__(self, bot: ChatBot) -> None:
+        if not bot.history or bot.history[-1]["role"] != "assistant":
+            raise ValueError(t("continue_nothing"))
+        self.answer = bot.history[-1]
+        self.prefix = bot.prefix_url is not None
+        if self.prefix:
+            prompt = {"role": "assistant", "content": self.answer["content"], "prefix": True}
+            self._begin(bot, prompt, bot.history[:-1])
+        else:
+            self._begin(bot, {"role": "user", "content": GO_ON})
+        self.max_rounds = 0  # a continuation only writes: calls it makes are not run
+
+    def _client(self) -> OpenAI:
+        return self._bot.prefix_client if self.prefix else self._bot.client
+
+    def _keep(self, reply: Reply) -> None:
+        if reply.text:
+            self._bot.extend(self.answer, reply)
+
+
+def joined_reply(first: Reply, then: Reply) -> Reply:
+    """A cut reply and its continuation as one: what a reply written at once would be."""
+    return replace(
+        then,
+        choices=[first.text + then.text],
+        usage=_add_usage(first.usage, then.usage),
+        elapsed=first.elapsed + then.elapsed,
+        reasoning=first.reasoning + then.reasoning,
+        logprobs=[*first.logprobs, *then.logprobs],
+        tool_messages=first.tool_messages,
+    )
 
 
 def images_message(shown: list[tuple[ToolCall, ToolResult]]) -> Message:
@@ -679,6 +740,7 @@ class ChatBot:
         tools: ToolRunner | None = None,
         tool_choice: str | None = None,
         max_tool_rounds: int = MAX_TOOL_ROUNDS,
+        prefix_url: str | None = None,
     ) -> None:
         self.model = model
         self.system = system
@@ -694,6 +756,8 @@ class ChatBot:
         self.tools = tools
         self.tool_choice = tool_choice  # auto, none, required, or a tool's name
         self.max_tool_rounds = max_tool_rounds
+        # Where the server offers chat prefix completion (DeepSeek's beta URL), for /continue.
+        self.prefix_url = prefix_url
         self.reported_context: dict[str, int] = {}  # model → window, as /models said
         self.learned_budget: int | None = None
         # Where the last request's history began: later plans start there (see fit_context).
@@ -702,6 +766,8 @@ class ChatBot:
         self.token_scale = 1.0
         self._sizes: dict[int, tuple[Message, Any, int]] = {}
         self.on_record: list[Callable[[Reply], None]] = []
+        # Told when a continuation joins an answer: the answer (changed in place), the reply.
+        self.on_extend: list[Callable[[Message, Reply], None]] = []
         self.max_tokens_field: MaxTokensField = max_tokens_field or (
             "max_completion_tokens"
             if base_url is None or base_url.startswith(OPENAI_URL)
@@ -739,6 +805,7 @@ class ChatBot:
             prices=settings.prices,
             tool_choice=settings.tool_choice,
             max_tool_rounds=settings.max_tool_rounds,
+            prefix_url=settings.prefix_url,
         )
 
     def cost(self, reply: Reply) -> Cost | None:
@@ -773,6 +840,11 @@ class ChatBot:
                 ),
             )
         return self._client
+
+    @property
+    def prefix_client(self) -> OpenAI:
+        """The client, sent to the server's prefix-completion URL."""
+        return self.client.with_options(base_url=self.prefix_url)
 
     def _before_retry(self, response: httpx2.Response) -> None:
         """A busy server's Retry-After: waited (and announced through `on_wait`) when it fits
@@ -863,8 +935,10 @@ class ChatBot:
             return self.system.replace(INPUT, content)
         return content
 
-    def plan(self, new: Message, budget: int | None = None) -> Trimmed:
-        earlier = self.history
+    def plan(
+        self, new: Message, budget: int | None = None, earlier: list[Message] | None = None
+    ) -> Trimmed:
+        earlier = self.history if earlier is None else earlier
         if self.history_limit is not None:
             earlier = earlier[len(earlier) - self.history_limit :] if self.history_limit else []
             while earlier and earlier[0]["role"] != "user":
@@ -879,9 +953,11 @@ class ChatBot:
             trim_to=self.trim_to,
         )
 
-    def shrink(self, plan: Trimmed, new: Message) -> Trimmed | None:
+    def shrink(
+        self, plan: Trimmed, new: Message, earlier: list[Message] | None = None
+    ) -> Trimmed | None:
         """A plan with about half the tokens of `plan`, or None when nothing is left to drop."""
-        smaller = self.plan(new, budget=plan.tokens // 2)
+        smaller = self.plan(new, budget=plan.tokens // 2, earlier=earlier)
         return smaller if len(smaller.messages) < len(plan.messages) else None
 
     def request_kwargs(self, messages: list[Message]) -> dict[str, Any]:
@@ -930,6 +1006,20 @@ class ChatBot:
     def stream_turn(self, content: Content) -> Turn:
         return Turn(self, content)
 
+    def continue_turn(self) -> Continuation:
+        """The last answer, going on (ValueError, one line, when the history ends in none)."""
+        return Continuation(self)
+
+    def extend(self, answer: Message, reply: Reply) -> None:
+        """Join a continuation to the answer it continues, in place (the same message stays
+        in the history), then tell the listeners (the store). This run's reply for that answer
+        becomes the joined one: the text, the reasoning and the usage of both requests."""
+        answer["content"] += reply.text
+        if self.replies and self.replies[-1].text + reply.text == answer["content"]:
+            self.replies[-1] = joined_reply(self.replies[-1], reply)
+        for listener in self.on_extend:
+            listener(answer, reply)
+
     def record(self, user_message: Message, reply: Reply) -> None:
         """Keep a finished (or interrupted) turn, then tell the listeners (the store)."""
         self.history.append(user_message)
@@ -955,14 +1045,31 @@ class ChatBot:
             None,
         )
 
+    @property
+    def questions(self) -> int:
+        """How many questions the history holds (`/history` numbers them from 1)."""
+        return sum(1 for m in self.history if m["role"] == "user")
+
+    def question(self, number: int) -> Content:
+        """Question `number` (1-based) of the history."""
+        content: Content = [m for m in self.history if m["role"] == "user"][number - 1]["content"]
+        return content
+
+    def back_to(self, number: int) -> Content:
+        """Forget question `number` (1-based) and everything after it, tool calls included;
+        returns its content, to ask again (/edit N)."""
+        content = self.question(number)
+        starts = [i for i, m in enumerate(self.history) if m["role"] == "user"]
+        del self.history[starts[number - 1] :]
+        # a resumed conversation has history but no Reply objects: they match its last turns
+        del self.replies[max(len(self.replies) - (len(starts) - number + 1), 0) :]
+        return content
+
     def undo(self) -> bool:
         """Forget the last exchange, its tool calls included; False when there is none."""
-        start = self._last_question()
-        if start is None:
+        if self._last_question() is None:
             return False
-        del self.history[start:]
-        if self.replies:  # a resumed conversation has history but no Reply objects
-            self.replies.pop()
+        self.back_to(self.questions)
         return True
 
     def take_back(self) -> Content | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from chatcli.errors import MalformedResponse, NotAChatReply
+from chatcli.i18n import t
 
 Part = Literal["delta", "message"]
 
@@ -150,7 +151,7 @@ def sse_lines(chunks: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
         if rest:
             size += len(rest)
             if size > limit:
-                raise Malformed(f"a line of the stream is longer than {limit} characters")
+                raise Malformed(t("wire_line_too_long", limit=limit))
             pending.append(rest)
     if pending:
         yield "".join(pending)
@@ -172,7 +173,7 @@ def sse_data(lines: Iterable[str], limit: int = MAX_EVENT) -> Iterator[str]:
             data.append(value[1:] if value.startswith(" ") else value)
             size += len(data[-1]) + 1
             if size > limit:
-                raise Malformed(f"an event of the stream is longer than {limit} characters")
+                raise Malformed(t("wire_event_too_long", limit=limit))
     if data:
         yield "\n".join(data)
 
@@ -185,7 +186,7 @@ def joined(lines: Iterable[str], limit: int = MAX_EVENT) -> str:
         parts.append(line)
         size += len(line) + 1
         if size > limit:
-            raise Malformed(f"the answer is longer than {limit} characters")
+            raise Malformed(t("wire_answer_too_long", limit=limit))
     return "\n".join(parts)
 
 
@@ -214,7 +215,7 @@ def parse_json(payload: str) -> Any:
     try:
         return json.loads(payload)
     except (ValueError, RecursionError) as exc:
-        raise Malformed(f"not JSON: {payload}") from exc
+        raise Malformed(t("wire_not_json", payload=payload)) from exc
 
 
 def decode_chunk(obj: Any, part: Part = "delta", n: int = 1) -> Iterator[Event]:
@@ -226,7 +227,7 @@ def decode_chunk(obj: Any, part: Part = "delta", n: int = 1) -> Iterator[Event]:
     if obj is None and part == "delta":
         return
     if not isinstance(obj, dict):
-        raise Malformed(f"expected a JSON object, got {_kind(obj)}")
+        raise Malformed(t("wire_not_object", kind=_kind(obj)))
     error = obj.get("error")
     if error:
         yield ServerErrorEvent(error_message(error))
@@ -260,7 +261,7 @@ def decode_model_infos(obj: Any) -> list[ModelInfo]:
     the rest), and a context window that is not a plausible count is left unknown."""
     data = obj.get("data") if isinstance(obj, dict) else obj
     if not isinstance(data, list):
-        raise Malformed(f"the model list is {_kind(data)}, not a list")
+        raise Malformed(t("wire_model_list", kind=_kind(data)))
     found: dict[str, ModelInfo] = {}
     for entry in data:
         if not (isinstance(entry, dict) and isinstance(entry.get("id"), str)):
@@ -325,13 +326,13 @@ def _choices(raw: Any) -> list[Any]:
     if isinstance(raw, dict):
         return [raw]
     if not isinstance(raw, list):
-        raise Malformed(f"choices is {_kind(raw)}")
+        raise Malformed(t("wire_field_is", field="choices", kind=_kind(raw)))
     return [choice for choice in raw if choice is not None]
 
 
 def _decode_choice(choice: Any, part: Part, n: int) -> Iterator[Event]:
     if not isinstance(choice, dict):
-        raise Malformed(f"a choice is {_kind(choice)}")
+        raise Malformed(t("wire_choice_is", kind=_kind(choice)))
     index = _index(choice.get("index"), n)
     logprobs = _logprobs(choice.get("logprobs"))
     if logprobs:
@@ -339,7 +340,7 @@ def _decode_choice(choice: Any, part: Part, n: int) -> Iterator[Event]:
     body = choice.get(part)
     if body is not None:
         if not isinstance(body, dict):
-            raise Malformed(f"{part} is {_kind(body)}")
+            raise Malformed(t("wire_field_is", field=part, kind=_kind(body)))
         thought = _reasoning(body)
         if thought:
             yield ReasoningDelta(index, thought)
@@ -350,7 +351,7 @@ def _decode_choice(choice: Any, part: Part, n: int) -> Iterator[Event]:
     reason = choice.get("finish_reason")
     if reason is not None and reason != "":
         if not isinstance(reason, str):
-            raise Malformed(f"finish_reason is {_kind(reason)}")
+            raise Malformed(t("wire_field_is", field="finish_reason", kind=_kind(reason)))
         yield Finish(index, reason[:MAX_NAME])
 
 
@@ -360,7 +361,7 @@ def _index(raw: Any, n: int) -> int:
         return 0
     value = _integer(raw)
     if value is None or not 0 <= value < n:
-        raise Malformed(f"choice index {_glimpse(raw)} is not a whole number from 0 to {n - 1}")
+        raise Malformed(t("wire_index", index=_glimpse(raw), last=n - 1))
     return value
 
 
@@ -378,10 +379,10 @@ def _content(raw: Any) -> str:
             elif isinstance(item, dict) and isinstance(item.get("text"), str):
                 texts.append(item["text"])
             elif not isinstance(item, dict) or item.get("type") in (None, "text"):
-                raise Malformed(f"a content part is {_kind(item)}")
+                raise Malformed(t("wire_content_part_is", kind=_kind(item)))
             # other part types (audio, images) carry no text to show
         return "".join(texts)
-    raise Malformed(f"content is {_kind(raw)}")
+    raise Malformed(t("wire_field_is", field="content", kind=_kind(raw)))
 
 
 def _tool_calls(index: int, raw: Any, part: Part) -> Iterator[ToolCallDelta]:
@@ -391,34 +392,33 @@ def _tool_calls(index: int, raw: Any, part: Part) -> Iterator[ToolCallDelta]:
     if raw is None:
         return
     if not isinstance(raw, list):
-        raise Malformed(f"tool_calls is {_kind(raw)}")
+        raise Malformed(t("wire_field_is", field="tool_calls", kind=_kind(raw)))
     for position, entry in enumerate(raw):
         if not isinstance(entry, dict):
-            raise Malformed(f"a tool call is {_kind(entry)}")
+            raise Malformed(t("wire_tool_call_is", kind=_kind(entry)))
         given = entry.get("index") if part == "delta" else None
         call = position if given is None else _integer(given)
         if call is None or not 0 <= call < MAX_TOOL_CALLS:
             raise Malformed(
-                f"tool call index {_glimpse(entry.get('index'))} is not a whole number "
-                f"from 0 to {MAX_TOOL_CALLS - 1}"
+                t("wire_tool_index", index=_glimpse(entry.get("index")), last=MAX_TOOL_CALLS - 1)
             )
         function = entry.get("function")
         if function is None:
             function = {}
         if not isinstance(function, dict):
-            raise Malformed(f"a tool call's function is {_kind(function)}")
+            raise Malformed(t("wire_tool_field_is", field="function", kind=_kind(function)))
         arguments = function.get("arguments")
         if isinstance(arguments, dict):
             arguments = json.dumps(arguments, ensure_ascii=False)
         elif arguments is None:
             arguments = ""
         elif not isinstance(arguments, str):
-            raise Malformed(f"a tool call's arguments are {_kind(arguments)}")
+            raise Malformed(t("wire_tool_arguments_are", kind=_kind(arguments)))
         ident = entry.get("id")
         name = function.get("name")
         for label, value in (("id", ident), ("name", name)):
             if value is not None and not isinstance(value, str):
-                raise Malformed(f"a tool call's {label} is {_kind(value)}")
+                raise Malformed(t("wire_tool_field_is", field=label, kind=_kind(value)))
         yield ToolCallDelta(index, call, _name(ident), _name(name), arguments)
 
 
@@ -499,14 +499,14 @@ def _kind(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
+        return t("kind_boolean", value=str(value).lower())
     if isinstance(value, int | float):
-        return f"a number ({_clip(repr(value))})"
+        return t("kind_number", value=_clip(repr(value)))
     if isinstance(value, str):
-        return f"a string ({_clip(json.dumps(value[:80], ensure_ascii=False))})"
+        return t("kind_string", value=_clip(json.dumps(value[:80], ensure_ascii=False)))
     if isinstance(value, list):
-        return f"a list of {len(value)}"
-    return "an object" if isinstance(value, dict) else type(value).__name__
+        return t("kind_list", count=len(value))
+    return t("kind_object") if isinstance(value, dict) else type(value).__name__
 
 
 def _clip(text: str, limit: int = 40) -> str:

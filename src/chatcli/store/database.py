@@ -1,7 +1,7 @@
 """Conversations in SQLite: schema and migrations, save-as-you-go, search (files: transcript).
 
-Standard library, pydantic and the conversation models (`records`) only, so it can be used
-and tested without the rest of chatcli.
+Standard library, pydantic, the conversation models (`records`), private files and the string
+table only, so it can be used and tested without the rest of chatcli.
 
 Durability: every finished turn (user message + reply, and the conversation row for the first
 one) goes in with one `BEGIN IMMEDIATE … COMMIT`, so a crash or `kill -9` loses at most the
@@ -17,6 +17,12 @@ The file is chatcli's own: never opened through a symbolic link. A store opened 
 `write=False` (--private, listings) opens the file read-only and never creates, chmods or
 migrates it, so it also works on a database the user cannot write.
 
+A conversation is a tree: every message names its parent, and the conversation its active
+leaf (`active`, the last message of the branch the model sees). Nothing is deleted when a turn
+is taken back (/undo, /retry, /edit, /pick): the active leaf moves, and the old turn stays on a
+branch of its own. A question asked again from the same place is the same message: its
+answers are alternatives side by side.
+
 Nothing secret is stored: a conversation keeps its model, system prompt and generation
 parameters, never the API key or base URL.
 """
@@ -28,13 +34,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from chatcli.config import paths
+from chatcli.i18n import os_reason, t
+from chatcli.store import tree
 from chatcli.store.records import (
     Content,
     Conversation,
@@ -63,6 +71,13 @@ class UnknownConversation(LookupError):
         self.conversation_id = conversation_id
 
 
+class Active:
+    """The default parent of new messages: the conversation's active leaf (`save_turn`)."""
+
+
+ACTIVE = Active()
+
+
 @dataclass(frozen=True)
 class Saved:
     conversation_id: int
@@ -80,6 +95,21 @@ class Summary:
     model: str
     turns: int
     snippet: str | None = None
+    branch: int | None = None  # the branch the snippet is on, where that needs saying
+    on_active: bool = True
+
+
+@dataclass(frozen=True)
+class AnswerUsage:
+    """One stored answer's usage, as `sessions stats` adds them up (unknown parts None)."""
+
+    created: float
+    model: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    cached_tokens: int | None
+    cost: str | None
+    currency: str | None
 
 
 # --- schema ----------------------------------------------------------------------------------
@@ -175,13 +205,60 @@ def _m004_tools(db: sqlite3.Connection) -> None:
 TOOLS_SINCE = 4  # the schema version that added messages.tools
 
 
+@migration
+def _m_cost(db: sqlite3.Connection) -> None:
+    # What a turn used and cost, on its answer: the prompt tokens the server's cache served,
+    # and the cost in its currency (a decimal as text, exact; NULL where no price was known).
+    db.execute("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER")
+    db.execute("ALTER TABLE messages ADD COLUMN cost TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN currency TEXT")
+
+
+COST_SINCE = len(MIGRATIONS)  # the schema version that added the cost columns
+
+
+@migration
+def _m_tree(db: sqlite3.Connection) -> None:
+    # Each message's parent and each conversation's active leaf; what was stored before is
+    # one branch: every message follows the one before it, the last is active.
+    db.execute("ALTER TABLE messages ADD COLUMN parent INTEGER")
+    db.execute("ALTER TABLE conversations ADD COLUMN active INTEGER")
+    db.execute(
+        "UPDATE messages SET parent = (SELECT p.id FROM messages p "
+        "WHERE p.conversation_id = messages.conversation_id AND p.position < messages.position "
+        "ORDER BY p.position DESC LIMIT 1)"
+    )
+    db.execute(
+        "UPDATE conversations SET active = (SELECT m.id FROM messages m "
+        "WHERE m.conversation_id = conversations.id ORDER BY m.position DESC LIMIT 1)"
+    )
+    db.execute("CREATE INDEX messages_parent ON messages(parent)")
+
+
+TREE_SINCE = len(MIGRATIONS)  # the schema version that added messages.parent
+
+
+@migration
+def _m_attachments(db: sqlite3.Connection) -> None:
+    # What a user message carried (source, size, hash of its text in the message), as JSON:
+    # listings show one line per attachment instead of its text.
+    db.execute("ALTER TABLE messages ADD COLUMN attachments TEXT")
+
+
+ATTACHMENTS_SINCE = len(MIGRATIONS)  # the schema version that added messages.attachments
+
+
 # --- the store -------------------------------------------------------------------------------
 
-_SUMMARY = (
-    "SELECT c.id, c.title, c.created, c.updated, c.model, "
-    "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user') "
-    "FROM conversations c"
+_SUMMARY = "SELECT c.id, c.title, c.created, c.updated, c.model, {turns} FROM conversations c"
+# The questions on the active branch, walked up from the active leaf.
+_ACTIVE_TURNS = (
+    "(WITH RECURSIVE up(id, parent, role) AS ("
+    "SELECT id, parent, role FROM messages WHERE id = c.active UNION ALL "
+    "SELECT m.id, m.parent, m.role FROM messages m JOIN up ON m.id = up.parent) "
+    "SELECT count(*) FROM up WHERE role = 'user')"
 )
+_ALL_TURNS = "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user')"
 
 
 class Store:
@@ -201,7 +278,7 @@ class Store:
                 paths.check_own_file(self.path)
         except OSError as exc:
             where = Path(exc.filename) if exc.filename else (path or Path(DB_NAME))
-            raise StoreError(where, exc.strerror or str(exc)) from None
+            raise StoreError(where, os_reason(exc)) from None
         if write:
             self._db = self._open(busy_timeout)
         else:
@@ -280,6 +357,10 @@ class Store:
             db.execute("ROLLBACK")
             raise
 
+    def _summary_sql(self) -> str:
+        branched = _version(self._db) >= TREE_SINCE
+        return _SUMMARY.format(turns=_ACTIVE_TURNS if branched else _ALL_TURNS)
+
     @property
     def schema_version(self) -> int:
         with self._guard():
@@ -318,17 +399,19 @@ class Store:
         system: str | None,
         params: dict[str, Any],
         title: str,
-        drop: Sequence[int] = (),
+        parent: int | Active | None = ACTIVE,
     ) -> Saved:
-        """Append a finished turn in one transaction; creates the conversation when needed.
+        """Add messages in one transaction, the first following `parent` (None: a first
+        question; by default the active leaf: appended to the active branch), each the next
+        one's parent; the last (else `parent`) becomes the active leaf. Creates the
+        conversation when needed.
 
-        `drop` lists message ids to delete first (turns the user took back with /undo or
-        /retry). The conversation's id is a new one if `conversation_id` is None or was
-        deleted meanwhile by another process.
+        Nothing is deleted: the messages that followed `parent` before stay, on their own
+        branch. The conversation's id is a new one if `conversation_id` is None or was deleted
+        meanwhile by another process.
         """
         now = time.time()
         with self._transaction() as db:
-            db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in drop])
             exists = (
                 conversation_id is not None
                 and db.execute(
@@ -346,8 +429,31 @@ class Store:
                     db, title=title, created=now, model=model, system=system, params=params
                 )
             assert conversation_id is not None
-            ids = _insert_messages(db, conversation_id, messages)
+            if isinstance(parent, Active):
+                (after,) = db.execute(
+                    "SELECT active FROM conversations WHERE id = ?", (conversation_id,)
+                ).fetchone()
+            else:
+                after = parent
+            if not db.execute(
+                "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?",
+                (after, conversation_id),
+            ).fetchone():
+                after = None
+            ids = _insert_messages(db, conversation_id, messages, after)
+            db.execute(
+                "UPDATE conversations SET active = ? WHERE id = ?",
+                (ids[-1] if ids else after, conversation_id),
+            )
         return Saved(conversation_id, ids)
+
+    def set_active(self, conversation_id: int, leaf: int | None) -> None:
+        """Make the branch ending at `leaf` the one the model sees (`/branch`)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE conversations SET active = ?, updated = ? WHERE id = ?",
+                (leaf, time.time(), conversation_id),
+            )
 
     def import_conversation(self, conversation: Conversation) -> int:
         """Store a conversation read from a file (an export, a `/load`); it gets a new id."""
@@ -364,8 +470,58 @@ class Store:
                 "UPDATE conversations SET updated = ? WHERE id = ?",
                 (conversation.updated, new_id),
             )
-            _insert_messages(db, new_id, conversation.messages)
+            if not conversation.branches:
+                ids = _insert_messages(db, new_id, conversation.messages, None, reuse=False)
+                active = ids[-1] if ids else None
+            else:  # in drawing order, so the branches keep their numbers
+                links = conversation.links()
+                by_id = {m.id: m for m in [*conversation.messages, *conversation.branches]}
+                placed: dict[int | None, int | None] = {None: None}
+                for node in tree.walk(links):
+                    (placed[node],) = _insert_messages(
+                        db, new_id, [by_id[node]], placed[links[node]], reuse=False
+                    )
+                active = placed[conversation.messages[-1].id] if conversation.messages else None
+            db.execute("UPDATE conversations SET active = ? WHERE id = ?", (active, new_id))
         return new_id
+
+    def update_answer(self, message_id: int, message: StoredMessage) -> None:
+        """An answer changed in place (a continuation joined it): the same row, so it keeps
+        its id and its place in the conversation; what was used and paid is the sum."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE messages SET content = ?, tokens = ?, prompt_tokens = ?, "
+                "cached_tokens = ?, cost = ?, currency = ?, finish_reason = ?, interrupted = ?, "
+                "reasoning = ? WHERE id = ?",
+                (
+                    message.text,
+                    message.tokens,
+                    message.prompt_tokens,
+                    message.cached_tokens,
+                    None if message.cost is None else str(message.cost),
+                    message.currency,
+                    message.finish_reason,
+                    int(message.interrupted),
+                    message.reasoning,
+                    message_id,
+                ),
+            )
+            db.execute(
+                "UPDATE conversations SET updated = ? "
+                "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
+                (time.time(), message_id),
+            )
+
+    def answers(self) -> list[AnswerUsage]:
+        """What every stored answer used and cost, oldest first: for `sessions stats`."""
+        with self._guard():
+            costs = _cost_columns(self._db)
+            rows = self._db.execute(
+                "SELECT m.created, coalesce(m.model, c.model), m.prompt_tokens, m.tokens, "
+                f"{costs} FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE m.role = 'assistant' ORDER BY m.created, m.id"
+            ).fetchall()
+        return [AnswerUsage(*row) for row in rows]
 
     def rename(self, conversation_id: int, title: str) -> None:
         with self._transaction() as db:
@@ -401,7 +557,7 @@ class Store:
     def recent(self, limit: int = 20) -> list[Summary]:
         with self._guard():
             rows = self._db.execute(
-                f"{_SUMMARY} ORDER BY c.updated DESC, c.id DESC LIMIT ?", (limit,)
+                f"{self._summary_sql()} ORDER BY c.updated DESC, c.id DESC LIMIT ?", (limit,)
             ).fetchall()
         return [_summary(row) for row in rows]
 
@@ -417,7 +573,7 @@ class Store:
         title_like = "%" + _like_escape(query.strip()) + "%"
         with self._guard():
             rows = self._db.execute(
-                f"{_SUMMARY} WHERE c.id IN (SELECT m.conversation_id FROM messages m "
+                f"{self._summary_sql()} WHERE c.id IN (SELECT m.conversation_id FROM messages m "
                 f"WHERE {where}) OR c.title LIKE ? ESCAPE '\\' "
                 "ORDER BY c.updated DESC, c.id DESC LIMIT ?",
                 (*args, title_like, limit),
@@ -425,31 +581,94 @@ class Store:
             found = []
             for row in rows:
                 hit = self._db.execute(
-                    f"SELECT m.content FROM messages m WHERE m.conversation_id = ? AND {where} "
-                    "ORDER BY m.position LIMIT 1",
+                    f"SELECT m.content, m.id FROM messages m WHERE m.conversation_id = ? "
+                    f"AND {where} ORDER BY m.position LIMIT 1",
                     (row[0], *args),
                 ).fetchone()
-                found.append(_summary(row, _snippet(hit[0], words) if hit else None))
+                summary = _summary(row, _snippet(hit[0], words) if hit else None)
+                if hit and _version(self._db) >= TREE_SINCE:
+                    summary = self._on_branch(summary, hit[1])
+                found.append(summary)
         return found
 
+    def _on_branch(self, summary: Summary, message_id: int) -> Summary:
+        """Say which branch a search hit is on, when it is not simply the only one."""
+        links = self._links(summary.id)
+        (active,) = self._db.execute(
+            "SELECT active FROM conversations WHERE id = ?", (summary.id,)
+        ).fetchone()
+        on_active = message_id in tree.path(links, active)
+        if on_active and len(tree.leaves(links)) == 1:
+            return summary
+        return replace(
+            summary, branch=tree.branch_of(links, message_id, active), on_active=on_active
+        )
+
+    def _links(self, conversation_id: int) -> dict[int, int | None]:
+        rows = self._db.execute(
+            "SELECT id, parent FROM messages WHERE conversation_id = ?", (conversation_id,)
+        ).fetchall()
+        return {int(i): parent for i, parent in rows}
+
     def load(self, conversation_id: int) -> Conversation:
+        """The conversation: its active branch as `messages`, the other branches beside."""
         with self._guard():
+            version = _version(self._db)
+            active = "active" if version >= TREE_SINCE else "NULL"
             row = self._db.execute(
-                "SELECT id, title, created, updated, model, system, params "
+                f"SELECT id, title, created, updated, model, system, params, {active} "
                 "FROM conversations WHERE id = ?",
                 (conversation_id,),
             ).fetchone()
             if row is None:
                 raise UnknownConversation(conversation_id)
-            reasoning = "reasoning" if _version(self._db) >= REASONING_SINCE else "NULL"
-            tools = "tools" if _version(self._db) >= TOOLS_SINCE else "NULL"
+            reasoning = "reasoning" if version >= REASONING_SINCE else "NULL"
+            tools = "tools" if version >= TOOLS_SINCE else "NULL"
+            parent = "parent" if version >= TREE_SINCE else "NULL"
+            attached = "attachments" if version >= ATTACHMENTS_SINCE else "NULL"
+            costs = _cost_columns(self._db)
             messages = self._db.execute(
                 "SELECT role, content, parts, model, tokens, prompt_tokens, finish_reason, "
-                f"created, interrupted, id, {reasoning}, {tools} FROM messages "
+                f"created, interrupted, id, {reasoning}, {tools}, {parent}, {costs}, {attached} "
+                "FROM messages "
                 "WHERE conversation_id = ? ORDER BY position",
                 (conversation_id,),
             ).fetchall()
         try:
+            stored = [
+                StoredMessage(
+                    m[0],
+                    json.loads(m[2]) if m[2] is not None else m[1],
+                    model=m[3],
+                    tokens=m[4],
+                    prompt_tokens=m[5],
+                    finish_reason=m[6],
+                    created=m[7],
+                    interrupted=bool(m[8]),
+                    id=m[9],
+                    reasoning=m[10],
+                    tools=json.loads(m[11]) if m[11] else None,
+                    parent=m[12],
+                    cached_tokens=m[13],
+                    cost=m[14],
+                    currency=m[15],
+                    attachments=json.loads(m[16]) if m[16] else None,
+                )
+                for m in messages
+            ]
+            leaf = row[7]
+            if version < TREE_SINCE:  # one branch: each message follows the one before
+                chain = [None, *(m.id for m in stored)]
+                stored = [
+                    m.model_copy(update={"parent": p})
+                    for m, p in zip(stored, chain[:-1], strict=True)
+                ]
+                leaf = chain[-1]
+            links = {m.id: m.parent for m in stored if m.id is not None}
+            on_path = tree.path(links, leaf)
+            # on the active branch each message follows the one before: no parent to name
+            by_id = {m.id: m.model_copy(update={"parent": None}) for m in stored}
+            by_id.update({m.id: m for m in stored if m.id not in on_path})
             return Conversation(
                 id=row[0],
                 title=row[1],
@@ -458,28 +677,25 @@ class Store:
                 model=row[4],
                 system=row[5],
                 params=_load_params(row[6]),
-                messages=tuple(
-                    StoredMessage(
-                        m[0],
-                        json.loads(m[2]) if m[2] is not None else m[1],
-                        model=m[3],
-                        tokens=m[4],
-                        prompt_tokens=m[5],
-                        finish_reason=m[6],
-                        created=m[7],
-                        interrupted=bool(m[8]),
-                        id=m[9],
-                        reasoning=m[10],
-                        tools=json.loads(m[11]) if m[11] else None,
-                    )
-                    for m in messages
-                ),
+                messages=tuple(by_id[i] for i in on_path),
+                branches=tuple(sorted((m for m in stored if m.id not in on_path), key=_id)),
             )
         except ValueError as exc:  # a ValidationError, or parts that are not JSON
             reason = describe(exc) if isinstance(exc, ValidationError) else str(exc)
             raise StoreError(
-                self.path, f"conversation {conversation_id} is damaged: {reason}"
+                self.path, t("store_damaged", id=conversation_id, reason=reason)
             ) from None
+
+
+def _id(message: StoredMessage) -> int:
+    return message.id or 0
+
+
+def _cost_columns(db: sqlite3.Connection) -> str:
+    """The cost columns, or NULLs in a file older than them (read-only stores read it as is)."""
+    if _version(db) >= COST_SINCE:
+        return "cached_tokens, cost, currency"
+    return "NULL, NULL, NULL"
 
 
 def _summary(row: Sequence[Any], snippet: str | None = None) -> Summary:
@@ -502,20 +718,26 @@ def _empty() -> sqlite3.Connection:
 
 def _schema_mismatch(version: int) -> str:
     if version > len(MIGRATIONS):
-        return f"written by a newer chatcli (schema {version}); please upgrade"
-    return (
-        f"written by an older chatcli (schema {version}); open it once without --private "
-        "to bring it up to date"
-    )
+        return t("store_newer", version=version)
+    return t("store_older", version=version)
+
+
+# SQLite's own words (English) -> what chatcli says in the interface's language
+_SQLITE_REASONS = {
+    "not a database": "store_not_sqlite",
+    "locked": "store_locked",
+    "busy": "store_locked",
+    "unable to open database file": "store_cannot_open",
+    "readonly database": "store_read_only",
+    "disk is full": "os_enospc",
+    "disk I/O error": "store_io",
+}
 
 
 def _reason(exc: sqlite3.Error) -> str:
     text = str(exc)
-    if "not a database" in text:
-        return "not a SQLite database (damaged or some other file); move it away to start afresh"
-    if "locked" in text or "busy" in text:
-        return "the database is locked by another program"
-    return text
+    key = next((key for words, key in _SQLITE_REASONS.items() if words in text), None)
+    return t(key) if key else text
 
 
 def _dump(params: dict[str, Any]) -> str:
@@ -549,24 +771,46 @@ def _insert_conversation(
 
 
 def _insert_messages(
-    db: sqlite3.Connection, conversation_id: int, messages: Sequence[StoredMessage]
+    db: sqlite3.Connection,
+    conversation_id: int,
+    messages: Sequence[StoredMessage],
+    parent: int | None,
+    *,
+    reuse: bool = True,
 ) -> list[int]:
-    (start,) = db.execute(
+    """Insert a chain of messages under `parent`; with `reuse`, a first question the very
+    same as one already asked from there is that one (a /retry adds an answer beside)."""
+    (position,) = db.execute(
         "SELECT coalesce(max(position) + 1, 0) FROM messages WHERE conversation_id = ?",
         (conversation_id,),
     ).fetchone()
-    ids = []
-    for offset, m in enumerate(messages):
+    ids: list[int] = []
+    for m in messages:
+        parts = None if isinstance(m.content, str) else json.dumps(m.content, ensure_ascii=False)
+        same = (
+            db.execute(
+                "SELECT id FROM messages WHERE conversation_id = ? AND parent IS ? "
+                "AND role = 'user' AND content = ? AND parts IS ? ORDER BY id LIMIT 1",
+                (conversation_id, parent, m.text, parts),
+            ).fetchone()
+            if reuse and not ids and m.role == "user"
+            else None
+        )
+        if same is not None:
+            parent = int(same[0])
+            ids.append(parent)
+            continue
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, position, role, content, parts, model, "
-            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "tokens, prompt_tokens, finish_reason, created, interrupted, reasoning, tools, "
+            "cached_tokens, cost, currency, parent, attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
-                start + offset,
+                position,
                 m.role,
                 m.text,
-                None if isinstance(m.content, str) else json.dumps(m.content, ensure_ascii=False),
+                parts,
                 m.model,
                 m.tokens,
                 m.prompt_tokens,
@@ -575,10 +819,19 @@ def _insert_messages(
                 int(m.interrupted),
                 m.reasoning,
                 json.dumps(m.tools, ensure_ascii=False) if m.tools else None,
+                m.cached_tokens,
+                None if m.cost is None else str(m.cost),
+                m.currency,
+                parent,
+                json.dumps([a.model_dump() for a in m.attachments], ensure_ascii=False)
+                if m.attachments
+                else None,
             ),
         )
         assert cursor.lastrowid is not None
-        ids.append(cursor.lastrowid)
+        parent = cursor.lastrowid
+        position += 1
+        ids.append(parent)
     return ids
 
 

@@ -3,9 +3,10 @@
 The `Recorder` listens to `ChatBot.on_record`, so every path that completes a turn (the REPL,
 one-shot mode, /retry) is saved the moment the reply ends, in one transaction. It mirrors the
 bot's history rather than only appending: the commands that take turns back (/undo, /retry,
-/pick) call `sync`, which makes the stored conversation what the screen shows at once; when the
-history was emptied (/clear, /system), the next turn starts a new conversation and the old one
-stays as it was. `/load` stores the file's conversation as a new one the moment it is loaded.
+/edit N, /pick) call `sync`, which makes the stored conversation's active branch what the
+screen shows at once, the turns taken back kept on a branch (`/branch` brings them back); when
+the history was emptied (/clear, /system), the next turn starts a new conversation and the old
+one stays as it was. `/load` stores the file's conversation as a new one the moment it is loaded.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from chatcli.store.database import (
     StoreError,
     content_text,
 )
+from chatcli.store.records import AttachmentRecord, typed_text
 from chatcli.store.transcript import read
 
 TITLE_CHARS = 40
@@ -74,7 +76,10 @@ class Recorder:
         # reasoning), for messages still in the history. Holding the message keeps its id
         # from naming another one; the history itself stays role and content only.
         self._kept: dict[int, tuple[Message, StoredMessage]] = {}
+        # The content of a message about to be sent with staged context, and its records.
+        self._expected: tuple[Content, tuple[AttachmentRecord, ...]] | None = None
         bot.on_record.append(self._on_record)
+        bot.on_extend.append(self._on_extend)
 
     @classmethod
     def open(
@@ -125,21 +130,29 @@ class Recorder:
         kept.update({id(m): (m, stored) for m, stored in pairs})
         self._kept = kept
 
+    def expect(self, content: Content, records: tuple[AttachmentRecord, ...]) -> None:
+        """The question sent next with this very content carries these attachments (a
+        failed send keeps them for the same content sent again)."""
+        self._expected = (content, records)
+
+    def _question(self, message: Message) -> StoredMessage:
+        held = self._kept.get(id(message))  # asked again (/retry): it keeps its attachments
+        attachments = held[1].attachments if held else None
+        if self._expected is not None and self._expected[0] == message["content"]:
+            attachments, self._expected = self._expected[1], None
+        return StoredMessage("user", message["content"], attachments=attachments)
+
     def _on_record(self, reply: Reply) -> None:
         (question, _), (answer, _) = turn_view(self.bot.history)[-2:]
-        self._remember(
-            [
-                (question, StoredMessage("user", question["content"])),
-                (answer, self._reply(answer, reply)),
-            ]
-        )
+        self._remember([(question, self._question(question)), (answer, self._reply(answer, reply))])
         self.follow()
         self.sync()
 
     def sync(self) -> None:
-        """Make the stored conversation what the history is now, in one transaction: the
-        messages taken back (/undo, /retry, /pick) go, the new ones come. A conversation whose
-        every turn was taken back stays, empty, and the next turn goes into it."""
+        """Make the stored conversation's active branch what the history is now, in one
+        transaction. Nothing stored goes: the turns taken back (/undo, /retry, /edit, /pick)
+        stay on a branch of their own, the new ones grow from where the two part. A
+        conversation whose every turn was taken back stays, and the next turn goes into it."""
         view = turn_view(self.bot.history)
         answers = [message for message, _ in view]
         keep = _common_prefix(self._saved, answers)
@@ -153,7 +166,7 @@ class Recorder:
                 system=self.bot.system,
                 params=self.bot.params.differs_from_defaults(),
                 title=self._title(),
-                drop=self._ids[keep:],
+                parent=self._ids[keep - 1] if keep else None,
             )
         except StoreError as exc:
             self.fail(exc)
@@ -162,17 +175,57 @@ class Recorder:
         self._saved = answers
         self._ids = self._ids[:keep] + saved.message_ids
 
+    @property
+    def branching(self) -> bool:
+        """Whether old branches are kept: a store is written (not --private, not off)."""
+        return self.store is not None and not self.private
+
+    def tree(self) -> Conversation | None:
+        """The conversation on screen with all its branches; None before it is saved.
+        Raises StoreError."""
+        self.follow()
+        if self.store is None or self.conversation_id is None:
+            return None
+        return self.store.load(self.conversation_id)
+
+    def switch(self, leaf: int) -> Conversation:
+        """Make the branch ending at `leaf` the active one, in the store and in the bot.
+        Only call it while `tree()` gave a conversation. Raises StoreError."""
+        assert self.store is not None and self.conversation_id is not None
+        self.store.set_active(self.conversation_id, leaf)
+        conversation = self.store.load(self.conversation_id)
+        self._enter(conversation)
+        return conversation
+
     def _reply(self, message: Message, reply: Reply) -> StoredMessage:
+        usage = reply.usage
+        cost = self.bot.cost(reply)
         return StoredMessage(
             "assistant",
             message["content"],
             model=reply.model or self.bot.model,
-            tokens=reply.usage.completion_tokens if reply.usage else None,
-            prompt_tokens=reply.usage.prompt_tokens if reply.usage else None,
+            tokens=usage.completion_tokens if usage else None,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            cached_tokens=usage.cached_tokens if usage else None,
+            cost=cost.amount if cost else None,
+            currency=cost.currency if cost else None,
             finish_reason=reply.finish_reason,
             interrupted=reply.interrupted,
             reasoning=reply.reasoning,
         )
+
+    def _on_extend(self, answer: Message, reply: Reply) -> None:
+        """A continuation joined `answer`: the store keeps one answer, its whole text and what
+        both requests used and cost, in the same row."""
+        joined = joined_answer(self.stored(answer), self._reply(answer, reply))
+        self._remember([(answer, joined)])
+        saved = next((k for k, m in enumerate(self._saved) if m is answer), None)
+        if self.store is None or self.private or saved is None:
+            return
+        try:
+            self.store.update_answer(self._ids[saved], joined)
+        except StoreError as exc:
+            self.fail(exc)
 
     def name(self, title: str) -> int | None:
         """Title the conversation on screen; returns its id, None while it is not saved yet
@@ -191,19 +244,35 @@ class Recorder:
         return self.store.load(self.conversation_id).title
 
     def _title(self) -> str:
-        first_user = next((m["content"] for m in self.bot.history if m["role"] == "user"), "")
-        return self.title or title_for(first_user)
+        """The title given, else the first question as typed (not the files it carried)."""
+        first = next((m for m in self.bot.history if m["role"] == "user"), None)
+        if self.title or first is None:
+            return self.title or ""
+        return title_for(typed_text(self.stored(first)) or first["content"])
 
     def conversation(self) -> Conversation:
-        """The conversation on screen as the store keeps it: what /save writes."""
+        """The conversation on screen as the store keeps it, its other branches too (from
+        the store, when it has them): what /save writes."""
         bot = self.bot
+        messages = tuple(self.stored(m, rounds) for m, rounds in turn_view(bot.history))
+        try:
+            whole = self.tree() if self.branching else None
+        except StoreError as exc:
+            self.fail(exc)
+            whole = None
+        branches = whole.branches if whole is not None else ()
+        if branches:  # the active branch is the stored one (`sync`): its ids name the parents
+            messages = tuple(
+                m.model_copy(update={"id": i}) for m, i in zip(messages, self._ids, strict=True)
+            )
         return Conversation(
             id=self.conversation_id or 0,
             title=self._title(),
             model=bot.model,
             system=bot.system,
             params=bot.params.differs_from_defaults(),
-            messages=tuple(self.stored(m, rounds) for m, rounds in turn_view(bot.history)),
+            messages=messages,
+            branches=branches,
         )
 
     def adopt(self, conversation: Conversation) -> int | None:
@@ -269,12 +338,42 @@ class Recorder:
         if "system" not in given:
             bot.system = conversation.system
         bot.params = _merged_params(conversation.params, bot.params, given)
+        self._enter(conversation)
+        self.title = None
+        return conversation
+
+    def _enter(self, conversation: Conversation) -> None:
+        """The stored conversation's active branch becomes the history, in step with it."""
         self._take(conversation)
         self.conversation_id = conversation.id
-        self.title = None
-        self._saved = _answers(bot.history)
+        self._saved = _answers(self.bot.history)
         self._ids = [m.id for m in conversation.messages if m.id is not None]
-        return conversation
+
+
+def joined_answer(first: StoredMessage, then: StoredMessage) -> StoredMessage:
+    """A cut answer and its continuation as one stored answer: `then`'s text is the whole
+    text; counts add up, unknown when either is unknown; a cost only when both are known in
+    one currency (never a guess)."""
+
+    def plus(a: int | None, b: int | None) -> int | None:
+        return None if a is None or b is None else a + b
+
+    cost = None
+    if first.cost is not None and then.cost is not None and first.currency == then.currency:
+        cost = first.cost + then.cost
+    return first.model_copy(
+        update={
+            "content": then.content,
+            "tokens": plus(first.tokens, then.tokens),
+            "prompt_tokens": plus(first.prompt_tokens, then.prompt_tokens),
+            "cached_tokens": plus(first.cached_tokens, then.cached_tokens),
+            "cost": cost,
+            "currency": first.currency if cost is not None else None,
+            "finish_reason": then.finish_reason,
+            "interrupted": then.interrupted,
+            "reasoning": (first.reasoning or "") + (then.reasoning or "") or None,
+        }
+    )
 
 
 def _answers(history: list[Message]) -> list[Message]:

@@ -8,8 +8,10 @@ refused in one line that names the first problem, never half-loaded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from chatcli.i18n import t
 
 Content = str | list[dict[str, Any]]
 
@@ -43,7 +47,7 @@ def check_content(value: Any) -> Content:
         return value
     if isinstance(value, list) and all(_is_part(part) for part in value):
         return value
-    raise ValueError("must be text or a list of text and image_url parts")
+    raise ValueError(t("rec_content"))
 
 
 LAST_STAMP = 253402300799.0  # 9999-12-31 23:59:59 UTC, the last moment a date can show
@@ -51,11 +55,25 @@ LAST_STAMP = 253402300799.0  # 9999-12-31 23:59:59 UTC, the last moment a date c
 
 def _moment(value: float) -> float:
     if not 0 <= value <= LAST_STAMP:
-        raise ValueError("must be a time in seconds between 1970 and 9999")
+        raise ValueError(t("rec_time"))
     return value
 
 
 Stamp = Annotated[float, AfterValidator(_moment)]
+
+
+class AttachmentRecord(BaseModel):
+    """One attachment a user message carried (`/file`, `/run`, `/paste`, `-f`): where it came
+    from, how many bytes it read, and the SHA-256 of the `chars` characters it put at its
+    place at the start of the message, so listings show one line for it, not the text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # a path as named (`src/`, `*.py`), a URL, `$ command`, the clipboard
+    files: int = Field(1, ge=0)
+    size: int = Field(0, ge=0)
+    sha256: str = Field(pattern="^[0-9a-f]{64}$")
+    chars: int = Field(0, ge=0)  # 0 for an image (an image part, not text)
 
 
 class StoredMessage(BaseModel):
@@ -71,6 +89,11 @@ class StoredMessage(BaseModel):
     model: str | None = None
     tokens: int | None = Field(None, ge=0)
     prompt_tokens: int | None = Field(None, ge=0)
+    # Of prompt_tokens, those the server's prefix cache served (cheaper), when it said.
+    cached_tokens: int | None = Field(None, ge=0)
+    # What the turn cost, in `currency`, when a price was known (never a guess).
+    cost: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
+    currency: str | None = Field(None, min_length=1, max_length=3)
     finish_reason: str | None = None
     created: Stamp = Field(default_factory=time.time)
     interrupted: bool = False
@@ -78,7 +101,10 @@ class StoredMessage(BaseModel):
     # The turn's tool rounds before this answer, as sent: assistant messages with
     # `tool_calls`, each followed by its `tool` results.
     tools: list[dict[str, Any]] | None = None
+    attachments: tuple[AttachmentRecord, ...] | None = None
     id: int | None = None
+    # The message this one answers or follows: the conversation is a tree (see Conversation).
+    parent: int | None = None
 
     def __init__(
         self, role: str | None = None, content: Content | None = None, /, **fields: Any
@@ -105,17 +131,17 @@ class StoredMessage(BaseModel):
             if message.get("role") == "assistant" and not expected:
                 calls = message.get("tool_calls")
                 if not isinstance(calls, list) or not calls:
-                    raise ValueError("tools: an assistant message without tool_calls")
+                    raise ValueError(t("rec_tools_no_calls"))
                 expected = [str(call.get("id")) for call in calls if isinstance(call, dict)]
             elif message.get("role") == "tool" and expected:
                 if message.get("tool_call_id") != expected.pop(0):
-                    raise ValueError("tools: a result answers no call")
+                    raise ValueError(t("rec_tools_stray_result"))
                 if not isinstance(message.get("content"), str):
-                    raise ValueError("tools: a result is not text")
+                    raise ValueError(t("rec_tools_result_not_text"))
             else:
-                raise ValueError("tools: not calls each followed by their results")
+                raise ValueError(t("rec_tools_order"))
         if expected:
-            raise ValueError("tools: a call has no result")
+            raise ValueError(t("rec_tools_no_result"))
         return value or None
 
     @field_validator("reasoning")
@@ -124,12 +150,23 @@ class StoredMessage(BaseModel):
         """No reasoning and an empty one are the same: none."""
         return value or None
 
+    @field_validator("attachments")
+    @classmethod
+    def _attachments(
+        cls, value: tuple[AttachmentRecord, ...] | None
+    ) -> tuple[AttachmentRecord, ...] | None:
+        return value or None
+
     @model_validator(mode="after")
     def _only_replies_think(self) -> StoredMessage:
         if self.reasoning is not None and self.role != "assistant":
-            raise ValueError("reasoning: only an assistant message has reasoning")
+            raise ValueError(t("rec_reasoning_role"))
         if self.tools and self.role != "assistant":
-            raise ValueError("tools: only an assistant message has tool rounds")
+            raise ValueError(t("rec_tools_role"))
+        if (self.cost is None) != (self.currency is None):
+            raise ValueError(t("rec_cost_currency"))
+        if self.attachments and self.role != "user":
+            raise ValueError(t("rec_attachments_role"))
         return self
 
     @property
@@ -146,14 +183,27 @@ def content_text(content: Content) -> str:
     return "\n".join([*texts, *(["[image]"] * images)])
 
 
+def typed_text(message: StoredMessage) -> str | None:
+    """The message as typed, after its attachments' texts (each must match its hash, where
+    the staging put it: in order, a blank line after each); None when they do not."""
+    text, at = message.text, 0
+    for record in message.attachments or ():
+        if record.chars:
+            piece = text[at : at + record.chars]
+            if hashlib.sha256(piece.encode()).hexdigest() != record.sha256:
+                return None
+            at += record.chars + 2
+    return text[at:]
+
+
 def _alternating(messages: tuple[StoredMessage, ...]) -> tuple[StoredMessage, ...]:
     """User, assistant, user, assistant…: the only history a chat server accepts back."""
     for number, message in enumerate(messages, start=1):
         expected = "user" if number % 2 else "assistant"
         if message.role != expected:
-            raise ValueError(f"must alternate user, assistant (message {number} is {message.role})")
+            raise ValueError(t("rec_alternate", number=number, role=message.role))
     if len(messages) % 2:
-        raise ValueError(f"must alternate user, assistant (message {len(messages)} has no reply)")
+        raise ValueError(t("rec_no_reply", number=len(messages)))
     return messages
 
 
@@ -161,7 +211,11 @@ Turns = Annotated[tuple[StoredMessage, ...], AfterValidator(_alternating)]
 
 
 class Conversation(BaseModel):
-    """A whole conversation, as stored and as exported."""
+    """A whole conversation, as stored and as exported.
+
+    `messages` is the active branch, what the model sees; `branches` the messages on no other
+    branch than those left (an /edit, a /retry, an /undo), each naming its `parent` by id. The
+    active branch's messages carry ids when there are branches, so they can be named."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -173,10 +227,65 @@ class Conversation(BaseModel):
     system: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     messages: Turns
+    branches: tuple[StoredMessage, ...] = ()
+
+    @model_validator(mode="after")
+    def _a_tree(self) -> Conversation:
+        """Every branch message grows from an earlier message, alternating roles."""
+        if not self.branches:
+            return self
+        roles: dict[int | None, str] = {None: "assistant"}  # a root is a question
+        for number, message in enumerate(self.messages, start=1):
+            if message.id is None or message.id in roles:
+                raise ValueError(t("rec_tree_id", n=number))
+            roles[message.id] = message.role
+        for number, message in enumerate(self.branches, start=1):
+            if message.id is None or message.id in roles:
+                raise ValueError(t("rec_branch_id", n=number))
+            if message.parent not in roles:
+                raise ValueError(t("rec_branch_parent", n=number))
+            if roles[message.parent] == message.role:
+                raise ValueError(t("rec_branch_roles", n=number))
+            roles[message.id] = message.role
+        return self
 
     @property
     def turns(self) -> int:
         return sum(1 for m in self.messages if m.role == "user")
+
+    def links(self) -> dict[int, int | None]:
+        """Every message's id and its parent's, the active branch first (`store.tree`)."""
+        found: dict[int, int | None] = {}
+        previous: int | None = None
+        for message in self.messages:
+            if message.id is not None:
+                found[message.id] = previous
+            previous = message.id
+        found.update({m.id: m.parent for m in self.branches if m.id is not None})
+        return found
+
+
+# pydantic's error types, said in the interface's language (its own English otherwise)
+_REASONS = {
+    "missing": "rec_missing",
+    "string_type": "rec_not_text",
+    "dict_type": "rec_not_object",
+    "model_type": "rec_not_object",
+    "model_attributes_type": "rec_not_object",
+    "list_type": "rec_not_list",
+    "tuple_type": "rec_not_list",
+    "float_parsing": "reason_not_number",
+    "float_type": "reason_not_number",
+    "int_parsing": "reason_not_whole",
+    "int_from_float": "reason_not_whole",
+    "int_type": "reason_not_whole",
+    "bool_parsing": "reason_not_bool",
+    "bool_type": "reason_not_bool",
+    "finite_number": "reason_not_finite",
+    "greater_than_equal": "reason_out_of_range",
+    "literal_error": "reason_not_choice",
+}
+SHOWN_INPUT = 40  # characters of a bad value a message repeats
 
 
 def describe(error: ValidationError) -> str:
@@ -185,11 +294,28 @@ def describe(error: ValidationError) -> str:
     words: list[str] = []
     for part in first["loc"]:
         if isinstance(part, int) and words and words[-1] == "messages":
-            words[-1] = f"message {part + 1}"
+            words[-1] = t("rec_message", number=part + 1)
         else:
             words.append(str(part))
-    reason = first["msg"].removeprefix("Value error, ")
-    return f"{': '.join(words)}: {reason}" if words else reason
+    reason = _reason(first["type"], first.get("input"), first.get("ctx") or {}, first["msg"])
+    return t("rec_separator").join([*words, reason])
+
+
+def _reason(kind: str, got: Any, context: dict[str, Any], english: str) -> str:
+    if kind not in _REASONS:
+        return english.removeprefix("Value error, ")
+    shown = repr(got)
+    if len(shown) > SHOWN_INPUT:
+        shown = shown[: SHOWN_INPUT - 1] + "…"
+    choices = str(context.get("expected", "")).replace(" or ", t("word_or"))
+    return t(_REASONS[kind], got=_Shown(shown), choices=choices)
+
+
+class _Shown(str):
+    """A value already shown as `repr` and clipped: `{got!r}` prints it as it is."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def parse_json(text: str) -> Any:
@@ -197,6 +323,6 @@ def parse_json(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON (line {exc.lineno}: {exc.msg})") from None
+        raise ValueError(t("rec_not_json", line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
-        raise ValueError("nested too deeply") from None
+        raise ValueError(t("rec_too_deep")) from None

@@ -5,10 +5,11 @@ read any of them, and the forms earlier releases wrote too: `/save`'s Markdown (
 `## Assistant` headings, a `Parameters:` line) and its JSON (`"chatcli_transcript": 1`). What a
 file holds is checked by the conversation model (`records.py`) before anything uses it.
 
-Markdown: `### User` / `### Assistant` headings, a reply's reasoning in a `<details>` block
-before its answer, the model, times and parameters in one `<!-- chatcli {…} -->` line. A
-message line that looks like one of those gets one more leading backslash, so every text reads
-back as written (blank lines at its start and end aside). JSON: every field, nothing lost.
+Markdown (the active branch only): `### User` / `### Assistant` headings, a reply's reasoning
+in a `<details>` block before its answer, the model, times and parameters in one
+`<!-- chatcli {…} -->` line. A message line that looks like one of those gets one more leading
+backslash, so every text reads back as written (blank lines at its start and end aside).
+JSON: every field and every branch, nothing lost.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from chatcli.config.settings import GenerationParams
-from chatcli.store.records import Conversation, describe, parse_json
+from chatcli.i18n import t
+from chatcli.store.records import Conversation, StoredMessage, describe, parse_json
 
 EXPORT_FORMAT = 1
 THOUGHT_OPEN = "<details><summary>思考 / Reasoning</summary>"
@@ -63,7 +65,10 @@ def one_line(text: str) -> str:
 
 
 def to_json(conversation: Conversation) -> str:
-    """The lossless form: every field of the conversation and of its messages."""
+    """The lossless form: every field of the conversation and of its messages, and every
+    branch: `messages` is the active branch (what an earlier release reads), `branches` the
+    other messages, each naming its parent by id."""
+    tree = bool(conversation.branches)
     return json.dumps(
         {
             "chatcli_export": EXPORT_FORMAT,
@@ -74,25 +79,39 @@ def to_json(conversation: Conversation) -> str:
             "model": conversation.model,
             "system": conversation.system,
             "params": conversation.params,
-            "messages": [
+            "messages": [_message(m, tree) for m in conversation.messages],
+            **(
                 {
-                    "role": m.role,
-                    "content": m.content,
-                    "model": m.model,
-                    "tokens": m.tokens,
-                    "prompt_tokens": m.prompt_tokens,
-                    "finish_reason": m.finish_reason,
-                    "created": m.created,
-                    "interrupted": m.interrupted,
-                    "reasoning": m.reasoning,
-                    **({"tools": m.tools} if m.tools else {}),
+                    "branches": [
+                        {**_message(m, tree), "parent": m.parent} for m in conversation.branches
+                    ]
                 }
-                for m in conversation.messages
-            ],
+                if tree
+                else {}
+            ),
         },
         ensure_ascii=False,
         indent=2,
     )
+
+
+def _message(m: StoredMessage, tree: bool) -> dict[str, Any]:
+    return {
+        **({"id": m.id} if tree else {}),
+        "role": m.role,
+        "content": m.content,
+        "model": m.model,
+        "tokens": m.tokens,
+        "prompt_tokens": m.prompt_tokens,
+        "finish_reason": m.finish_reason,
+        "created": m.created,
+        "interrupted": m.interrupted,
+        "reasoning": m.reasoning,
+        **({"tools": m.tools} if m.tools else {}),
+        **({"cached_tokens": m.cached_tokens} if m.cached_tokens is not None else {}),
+        **({"cost": str(m.cost), "currency": m.currency} if m.cost is not None else {}),
+        **({"attachments": [a.model_dump() for a in m.attachments]} if m.attachments else {}),
+    }
 
 
 @dataclass(frozen=True)
@@ -165,7 +184,7 @@ def from_json(text: str) -> Conversation:
     """`to_json` output, or a JSON `/save` of an earlier release."""
     data = parse_json(text)
     if not isinstance(data, dict) or "messages" not in data:
-        raise ValueError("not a chatcli conversation (no 'messages')")
+        raise ValueError(t("rec_no_messages"))
     return validated(data)
 
 
@@ -199,7 +218,7 @@ def from_markdown(text: str) -> Conversation:
         return _read_markdown(lines, _heading, current=True)
     if any(_old_heading(line) for line in lines):
         return _read_markdown(lines, _old_heading, current=False)
-    raise ValueError("neither JSON nor Markdown with '### User' or '### Assistant' sections")
+    raise ValueError(t("rec_no_sections"))
 
 
 def _read_markdown(lines: list[str], heading: Heading, *, current: bool) -> Conversation:
@@ -245,7 +264,7 @@ def _header(lines: list[str]) -> dict[str, Any]:
         elif found := _META.match(line):
             meta = parse_json(found.group(1))
             if not isinstance(meta, dict):
-                raise ValueError("the <!-- chatcli … --> line is not a JSON object")
+                raise ValueError(t("rec_meta_not_object"))
             fields.update({k: meta[k] for k in _META_FIELDS if k in meta})
     return fields
 

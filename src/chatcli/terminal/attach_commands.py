@@ -1,5 +1,6 @@
-"""REPL commands that stage context for the next message: /file, /drop; and the check that
-runs before a message with staged context is sent (its cost, or why it cannot go).
+"""REPL commands that stage context for the next message: /file, /run, /paste, /drop; and
+the check that runs before a message with staged context is sent (its cost, or why it cannot
+go), which also tells the recorder what the message carries.
 
 Importing this module registers the commands.
 """
@@ -8,10 +9,18 @@ from __future__ import annotations
 
 import shlex
 
-from chatcli.attach import AttachError, check, describe, stage_sources
+from chatcli.attach import (
+    AttachError,
+    Attachment,
+    check,
+    describe,
+    from_clipboard,
+    run_command,
+    stage_sources,
+)
 from chatcli.conversation.bot import Content
-from chatcli.i18n import t
-from chatcli.terminal.commands import CommandError, Context, command
+from chatcli.i18n import os_reason, t
+from chatcli.terminal.commands import CommandError, Context, command, quote_error, recorder
 
 
 def prepare(ctx: Context, message: str) -> Content | None:
@@ -25,8 +34,14 @@ def prepare(ctx: Context, message: str) -> Content | None:
         ctx.out.error(str(exc))
         return None
     ctx.out.info(cost)
+    recorder(ctx).expect(content, ctx.stage.records())
     ctx.stage.drop(None)
     return content
+
+
+def _stage(ctx: Context, item: Attachment) -> None:
+    ctx.stage.items.append(item)
+    ctx.out.info("+ " + describe(item))
 
 
 @command(
@@ -47,7 +62,7 @@ def _file(ctx: Context, argument: str) -> None:
     try:
         sources = shlex.split(argument)
     except ValueError as exc:
-        raise CommandError(f"/file: {exc}") from None
+        raise CommandError(quote_error("/file", exc)) from None
     stage_sources(
         ctx.stage,
         sources,
@@ -56,6 +71,45 @@ def _file(ctx: Context, argument: str) -> None:
         say=ctx.out.info,
         fail=ctx.out.error,
     )
+
+
+@command(
+    "run",
+    "/run CMD",
+    "在当前目录用 shell 运行命令，把输出附加到下一条消息（Ctrl-C 停止）",
+    "run a shell command here and stage its output for the next message (Ctrl-C stops it)",
+)
+def _run(ctx: Context, argument: str) -> None:
+    command_line = argument.strip()
+    if not command_line:
+        raise CommandError(t("run_usage"))
+    try:
+        ctx.out.info(t("run_started", command=command_line))
+        item, status = run_command(command_line)
+    except KeyboardInterrupt:
+        ctx.out.error(t("run_stopped"))
+        return
+    except AttachError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(t("run_cannot_start", reason=os_reason(exc))) from None
+    _stage(ctx, item)
+    if status:
+        ctx.out.error(t("run_failed", status=status))
+
+
+@command(
+    "paste",
+    "/paste",
+    "把剪贴板里的文本附加到下一条消息",
+    "stage the clipboard's text for the next message",
+)
+def _paste(ctx: Context, argument: str) -> None:
+    try:
+        item = from_clipboard()
+    except AttachError as exc:
+        raise CommandError(str(exc)) from None
+    _stage(ctx, item)
 
 
 @command(

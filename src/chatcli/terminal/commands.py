@@ -20,8 +20,10 @@ from chatcli.conversation.bot import ChatBot, Content
 from chatcli.i18n import language, os_reason, t
 from chatcli.images import image_message
 from chatcli.store.recorder import Recorder, read_file
-from chatcli.store.records import describe
+from chatcli.store.records import content_text, describe
+from chatcli.store.stats import Tally
 from chatcli.store.transcript import to_json, to_markdown
+from chatcli.terminal.attached import shown
 from chatcli.terminal.instant import prompt_text
 from chatcli.terminal.render import code_blocks
 from chatcli.terminal.sessions import count_turns
@@ -43,6 +45,7 @@ class UI(Protocol):
     """What commands may ask of the interactive terminal."""
 
     def send(self, content: Content) -> None: ...
+    def go_on(self) -> None: ...
     def copy(self, text: str) -> None: ...
     def toggle_multiline(self) -> bool: ...
     def confirm(self, question: str) -> bool: ...
@@ -189,19 +192,30 @@ def _clear(ctx: Context, argument: str) -> None:
     ctx.out.info(t("cleared"))
 
 
-@command("history", "/history", "显示对话历史", "show the conversation so far")
+@command(
+    "history",
+    "/history",
+    "显示对话历史（当前分支），问题带编号",
+    "show the conversation so far (the active branch), questions numbered",
+)
 def _history(ctx: Context, argument: str) -> None:
     if not ctx.bot.history:
         ctx.out.info(t("history_empty"))
         return
     system = [{"role": "system", "content": ctx.bot.system}] if ctx.bot.system else []
+    width = len(str(ctx.bot.questions))
+    number = 0
     for message in [*system, *ctx.bot.history]:
         thought = recorder(ctx).reasoning_of(message)
         if thought:
             ctx.out.info(t("history_reasoning", n=len(thought)))
         content = message["content"]
         text = content if isinstance(content, str) else "[…]"
-        ctx.out.info(f"{message['role']}: {text}")
+        if message["role"] == "user":  # the number /edit N takes
+            number += 1
+            text = shown(recorder(ctx).stored(message), text)
+        label = str(number).rjust(width) if message["role"] == "user" else " " * width
+        ctx.out.info(f"{label} {message['role']}: {text}")
 
 
 def quote_error(command: str, exc: ValueError) -> str:
@@ -315,26 +329,41 @@ def _unset(ctx: Context, argument: str) -> None:
 def _undo(ctx: Context, argument: str) -> None:
     if not ctx.bot.undo():
         raise CommandError(t("nothing_to_undo"))
-    recorder(ctx).sync()
-    ctx.out.info(t("undone"))
+    kept = recorder(ctx)
+    kept.sync()
+    ctx.out.info(t("undone") + (" " + t("branch_kept") if kept.branching else ""))
 
 
 @command(
     "retry",
     "/retry",
-    "重新生成上一条回复，或重发失败的消息",
-    "regenerate the last reply, or resend a failed message",
+    "重新生成上一条回复（旧回复留在另一个分支），或重发失败的消息",
+    "regenerate the last reply (the old one stays on a branch), or resend a failed message",
 )
 def _retry(ctx: Context, argument: str) -> None:
+    resend = ctx.failed is not None
     content = ctx.failed if ctx.failed is not None else ctx.bot.take_back()
     if content is None:
         raise CommandError(t("nothing_to_retry"))
-    recorder(ctx).sync()  # the reply taken back leaves the store now, as it left the screen
+    kept = recorder(ctx)
+    kept.sync()  # the reply taken back leaves the active branch now, as it left the screen
+    if kept.branching and not resend:
+        ctx.out.info(t("branch_kept"))
     ctx.ui.send(content)
 
 
-@command("edit", "/edit", "用 $EDITOR 编写下一条消息", "write the next message in $EDITOR")
+@command(
+    "edit",
+    "/edit [N [TEXT]]",
+    "用 $EDITOR 编写下一条消息；给出 N 时改写第 N 个问题（/history 的编号），在新分支上重新提问",
+    "write the next message in $EDITOR; with N, rewrite question N (numbered as /history "
+    "shows them) and ask again on a new branch",
+)
 def _edit(ctx: Context, argument: str) -> None:
+    head, _, inline = argument.partition(" ")
+    if head.isdigit():
+        _edit_question(ctx, int(head), inline.strip())
+        return
     text = ctx.ui.edit(argument)
     if text is None or not text.strip():
         ctx.out.info(t("edit_empty"))
@@ -342,6 +371,34 @@ def _edit(ctx: Context, argument: str) -> None:
     message = text.strip("\n")
     ctx.out.info(as_typed(ctx.bot.model, message))
     ctx.ui.send(message)
+
+
+def _edit_question(ctx: Context, number: int, inline: str) -> None:
+    """Ask question `number` again, rewritten, from where it was asked: the turns after it
+    stay in the store on their own branch. Nothing changes when the new text is empty."""
+    bot = ctx.bot
+    if not 1 <= number <= bot.questions:
+        raise CommandError(t("edit_range", n=number, count=bot.questions))
+    old = bot.question(number)
+    text = inline or ctx.ui.edit(content_text(old))
+    if text is None or not text.strip():
+        ctx.out.info(t("edit_empty"))
+        return
+    message = text.strip("\n")
+    bot.back_to(number)
+    kept = recorder(ctx)
+    kept.sync()
+    ctx.out.info(t("branch_kept" if kept.branching else "branch_not_kept"))
+    if not inline:
+        ctx.out.info(as_typed(bot.model, message))
+    ctx.ui.send(_with_text(old, message))
+
+
+def _with_text(content: Content, text: str) -> Content:
+    """A question's new text, keeping the pictures it carried."""
+    if isinstance(content, str):
+        return text
+    return [{"type": "text", "text": text}, *(p for p in content if p.get("type") != "text")]
 
 
 def as_typed(model: str, message: str) -> str:
@@ -352,7 +409,12 @@ def as_typed(model: str, message: str) -> str:
     return "\n".join([prompt + first, *("." * (len(prompt) - 1) + " " + line for line in rest)])
 
 
-@command("usage", "/usage", "本次对话的 token 用量", "tokens used in this conversation")
+@command(
+    "usage",
+    "/usage",
+    "本次对话每轮和合计的 token、费用与缓存命中",
+    "tokens, cost and cache share per turn and in total",
+)
 def _usage(ctx: Context, argument: str) -> None:
     """Every reply in the history, whether it came in this run, resumed or loaded."""
     kept = recorder(ctx)
@@ -360,27 +422,57 @@ def _usage(ctx: Context, argument: str) -> None:
     if not answers:
         ctx.out.info(t("history_empty"))
         return
-    prompt_total = completion_total = unknown = 0
+    total = Tally()
     for i, answer in enumerate(answers, start=1):
-        if answer.tokens is None or answer.prompt_tokens is None:
-            unknown += 1
+        turn = Tally()
+        for tally in (turn, total):
+            tally.add(
+                answer.prompt_tokens,
+                answer.tokens,
+                answer.cached_tokens,
+                answer.cost,
+                answer.currency,
+            )
+        if turn.unknown_tokens:
             ctx.out.info(f"  {i}. {t('tokens_unknown')}")
-            continue
-        prompt_total += answer.prompt_tokens
-        completion_total += answer.tokens
-        ctx.out.info(
-            f"  {i}. " + t("tokens", prompt=answer.prompt_tokens, completion=answer.tokens)
-        )
-    if unknown:
-        ctx.out.info(t("usage_unknown_part", n=unknown))
-    ctx.out.info(
-        t(
-            "usage_total",
-            prompt=prompt_total,
-            completion=completion_total,
-            total=prompt_total + completion_total,
-        )
+        else:
+            tokens = t("tokens", prompt=turn.prompt, completion=turn.completion)
+            ctx.out.info(f"  {i}. " + " · ".join([tokens, *usage_extras(turn)]))
+    if total.unknown_tokens:
+        ctx.out.info(t("usage_unknown_part", n=total.unknown_tokens))
+    if total.unpriced and total.costs:
+        ctx.out.info(t("usage_unpriced_part", n=total.unpriced))
+    line = t(
+        "usage_total",
+        prompt=total.prompt,
+        completion=total.completion,
+        total=total.prompt + total.completion,
     )
+    ctx.out.info(" · ".join([line, *usage_extras(total)]))
+
+
+def usage_extras(tally: Tally) -> list[str]:
+    """The cost and the cache share of a tally, those that are known."""
+    extras = [tally.cost_text()] if tally.costs else []
+    share = tally.cache_share
+    if share is not None:
+        extras.append(t("cache_share", share=share))
+    return extras
+
+
+@command(
+    "continue",
+    "/continue",
+    "让被 token 上限截断的回复接着写下去（接在同一条回复后面）",
+    "let a reply cut by the token limit go on (joined to the same reply)",
+)
+def _continue(ctx: Context, argument: str) -> None:
+    history = ctx.bot.history
+    if not history or history[-1]["role"] != "assistant":
+        raise CommandError(t("continue_nothing"))
+    if recorder(ctx).stored(history[-1]).finish_reason != "length":
+        raise CommandError(t("continue_not_cut"))
+    ctx.ui.go_on()
 
 
 @command(

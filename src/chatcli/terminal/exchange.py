@@ -27,7 +27,7 @@ from chatcli.conversation.bot import (
 from chatcli.errors import describe, is_api_error
 from chatcli.i18n import t
 from chatcli.terminal.pending import Pending
-from chatcli.terminal.render import MarkdownStream, RawStream, finished_markdown
+from chatcli.terminal.render import BlockSplitter, MarkdownStream, RawStream, finished_markdown
 from chatcli.terminal.sanitize import neutralise
 from chatcli.terminal.sink import MASKER, clean
 
@@ -44,14 +44,36 @@ class Outcome:
 class Presenter:
     """Owns the consoles: `out` for the reply, `status` for everything about it."""
 
-    def __init__(self, out: Console, status: Console, *, raw: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        out: Console,
+        status: Console,
+        *,
+        raw: IO[str] | None = None,
+        offers_continue: bool = False,
+    ) -> None:
         self.out = out
         self.status = status
         self.raw = raw
+        self.offers_continue = offers_continue  # the REPL, where /continue exists
+        self._seed = ""  # shown again before a continuation's first word (resume_point)
 
     def run(self, bot: ChatBot, content: Content) -> Outcome:
         self.hint_language(bot, content)
-        turn = bot.stream_turn(content)
+        return self.play(bot, bot.stream_turn(content), image=has_image(content))
+
+    def go_on(self, bot: ChatBot) -> Outcome:
+        """/continue: the cut reply goes on, its unfinished block drawn again so that the
+        continuation renders inside it. ValueError (one line) when there is no reply."""
+        turn = bot.continue_turn()
+        self._seed = resume_point(turn.answer["content"]) if self.raw is None else ""
+        try:
+            return self.play(bot, turn)
+        finally:
+            self._seed = ""
+
+    def play(self, bot: ChatBot, turn: Turn, *, image: bool = False) -> Outcome:
+        """Stream a turn, report how it ended, and the status line."""
         if turn.plan.dropped:
             self.note(t("context_trimmed", n=turn.plan.dropped))
         events = iter(turn)
@@ -81,7 +103,7 @@ class Presenter:
             if not is_api_error(exc):
                 raise
             renderer.close()
-            message = self.fail(exc, bot, mid_stream=turn.receiving, image=has_image(content))
+            message = self.fail(exc, bot, mid_stream=turn.receiving, image=image)
             if turn.partial_text.strip():
                 self.note(t("partial_not_saved"))
             return Outcome(None, error=message)
@@ -136,6 +158,9 @@ class Presenter:
                         pending.add(event.text)
                     else:
                         pending.answer()
+                        if self._seed:
+                            renderer.feed(self._seed)
+                            self._seed = ""
                         renderer.feed(event.text)
                         shown += len(event.text)
                 assert turn.reply is not None
@@ -182,7 +207,11 @@ class Presenter:
         elif reply.unanswered:
             self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
         elif reply.finish_reason == "length":
-            self.status.print(Text(cut_notice(bot, reply), style="yellow"))
+            notice = cut_notice(bot, reply)
+            # Not when the bundled model's window is full: going on would only cut it again.
+            if self.offers_continue and (bot.local is None or cut_by_reply_limit(bot, reply)):
+                notice += t("cut_continue")
+            self.status.print(Text(notice, style="yellow"))
         if self.raw is None:
             self.status.print(status_line(bot, reply))
 
@@ -239,14 +268,35 @@ def cut_notice(bot: ChatBot, reply: Reply) -> str:
     """Which limit ended a reply cut at finish_reason "length": the reply limit chatcli set
     for the bundled model, the user's --max-tokens, or the context window."""
     limit = bot.params.max_tokens
-    used = reply.usage.completion_tokens if reply.usage is not None else None
-    if limit is not None and (used is None or used >= limit):
+    if limit is not None and cut_by_reply_limit(bot, reply):
         if bot.local is not None and limit == bot.local.default_max_tokens:
             return t("cut_by_default_limit", n=limit)
         return t("cut_by_length", n=limit)
     if bot.local is not None:
         return t("cut_by_local_ctx", n=bot.local.ctx)
     return t("cut_by_window")
+
+
+def cut_by_reply_limit(bot: ChatBot, reply: Reply) -> bool:
+    """Whether the reply limit (--max-tokens, or the bundled model's) ended the reply."""
+    limit = bot.params.max_tokens
+    used = reply.usage.completion_tokens if reply.usage is not None else None
+    return limit is not None and (used is None or used >= limit)
+
+
+def resume_point(text: str) -> str:
+    """Where the screen picks a cut reply up again: its unfinished block, drawn again so
+    that the continuation renders inside it (a paragraph whole; in a code block, the opening
+    fence and the unfinished line only, the lines before stay as they are)."""
+    splitter = BlockSplitter()
+    mid_line = not text.endswith("\n")
+    finished = splitter.feed(text + "\n" if mid_line else text)  # the cut line is placed too
+    if splitter.in_fence:
+        lines = splitter.lines
+        seed = lines[0] + (lines[-1] if mid_line and len(lines) > 1 else "")
+    else:
+        seed = splitter.tail or (finished[-1] if mid_line and finished else "")
+    return seed[:-1] if mid_line else seed
 
 
 def has_image(content: Content) -> bool:

@@ -15,11 +15,11 @@ from rich.text import Text
 
 from chatcli.conversation.bot import ChatBot, Content
 from chatcli.errors import is_api_error
-from chatcli.i18n import t
+from chatcli.i18n import os_reason, t
 from chatcli.store.recorder import Recorder
 from chatcli.terminal import instant
 from chatcli.terminal.attach_commands import prepare
-from chatcli.terminal.commands import Context, ExitRequested, dispatch
+from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error
 from chatcli.terminal.exchange import Presenter
 from chatcli.terminal.keymode import KeyMode
 from chatcli.terminal.prompt import InputState, make_session, unfence
@@ -77,7 +77,7 @@ class Repl:
         self.welcome_note = welcome_note
         self.console = console
         self.exit_command = exit_command
-        self.presenter = Presenter(console, console)
+        self.presenter = Presenter(console, console, offers_continue=True)
         self.state = InputState()
         self._warming = False
         self.keys: KeyMode | None = None
@@ -93,6 +93,9 @@ class Repl:
     def send(self, content: Content) -> None:
         outcome = self.presenter.run(self.bot, content)
         self.ctx.failed = content if outcome.error is not None else None
+
+    def go_on(self) -> None:
+        self.presenter.go_on(self.bot)
 
     def copy(self, text: str) -> None:
         """OSC 52: the terminal puts it on the clipboard, which also works over SSH."""
@@ -114,8 +117,15 @@ class Repl:
             try:
                 with self.keys.lent() if self.keys is not None else nullcontext():
                     subprocess.run([*shlex.split(editor), str(path)], check=True)
-            except (OSError, subprocess.CalledProcessError) as exc:
-                self.ctx.out.error(f"$EDITOR ({editor}): {exc}")
+            except ValueError as exc:  # a quote left open in $EDITOR
+                self.ctx.out.error(quote_error(f"$EDITOR ({editor})", exc))
+                return None
+            except OSError as exc:
+                self.ctx.out.error(t("editor_failed", editor=editor, reason=os_reason(exc)))
+                return None
+            except subprocess.CalledProcessError as exc:
+                status = t("editor_status", status=exc.returncode)
+                self.ctx.out.error(t("editor_failed", editor=editor, reason=status))
                 return None
             return path.read_text(encoding="utf-8")
 

@@ -35,7 +35,7 @@ def _roles(ctx: Context, argument: str) -> None:
 def _role(ctx: Context, argument: str) -> None:
     name = argument.strip()
     if not name:
-        raise CommandError("/role NAME (/roles)")
+        raise CommandError(t("usage", usage="/role NAME (/roles)"))
     try:
         role = find(name)
     except RoleError as exc:

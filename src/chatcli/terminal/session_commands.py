@@ -1,4 +1,5 @@
-"""REPL commands for saved conversations: /sessions, /resume, /new, /title, /delete.
+"""REPL commands for saved conversations: /sessions, /resume, /new, /title, /delete, and
+the branches of the one on screen: /tree, /branch.
 
 Importing this module registers them; `ctx.store` (a `Recorder`) is None when the REPL runs
 without a database, and then the commands say that history is off.
@@ -6,13 +7,16 @@ without a database, and then the commands say that history is off.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 
 from chatcli.i18n import t
-from chatcli.store.database import Store, StoreError, UnknownConversation
+from chatcli.store import tree
+from chatcli.store.database import Conversation, Store, StoreError, UnknownConversation
 from chatcli.store.recorder import Recorder
 from chatcli.terminal.commands import CommandError, Context, Handler, command
-from chatcli.terminal.sessions import listing, recap
+from chatcli.terminal.sessions import count_turns, last_turn, listing, recap
+from chatcli.terminal.tree_view import draw
 
 StoreHandler = Callable[[Context, Recorder, Store, str], None]
 
@@ -118,3 +122,44 @@ def _delete(ctx: Context, recorder: Recorder, store: Store, argument: str) -> No
     ctx.out.info(t("deleted", id=conversation.id))
     if conversation.id == recorder.conversation_id:
         _new(ctx, "")
+
+
+def _branched(recorder: Recorder) -> Conversation:
+    """The conversation on screen with its branches; a CommandError while there is none."""
+    if not recorder.branching:
+        raise CommandError(t("store_disabled"))
+    conversation = recorder.tree()
+    if conversation is None:
+        raise CommandError(t("history_empty"))
+    return conversation
+
+
+@command(
+    "tree",
+    "/tree",
+    "画出这个对话的所有分支（每条消息一行，* 标出当前分支）",
+    "draw this conversation's branches (a line per message, * marks the active one)",
+)
+@_with_store
+def _tree(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
+    width = shutil.get_terminal_size().columns
+    ctx.out.info("\n".join(draw(_branched(recorder), width)))
+
+
+@command(
+    "branch",
+    "/branch K",
+    "切换到第 K 个分支（/tree 显示编号）",
+    "switch to branch K (numbered as /tree shows them)",
+)
+@_with_store
+def _branch(ctx: Context, recorder: Recorder, store: Store, argument: str) -> None:
+    ends = tree.leaves(_branched(recorder).links())
+    word = argument.strip()
+    if not word.isdigit() or not 1 <= int(word) <= len(ends):
+        raise CommandError(t("branch_usage", n=len(ends)))
+    conversation = recorder.switch(ends[int(word) - 1])
+    ctx.failed = None  # a message that failed belongs to the branch left
+    ctx.out.info(t("branch_now", k=word, turns=count_turns(conversation.turns)))
+    if conversation.messages:
+        ctx.out.info(last_turn(conversation))

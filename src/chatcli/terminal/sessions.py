@@ -14,17 +14,21 @@ from rich.text import Text
 
 from chatcli.config import paths
 from chatcli.conversation.bot import ChatBot, Message
-from chatcli.i18n import t
+from chatcli.i18n import argparse_in_language, os_reason, t
+from chatcli.store import tree
 from chatcli.store.database import (
     Conversation,
     Store,
+    StoredMessage,
     StoreError,
     Summary,
     UnknownConversation,
 )
 from chatcli.store.recorder import Recorder, Resume, read_file, titled
+from chatcli.store.stats import GROUPS, Tally, grouped
 from chatcli.store.transcript import Reasoning, markdown_pieces, to_json, to_markdown, when
 from chatcli.terminal import sink
+from chatcli.terminal.attached import attachment_line, folded, typed
 from chatcli.terminal.render import finished_markdown
 from chatcli.terminal.sanitize import neutralise
 
@@ -42,8 +46,19 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
         turns = count_turns(s.turns)
         lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
         if s.snippet:
-            lines.append(" " * (width + 4) + s.snippet)
+            lines.append(" " * (width + 4) + s.snippet + _on_branch(s, s.id == current))
     return [neutralise(line) for line in lines]
+
+
+def _on_branch(summary: Summary, on_screen: bool) -> str:
+    """Which branch a search hit is on, where the conversation has more than one, and how
+    to get there (no /resume for the conversation on screen)."""
+    if summary.branch is None:
+        return ""
+    key = "hit_branch_active" if summary.on_active else "hit_branch"
+    if not summary.on_active and on_screen:
+        key = "hit_branch_here"
+    return " " + t(key, k=summary.branch)
 
 
 def count_turns(n: int) -> str:
@@ -76,18 +91,33 @@ def recap(conversation: Conversation) -> Text:
         model=conversation.model,
     )
     lines = [header]
+    ends = len(tree.leaves(conversation.links()))
+    if ends > 1:
+        lines.append(t("resumed_branches", n=ends))
     messages = [m for m in conversation.messages if m.role in ("user", "assistant")]
     starts = [i for i, m in enumerate(messages) if m.role == "user"]
     first = starts[-RECAP_TURNS] if len(starts) > RECAP_TURNS else 0
     if first:
         lines.append(t("resumed_more", n=len(starts) - RECAP_TURNS))
-    for message in messages[first:]:
+    lines += _turn_lines(conversation, messages[first:])
+    return Text(neutralise("\n".join(lines)), style="dim")
+
+
+def last_turn(conversation: Conversation) -> str:
+    """The last question and answer of the active branch, clipped (after `/branch K`)."""
+    return neutralise("\n".join(_turn_lines(conversation, conversation.messages[-2:])))
+
+
+def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -> list[str]:
+    lines = []
+    for message in messages:
         who = t("you") if message.role == "user" else message.model or conversation.model
         flag = " " + t("interrupted") if message.interrupted else ""
         if message.tools:
             lines.append("  ⚙ " + ", ".join(_called(message.tools)))
-        lines.append(f"  {who}: {_clip(message.text)}{flag}")
-    return Text(neutralise("\n".join(lines)), style="dim")
+        lines += [f"  {attachment_line(record)}" for record in message.attachments or ()]
+        lines.append(f"  {who}: {_clip(typed(message))}{flag}")
+    return lines
 
 
 # --- chatcli sessions … --------------------------------------------------------------------
@@ -100,25 +130,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="chatcli sessions",
-        description="Saved conversations. Without a command: list the recent ones.",
-    )
+    argparse_in_language()
+    p = _Parser(prog="chatcli sessions", description=t("sessions_description"))
     sub = p.add_subparsers(dest="action", parser_class=_Parser)
-    listing_parser = sub.add_parser("list", help="recent conversations, or those matching QUERY")
-    listing_parser.add_argument("query", nargs="*", help="words to search for (full text)")
-    listing_parser.add_argument("-n", "--limit", type=int, default=20, help="at most N rows")
-    show = sub.add_parser("show", help="print a conversation")
+    listing_parser = sub.add_parser("list", help=t("sessions_help_list"))
+    listing_parser.add_argument("query", nargs="*", help=t("sessions_help_query"))
+    listing_parser.add_argument("-n", "--limit", type=int, default=20, help=t("sessions_help_n"))
+    show = sub.add_parser("show", help=t("sessions_help_show"))
     show.add_argument("id", type=int)
-    export = sub.add_parser("export", help="write a conversation as Markdown or JSON")
+    export = sub.add_parser("export", help=t("sessions_help_export"))
     export.add_argument("id", type=int)
     export.add_argument("--format", choices=["md", "json"], default="md")
-    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    load = sub.add_parser("import", help="store a conversation exported as Markdown or JSON")
+    export.add_argument("-o", "--output", type=Path, help=t("sessions_help_output"))
+    load = sub.add_parser("import", help=t("sessions_help_import"))
     load.add_argument("file", type=Path)
-    delete = sub.add_parser("delete", help="delete a conversation")
+    stats = sub.add_parser("stats", help=t("sessions_help_stats"))
+    stats.add_argument("--by", choices=sorted(GROUPS), default="day", help=t("sessions_help_by"))
+    delete = sub.add_parser("delete", help=t("sessions_help_delete"))
     delete.add_argument("id", type=int)
-    delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    delete.add_argument("-y", "--yes", action="store_true", help=t("sessions_help_yes"))
     return p
 
 
@@ -158,8 +188,9 @@ def _list(store: Store, args: argparse.Namespace, console: Console) -> int:
 
 
 def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
-    """Markdown into a pipe; on a terminal rendered, each reply's reasoning dim before it."""
-    conversation = store.load(args.id)
+    """Markdown into a pipe; on a terminal rendered, each reply's reasoning dim before it;
+    attachments one line each (`export` keeps their text)."""
+    conversation = folded(store.load(args.id))
     if not console.file.isatty():
         console.file.write(to_markdown(conversation))
         return EXIT_OK
@@ -180,7 +211,7 @@ def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
     try:
         paths.write_private(args.output, text if text.endswith("\n") else text + "\n")
     except OSError as exc:
-        sink.err(f"{args.output}: {exc.strerror or exc}")
+        sink.err(f"{args.output}: {os_reason(exc)}")
         return EXIT_USAGE
     return EXIT_OK
 
@@ -215,11 +246,63 @@ def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-_READING = {"list", "show", "export"}  # these open the database read-only
+def _stats(store: Store, args: argparse.Namespace, console: Console) -> int:
+    """One row per day (oldest first) or per model, then the total; costs per currency."""
+    answers = store.answers()
+    if not answers:
+        sink.line(t("no_conversations"))
+        return EXIT_OK
+    rows, total = grouped(answers, GROUPS[args.by])
+    head = [t("stats_day") if args.by == "day" else t("stats_model")]
+    head += [t(key) for key in ("stats_replies", "stats_prompt", "stats_completion")]
+    head += [t("stats_cache"), t("stats_cost")]
+    table = [head, *(_stats_cells(neutralise(name), tally) for name, tally in rows)]
+    table.append(_stats_cells(t("stats_total"), total))
+    _write(console, "\n".join(columns(table)))
+    if total.unknown_tokens:
+        sink.line(t("usage_unknown_part", n=total.unknown_tokens))
+    if total.unpriced:
+        sink.line(t("stats_unpriced", n=total.unpriced))
+    return EXIT_OK
+
+
+def columns(table: list[list[str]]) -> list[str]:
+    """Aligned lines whatever the terminal's width (a pipe gets the same): the first column
+    left, the numbers right, widths counted in terminal cells (a Chinese character is two)."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(row[k]) for row in table) for k in range(len(table[0]))]
+    lines = []
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - cell_len(row[0]))]
+        cells += [
+            " " * (w - cell_len(cell)) + cell for cell, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _stats_cells(name: str, tally: Tally) -> list[str]:
+    share = tally.cache_share
+    cost = tally.cost_text() or "—"
+    if tally.unpriced and tally.costs:
+        cost += " *"  # some of these answers had no known price: not in this sum
+    return [
+        name,
+        f"{tally.answers:,}",
+        f"{tally.prompt:,}",
+        f"{tally.completion:,}",
+        "—" if share is None else f"{share:.0%}",
+        cost,
+    ]
+
+
+_READING = {"list", "show", "export", "stats"}  # these open the database read-only
 _ACTIONS: dict[str, Callable[[Store, argparse.Namespace, Console], int]] = {
     "list": _list,
     "show": _show,
     "export": _export,
+    "stats": _stats,
     "import": _import,
     "delete": _delete,
 }

@@ -1,0 +1,138 @@
+"""/run and /paste as a user meets them: the installed chatcli in a real PTY against the
+loopback server; what the screen says, what the server received, and that a stopped command is
+gone. The clipboard is a real program the test writes and puts first on PATH."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Terminal
+from tests.fake_server import FakeOpenAI
+
+Start = Callable[..., Terminal]
+
+
+def last_user(server: FakeOpenAI) -> str:
+    content = server.chat_requests[-1]["messages"][-1]["content"]
+    assert isinstance(content, str)
+    return content
+
+
+def wait_for_file(path: Path, timeout: float = 15.0) -> str:
+    """The file's text once the command has written it (the state the test needs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().endswith("\n"):
+            return path.read_text()
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never written")
+
+
+def test_a_failing_command_stages_its_output_and_says_its_status(
+    server: FakeOpenAI, terminal: Start
+) -> None:
+    term = terminal()
+    term.prompt()
+    term.send("/run echo 找不到模块 foo; echo 'Traceback' >&2; exit 3")
+    term.expect(r"\$ echo 找不到模块 foo; echo 'Traceback' >&2; exit 3 \(Ctrl-C stops it\)")
+    term.expect(r"\+ \$ echo 找不到模块 foo; echo 'Traceback' >&2; exit 3, ≈\d+ tokens")
+    term.expect("the command exited with status 3; its output is staged")
+    assert server.chat_requests == []  # staging sends nothing
+    term.prompt()
+    term.send("为什么失败？")
+    term.expect(r"\+ \$ echo .* · context ≈\d+/128,000")
+    term.expect("Echo: ")
+    sent = last_user(server)
+    assert sent.startswith("$ echo 找不到模块 foo; echo 'Traceback' >&2; exit 3\n```\n")
+    assert "找不到模块 foo\nTraceback\n```\n[exit status 3]\n\n为什么失败？" in sent
+    term.chat("再问一次")
+    assert last_user(server) == "再问一次"  # sent once, then the stage is empty
+    term.quit()
+
+
+def test_ctrl_c_stops_the_command_and_its_process_and_the_chat_goes_on(
+    tmp_path: Path, server: FakeOpenAI, terminal: Start
+) -> None:
+    pid_file = tmp_path / "sleep.pid"
+    term = terminal()
+    term.prompt()
+    term.send(f"/run echo $$ > {pid_file}; exec sleep 600")
+    term.expect(r"\(Ctrl-C stops it\)")
+    pid = int(wait_for_file(pid_file))
+    term.child.sendintr()
+    term.expect("the command was stopped; nothing staged")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # ended and reaped, not left running
+    term.prompt()
+    term.send("/file")
+    term.expect(r"nothing staged \(/file PATH adds\)")
+    term.chat("还在吗")
+    assert last_user(server) == "还在吗"
+    term.quit()
+
+
+def test_run_output_over_the_cap_is_stopped_and_not_staged(terminal: Start) -> None:
+    term = terminal()
+    term.prompt()
+    term.send("/run yes 很长的输出")
+    term.expect("the command's output passed the 5 MB limit; it was stopped and nothing staged")
+    term.prompt()
+    term.send("/run")
+    term.expect(r"usage: /run COMMAND")
+    term.prompt()
+    term.send("/file")
+    term.expect("nothing staged")
+    term.quit()
+
+
+def fake_clipboard(folder: Path, name: str, script: str) -> dict[str, str]:
+    """A clipboard program `name` running `script`, alone on PATH."""
+    folder.mkdir(exist_ok=True)
+    program = folder / name
+    program.write_text("#!/bin/sh\n" + script + "\n")
+    program.chmod(0o755)
+    return {"PATH": str(folder)}
+
+
+def test_paste_stages_the_clipboard(tmp_path: Path, server: FakeOpenAI, terminal: Start) -> None:
+    path = fake_clipboard(tmp_path / "bin", "xclip", "printf '剪贴板里的代码\\nprint(1)\\n'")
+    term = terminal(extra_env=path)
+    term.prompt()
+    term.send("/paste")
+    term.expect(r"\+ clipboard, ≈\d+ tokens")
+    assert server.chat_requests == []
+    term.prompt()
+    term.send("解释")
+    term.expect("Echo: ")
+    assert last_user(server) == "clipboard\n```\n剪贴板里的代码\nprint(1)\n```\n\n解释"
+    term.quit()
+
+
+@pytest.mark.parametrize(
+    ("program", "script", "line"),
+    [
+        (None, "", r"no terminal clipboard program here \(wl-paste, xclip, xsel, pbpaste\)"),
+        ("wl-paste", "echo 'Failed to connect to a Wayland server' >&2; exit 1", ""),
+        ("pbpaste", "exit 0", "the clipboard is empty; nothing staged"),
+    ],
+)
+def test_paste_without_a_usable_clipboard_is_one_line(
+    tmp_path: Path, terminal: Start, program: str | None, script: str, line: str
+) -> None:
+    folder = tmp_path / "bin"
+    path = fake_clipboard(folder, program, script) if program else {"PATH": str(folder)}
+    term = terminal(extra_env=path)
+    term.prompt()
+    term.send("/paste")
+    term.expect(
+        line or "cannot read the clipboard: wl-paste: Failed to connect to a Wayland server"
+    )
+    term.prompt()
+    term.send("/file")
+    term.expect("nothing staged")
+    term.quit()
