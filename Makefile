@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cache.py
 	$(BIN)/python bench/attach.py
+	$(BIN)/python bench/mcp_start.py
 	$(BIN)/python bench/local_model.py
 
 # Each safety mechanism removed in turn (tests/mutants.py): some test must fail every time.

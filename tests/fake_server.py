@@ -651,6 +651,11 @@ def main() -> None:
         choices=["openai", "deepseek"],
         help="report cached prompt tokens (a shared prefix of messages) in this usage dialect",
     )
+    parser.add_argument(
+        "--script",
+        help="a JSON list of behaviours (Behaviour's fields, e.g. tool_calls) played in order "
+        "before the echo: {} is one echo",
+    )
     args = parser.parse_args()
     server = FakeOpenAI(port=args.port)
     server.prefix_cache = args.prefix_cache
@@ -658,7 +663,11 @@ def main() -> None:
     if args.reply_file:
         with open(args.reply_file, encoding="utf-8") as f:
             reply = f.read()
-    server.expect(Behaviour(reply=reply, delay=args.delay, times=10**9, goes_on=True))
+    script = []
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            script = [Behaviour(**fields) for fields in json.load(f)]
+    server.expect(*script, Behaviour(reply=reply, delay=args.delay, times=10**9, goes_on=True))
     print(f"fake OpenAI server on {server.base_url}", flush=True)
     server._httpd.serve_forever()
 

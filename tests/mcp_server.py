@@ -1,10 +1,12 @@
 """A small MCP server of the tests' own (the SDK's MCPServer, formerly FastMCP), for what a
 real one will not do on demand: a slow tool, one that hangs, a crash mid-call, a 1 MB
-result, escape sequences and bidi controls in a result, an image.
+result, escape sequences and bidi controls in a result, an image, and audio and a binary
+resource beside text.
 
 `MCP_TEST_STATE` names a directory: the server writes its pid there when it starts, and
 `slow-started` when the slow tool begins. `MCP_TEST_FAIL_START=1` makes it fail at start,
-saying why on stderr, as a misconfigured server would.
+saying why on stderr, as a misconfigured server would; `MCP_TEST_START_DELAY=S` makes it take
+S seconds first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import time
 from pathlib import Path
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.utilities.types import Image
+from mcp.server.mcpserver.utilities.types import Audio, Image
+from mcp.types import BlobResourceContents, EmbeddedResource
 
 STATE = Path(os.environ.get("MCP_TEST_STATE", "."))
 HOSTILE = "\x1b]0;pwned\x07\x1b[2Jtitle \u202egnp.exe\u202c end"
@@ -24,6 +27,9 @@ HOSTILE = "\x1b]0;pwned\x07\x1b[2Jtitle \u202egnp.exe\u202c end"
 PIXEL = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
+
+SOUND = b"RIFF" + bytes(996)  # a kilobyte that calls itself a WAV file
+BLOB = base64.b64encode(bytes(range(256)) * 8).decode()  # 2 KB of binary
 
 server = MCPServer("own")
 
@@ -68,8 +74,23 @@ def picture() -> Image:
     return Image(data=PIXEL, format="png")
 
 
+@server.tool(structured_output=False)
+def media() -> list[object]:
+    """Text, an image, a sound and a binary file, in that order."""
+    blob = BlobResourceContents(
+        uri="file:///data.bin", mime_type="application/octet-stream", blob=BLOB
+    )
+    return [
+        "two things:",
+        Image(data=PIXEL, format="png"),
+        Audio(data=SOUND, format="wav"),
+        EmbeddedResource(type="resource", resource=blob),
+    ]
+
+
 if __name__ == "__main__":
     (STATE / "pid").write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("MCP_TEST_START_DELAY", "0")))
     if os.environ.get("MCP_TEST_FAIL_START"):
         print("fatal: cannot open the test database", file=sys.stderr, flush=True)
         sys.exit(1)

@@ -85,17 +85,6 @@ def test_a_huge_result_is_capped_and_the_model_told(
     assert "more bytes dropped: results are capped at 32768 bytes" in sent
 
 
-def test_images_are_described_not_dumped(
-    env: dict[str, str], server: FakeOpenAI, isolated: Path
-) -> None:
-    server.expect(calls("picture"))
-    result = run_chatcli(
-        env, "--mcp-config", mcp_file(isolated), "--mcp", "own", "--yes-tool", "picture", "go"
-    )
-    assert result.returncode == 0, result.stderr
-    assert server.chat_requests[-1]["messages"][-1]["content"].startswith("[image: image/png")
-
-
 def test_hostile_results_are_neutralised(
     terminal: Start, server: FakeOpenAI, isolated: Path
 ) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay inst
     from chatcli.local.server import LocalRun
     from chatcli.oneshot import Job
     from chatcli.store.recorder import Resume
+    from chatcli.tools.runner import Toolbox
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 EXIT_TOOL_REFUSED = 3
@@ -476,6 +477,15 @@ def _run_local(
         )
 
 
+def _stop_servers_on_signals(tools: Toolbox) -> None:
+    """With MCP servers, SIGTERM and SIGHUP end chatcli by its exit handlers (which stop
+    them); without, the default end is as good."""
+    if tools.hub is not None:
+        from chatcli.local import server as local
+
+        local.stop_on_signals()
+
+
 def _converse(
     settings: Settings,
     job: Job | None,
@@ -503,10 +513,6 @@ def _converse(
         tools = toolbox(settings, ui)
     except McpConfigError as exc:
         return _fail(str(exc))
-    if tools.hub is not None:
-        from chatcli.local import server as local
-
-        local.stop_on_signals()  # SIGTERM and SIGHUP end chatcli by its exit handlers
     bot.tools = tools
     recorder = sessions.start(
         bot,
@@ -517,9 +523,11 @@ def _converse(
     )
     if recorder is None:
         return EXIT_USAGE
+    tools.recall(bot.history)  # a resumed conversation's calls: `/tool N` shows them
     if job is not None:
         from chatcli import oneshot
 
+        _stop_servers_on_signals(tools)
         try:
             outcome = oneshot.run(bot, job, recorder)
         except oneshot.InputError as exc:
@@ -544,6 +552,7 @@ def _converse(
         note = t("welcome_inferred", provider=settings.provider, var=var)
     # The prompt goes up now; the line editor (0.1 s to import) takes over when ready.
     painted = instant.paint(console, bot.model, settings.exit_command, note)
+    _stop_servers_on_signals(tools)  # after the paint: it costs an import, the servers start later
     from chatcli.terminal import (  # noqa: F401 (register commands)
         repl,
         role_commands,

@@ -1244,6 +1244,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚙ {name} → {size}，{seconds} 秒（/tool {n} 查看）",
         "⚙ {name} → {size}, {seconds} s (/tool {n} to show)",
     ),
+    "tool_cancelled": (
+        "⏹ 已停止 {name}（Ctrl-C）；已告知模型",
+        "⏹ stopped {name} (Ctrl-C); the model was told",
+    ),
+    "tool_images": ("，另有 {n} 张图片给模型看", " + {n} image(s) shown to the model"),
     "tools_unknown_group": (
         "没有名为 {name} 的内置工具（可用：{known}）",
         "no built-in tools named {name} (there are: {known})",

@@ -17,6 +17,9 @@ _SIGNATURES = {
 }
 
 
+IMAGE_TYPES = frozenset([*_SIGNATURES.values(), "image/webp"])  # what vision models read
+
+
 def _mime(head: bytes) -> str | None:
     for signature, mime in _SIGNATURES.items():
         if head.startswith(signature):

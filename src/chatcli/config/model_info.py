@@ -67,7 +67,33 @@ THINKING: Mapping[str, bool] = {
     "glm-4.5": True,
     "glm-4.6": True,
 }
+# Families that take images (`image_url` parts); the longest prefix decides, and a name that
+# says `vl` or `vision` takes them whatever its family. Unknown: no (images are described).
+VISION: Mapping[str, bool] = {
+    "gpt-4o": True,
+    "gpt-4.1": True,
+    "gpt-4-turbo": True,
+    "gpt-5": True,
+    "o1": True,
+    "o1-mini": False,
+    "o3": True,
+    "o3-mini": False,
+    "o4-mini": True,
+    "claude": True,
+    "gemini": True,
+    "gemma-3": True,
+    "grok-4": True,
+    "llama-4": True,
+    "pixtral": True,
+    "llava": True,
+    "qvq": True,
+    "glm-4v": True,
+    "glm-4.5v": True,
+    "doubao-seed-1.6": True,
+    "kimi-latest": True,
+}
 _SIZE_IN_NAME = re.compile(r"-(\d{1,4})k\b")
+_VISION_IN_NAME = re.compile(r"(?:^|[-_.:])(?:vl|vision|omni)(?:$|[-_.:])")
 
 
 def _base_name(model: str) -> str:
@@ -92,3 +118,9 @@ def default_context_tokens(model: str) -> int:
 def thinks(model: str) -> bool:
     """Whether the model is known to reason before it answers (a hint for the display)."""
     return bool(_longest_prefix(THINKING, _base_name(model)))
+
+
+def sees_images(model: str) -> bool:
+    """Whether the model takes image parts: tool results' images go to it, else are described."""
+    name = _base_name(model)
+    return bool(_VISION_IN_NAME.search(name) or _longest_prefix(VISION, name))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from chatcli.config.model_info import default_context_tokens
+from chatcli.config.model_info import default_context_tokens, sees_images
 from chatcli.config.prices import Cost, Prices, Tokens, turn_cost
 from chatcli.config.settings import DEFAULT_MODEL, INPUT, OPENAI_URL, GenerationParams, Settings
 from chatcli.conversation.think import Piece, ThinkSplitter
@@ -57,7 +57,7 @@ from chatcli.errors import (
     retry_after,
 )
 from chatcli.i18n import t
-from chatcli.tools import ToolCall, ToolRunner
+from chatcli.tools import Tell, ToolCall, ToolResult, ToolRunner
 
 if TYPE_CHECKING:
     import httpx2
@@ -305,6 +305,10 @@ class Turn:
         self._model: str | None = None
         self._fingerprint: str | None = None
         self._started = 0.0
+        # Seconds the tools held the turn (the user's consent included), and since when a
+        # round of calls is holding it: the turn's times count generation only.
+        self._held = 0.0
+        self._held_since: float | None = None
         self._first_token: float | None = None
         self._response: Any = None
         self.receiving = False
@@ -332,7 +336,7 @@ class Turn:
         return "".join(self._texts[0])
 
     def __iter__(self) -> Iterator[TurnEvent]:
-        self._started = time.monotonic()
+        self._started = self._clock()
         while True:
             yield from self._request()
             calls = self._assembled()
@@ -341,10 +345,13 @@ class Turn:
             if self._rounds_run() >= self.max_rounds:
                 self.limit_reached = True  # these calls are dropped: the text is the answer
                 break
+            self._held_since = time.monotonic()
             yield ToolRound(tuple(calls))
             self._ask(calls)
             self._run_calls()
             yield ToolsDone(len(calls))
+            self._held += time.monotonic() - self._held_since
+            self._held_since = None
             self._spent = _add_usage(self._spent, self._usage)
             self._usage = None
             self._new_request()
@@ -370,6 +377,11 @@ class Turn:
             log.debug("stream ended after the finish: %s", exc)
         finally:
             self._response.close()  # a stream left before its end must not hold the socket
+
+    def _clock(self) -> float:
+        """Seconds of generation: time.monotonic() without the time the tools held the turn."""
+        now = time.monotonic()
+        return now - self._held - (now - self._held_since if self._held_since is not None else 0.0)
 
     def _rounds_run(self) -> int:
         return sum(1 for m in self.rounds if m.get("tool_calls"))
@@ -403,11 +415,17 @@ class Turn:
 
     def _run_calls(self) -> None:
         runner = self._bot.tools
+        sees = sees_images(self._bot.model)
+        shown: list[tuple[ToolCall, ToolResult]] = []
         while self._unanswered:
             call = self._unanswered[0]
-            result = runner.run(call) if runner is not None else NO_TOOLS
+            result = runner.run(call, images=sees) if runner is not None else ToolResult(NO_TOOLS)
             self._unanswered.pop(0)
-            self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result})
+            self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result.text})
+            if result.images:
+                shown.append((call, result))
+        if shown:
+            self.rounds.append(images_message(shown))
 
     def _answer_unanswered(self, result: str) -> None:
         """Every call gets its result, so the history stays a valid conversation."""
@@ -418,6 +436,7 @@ class Turn:
     def _note_call(self, event: ToolCallDelta) -> None:
         if event.index != 0:
             return  # only choice 1 enters the history, so only its calls are run
+        self._first_token = self._first_token or self._clock()  # a call is output too
         call = self._calls.setdefault(event.call, ["", "", ""])
         call[0] = call[0] or (event.id or "")
         call[1] = call[1] or (event.name or "")
@@ -482,7 +501,7 @@ class Turn:
                     self._first_answer = None
 
     def _note_answer(self, index: int, text: str) -> Delta:
-        now = time.monotonic()
+        now = self._clock()
         self._first_token = self._first_token or now
         if index == 0 and self._first_answer is None:
             self._first_answer = now
@@ -490,7 +509,7 @@ class Turn:
         return Delta(index, text)
 
     def _note_thought(self, index: int, text: str) -> Thought:
-        self._first_token = self._first_token or time.monotonic()
+        self._first_token = self._first_token or self._clock()
         self._slot(index)
         self._thoughts[index].append(text)
         return Thought(index, text)
@@ -578,7 +597,7 @@ class Turn:
         return len(self._finish) == self._bot.params.n and None not in self._finish
 
     def _finish_turn(self, *, interrupted: bool) -> Reply:
-        now = time.monotonic()
+        now = self._clock()
         if interrupted:  # a half tag held back is text all the same
             for _ in self._close_splitters():
                 pass
@@ -598,8 +617,10 @@ class Turn:
             reasoning=reasoning,
             reasoning_unclosed=self._splitters[0].unclosed,
             thinking_seconds=answered - self._started if reasoning and self._started else None,
-            tool_messages=[
-                {k: v for k, v in m.items() if k != "reasoning_content"} for m in self.rounds
+            tool_messages=[  # the images stay out of the history: their descriptions stay
+                {k: v for k, v in m.items() if k != "reasoning_content"}
+                for m in self.rounds
+                if m["role"] != "user"
             ],
             tool_limit_reached=self.limit_reached,
         )
@@ -667,6 +688,17 @@ def joined_reply(first: Reply, then: Reply) -> Reply:
         logprobs=[*first.logprobs, *then.logprobs],
         tool_messages=first.tool_messages,
     )
+
+
+def images_message(shown: list[tuple[ToolCall, ToolResult]]) -> Message:
+    """The images of a round's results, as a user message after the `tool` messages (those
+    carry text only), the way llm sends a tool's attachments to chat completions."""
+    content: list[dict[str, Any]] = []
+    for call, result in shown:
+        what = f"The image(s) the tool call {call.id} ({call.name}) returned, in order:"
+        content.append({"type": "text", "text": what})
+        content += [{"type": "image_url", "image_url": {"url": i.url}} for i in result.images]
+    return {"role": "user", "content": content}
 
 
 def _add_usage(a: Usage | None, b: Usage | None) -> Usage | None:
@@ -749,6 +781,9 @@ class ChatBot:
         self._deadline: Deadline | None = None
         # Told the seconds before the SDK retries a busy server (the bot never prints).
         self.on_wait: Callable[[float], None] | None = None
+        # Told the lines the tools have for the user while a request is prepared (MCP
+        # servers still starting, or failed), so the display shows them above its own.
+        self.on_note: Tell | None = None
         # Set when chatcli runs the llama.cpp server itself (cli._run_local).
         self.local: LocalRun | None = None
 
@@ -959,7 +994,7 @@ class ChatBot:
         if self.stream:
             kwargs["stream"] = True
             kwargs["stream_options"] = {"include_usage": True}
-        specs = self.tools.specs() if self.tools is not None else []
+        specs = self.tools.specs(self.on_note) if self.tools is not None else []
         if specs:
             kwargs["tools"] = specs
             if self.tool_choice in ("auto", "none", "required"):

@@ -94,7 +94,8 @@ class TerminalToolUI:
         line = t(
             "tool_done",
             name=label(record.server, record.name),
-            size=size_text(record.size),
+            size=size_text(record.size)
+            + (t("tool_images", n=record.images) if record.images else ""),
             seconds=f"{record.seconds:.1f}",
             n=record.number,
         )

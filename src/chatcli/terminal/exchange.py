@@ -141,6 +141,9 @@ class Presenter:
         bot.on_wait = lambda seconds: pending.note(
             Text(t("server_busy", s=math.ceil(seconds)), style="yellow")
         )
+        bot.on_note = lambda text, problem: pending.note(
+            Text(clean(text), style="yellow" if problem else "dim"), soft_wrap=True
+        )
         shown = 0  # characters of answer on screen, to tell when some of it was thinking
         with renderer:
             if bot.params.n > 1 and self.raw is None:

@@ -93,12 +93,12 @@ class Pending:
                     with interrupts_held():  # only while writing: not for every token
                         self._draw(int(self.seconds))
 
-    def note(self, renderable: RenderableType) -> None:
+    def note(self, renderable: RenderableType, *, soft_wrap: bool = False) -> None:
         """A line of chatcli's own while waiting: above the indicator, never through it."""
         with self._lock:
             if self.live and not self._printing:
                 self.region.show([])
-            self.console.print(renderable)
+            self.console.print(renderable, soft_wrap=soft_wrap)
             self._dirty = True
 
     def answer(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import textwrap
 
 from chatcli.i18n import t
 from chatcli.terminal.commands import CommandError, Context, command
@@ -36,12 +38,17 @@ def _tools(ctx: Context, argument: str) -> None:
         ctx.out.info(t("tools_on" if words[0] == "on" else "tools_off", names=names))
         return
     lines = [t("tools_server", server=server, state=state) for server, state in box.states()]
-    width = max((len(name) for name in box.tools), default=0)
+    labels = {tool.name: f"{tool.server} · {tool.name}" for tool in box.tools.values()}
+    width = max((len(label) for label in labels.values()), default=0)
+    columns = shutil.get_terminal_size().columns
     for tool in box.tools.values():
         state = t("tools_state_on" if tool.enabled else "tools_state_off")
         asks = "" if tool.name not in box.approved else " " + t("tools_approved")
-        summary = tool.description.split("\n")[0][:100]
-        lines.append(f"  {tool.server} · {tool.name.ljust(width)}  {state}{asks}  {summary}")
+        line = f"  {labels[tool.name].ljust(width)}  {state}{asks}  "
+        # one line each: the description's first sentence or so, cut at a word
+        room = max(20, columns - len(line) - 1)
+        summary = textwrap.shorten(tool.description, room, placeholder=" …")
+        lines.append(line + summary)
     ctx.out.info("\n".join(lines))
 
 

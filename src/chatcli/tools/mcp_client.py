@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatcli.tools import ToolImage, ToolResult, base64_size
 from chatcli.tools.config import START_TIMEOUT, McpServerConfig
 from chatcli.tools.runner import Tool, ToolFailed
 
@@ -122,7 +123,7 @@ class McpServer:
         schema = entry.input_schema if isinstance(entry.input_schema, dict) else {}
         name: str = entry.name
 
-        def run(arguments: dict[str, Any], timeout: float) -> str:
+        def run(arguments: dict[str, Any], timeout: float) -> ToolResult:
             return self.call(name, arguments, timeout)
 
         return Tool(
@@ -134,7 +135,7 @@ class McpServer:
             timeout=self.config.timeout,
         )
 
-    def call(self, name: str, arguments: dict[str, Any], timeout: float) -> str:
+    def call(self, name: str, arguments: dict[str, Any], timeout: float) -> ToolResult:
         """Run a tool on the server (from the main thread); Ctrl-C cancels the request."""
         session, loop = self.session, self.loop
         if session is None or loop is None:
@@ -157,8 +158,8 @@ class McpServer:
                 raise ToolFailed(late) from None
             self.fail(f"the server failed during a call: {reason}")
             raise ToolFailed(f"the MCP server failed: {self.reason}") from None
-        text = content_text(result.content, result.structured_content)
-        return f"error: {text}" if result.is_error else text
+        found = content_result(result.content, result.structured_content)
+        return ToolResult(f"error: {found.text}", found.images) if result.is_error else found
 
 
 def _reason(exc: BaseException) -> str:
@@ -169,28 +170,38 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def content_text(blocks: list[Any], structured: Any = None) -> str:
-    """A result as text: text parts joined; images, audio and binary resources described,
-    not dumped."""
+def content_result(blocks: list[Any], structured: Any = None) -> ToolResult:
+    """A result as the model gets it: text parts joined, each image described in place and
+    kept for the model to see (when it can); audio and binary resources described, never
+    dumped."""
     parts: list[str] = []
+    images: list[ToolImage] = []
     for block in blocks:
         kind = getattr(block, "type", "")
         if kind == "text":
             parts.append(block.text)
-        elif kind in ("image", "audio"):
-            size = len(block.data) * 3 // 4
-            parts.append(f"[{kind}: {block.mime_type}, about {size} bytes, not shown]")
+        elif kind == "image":
+            images.append(ToolImage(block.mime_type, block.data))
+            parts.append(f"[image {len(images)}: {block.mime_type}, {images[-1].size} bytes]")
+        elif kind == "audio":
+            size = base64_size(block.data)
+            parts.append(f"[audio: {block.mime_type}, {size} bytes, not shown]")
         elif kind == "resource":
             resource = block.resource
             text = getattr(resource, "text", None)
-            parts.append(text if isinstance(text, str) else f"[binary resource {resource.uri}]")
+            if isinstance(text, str):
+                parts.append(text)
+            else:
+                mime = resource.mime_type or "unknown type"
+                size = base64_size(getattr(resource, "blob", ""))
+                parts.append(f"[binary resource {resource.uri}: {mime}, {size} bytes, not shown]")
         elif kind == "resource_link":
             parts.append(f"[resource {block.uri}]")
     if not parts and structured is not None:
         import json
 
         parts.append(json.dumps(structured, ensure_ascii=False))
-    return "\n".join(parts)
+    return ToolResult("\n".join(parts), tuple(images))
 
 
 class McpHub:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chatcli.i18n import t
-from chatcli.tools import ToolCall
+from chatcli.images import IMAGE_TYPES, MAX_BYTES
+from chatcli.tools import Tell, ToolCall, ToolImage, ToolResult
 
 if TYPE_CHECKING:
     from chatcli.tools.mcp_client import McpHub
@@ -38,7 +39,7 @@ class Tool:
     name: str
     description: str
     parameters: dict[str, Any]
-    run: Callable[[dict[str, Any], float], str]
+    run: Callable[[dict[str, Any], float], str | ToolResult]
     server: str = BUILTIN
     enabled: bool = True
     timeout: float = CALL_TIMEOUT
@@ -71,6 +72,7 @@ class ToolRecord:
     result: str
     seconds: float
     size: int  # bytes the tool returned, before the cap
+    images: int = 0  # images the model was shown
 
 
 class ToolUI(Protocol):
@@ -98,19 +100,25 @@ class Toolbox:
         servers = self.hub.servers if self.hub is not None else []
         return [(server.name, server.describe()) for server in servers]
 
-    def settle(self, *, wait: bool = True) -> None:
+    def settle(self, *, wait: bool = True, tell: Tell | None = None) -> None:
         """Take in the MCP servers that are up (waiting for those still starting) and
-        report those that failed."""
+        report those that failed (through `tell` when given, else the UI)."""
         if self.hub is None:
             return
         from chatcli.tools.mcp_client import tool_name
 
+        def say(text: str, problem: bool) -> None:
+            if tell is not None:
+                tell(text, problem)
+            else:
+                (self.ui.problem if problem else self.ui.notice)(text)
+
         def waiting(names: list[str]) -> None:
-            self.ui.notice(t("mcp_waiting", names=", ".join(names)))
+            say(t("mcp_waiting", names=", ".join(names)), False)
 
         for server in self.hub.settle(waiting, wait=wait):
             if server.state != "ready":
-                self.ui.problem(t("mcp_failed", name=server.name, reason=server.reason))
+                say(t("mcp_failed", name=server.name, reason=server.reason), True)
                 continue
             for tool in server.tools:
                 tool.name = tool_name(server.name, tool.name, set(self.tools))
@@ -136,11 +144,44 @@ class Toolbox:
             tool.enabled = on
         return matched
 
-    def specs(self) -> list[dict[str, Any]]:
-        self.settle()
+    def recall(self, history: Sequence[dict[str, Any]]) -> None:
+        """Records for the calls of a resumed history (their times unknown), so `/tool N` shows
+        them and this session's calls number on from them."""
+        results = {m.get("tool_call_id"): m for m in history if m.get("role") == "tool"}
+        for message in history:
+            for call in message.get("tool_calls") or ():
+                name, text = call["function"]["name"], call["function"]["arguments"]
+                try:
+                    arguments = json.loads(text or "{}")
+                except (ValueError, RecursionError):
+                    arguments = {"(not JSON)": text}
+                result = str(results.get(call["id"], {}).get("content") or "")
+                known = self.tools.get(name)
+                self.records.append(
+                    ToolRecord(
+                        len(self.records) + 1,
+                        known.server if known is not None else "?",
+                        name,
+                        arguments if isinstance(arguments, dict) else {"": arguments},
+                        result,
+                        0.0,
+                        len(result.encode("utf-8", "replace")),
+                    )
+                )
+
+    def specs(self, tell: Tell | None = None) -> list[dict[str, Any]]:
+        self.settle(tell=tell)
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
-    def run(self, call: ToolCall) -> str:
+    def run(self, call: ToolCall, *, images: bool) -> ToolResult:
+        checked = self._checked(call)
+        if isinstance(checked, str):
+            return ToolResult(checked)
+        return self._execute(*checked, images=images)
+
+    def _checked(self, call: ToolCall) -> tuple[Tool, dict[str, Any]] | str:
+        """The tool and its arguments, the user's consent given; or, for the model, why the
+        call does not run (the user is told in one line)."""
         tool = self.tools.get(call.name)
         if tool is None or not tool.enabled:
             names = ", ".join(name for name, known in self.tools.items() if known.enabled)
@@ -170,17 +211,20 @@ class Toolbox:
             if consent.answer == "always":
                 self.approved.add(call.name)
             arguments = consent.arguments
-        return self._execute(tool, arguments)
+        return tool, arguments
 
-    def _execute(self, tool: Tool, arguments: dict[str, Any]) -> str:
+    def _execute(self, tool: Tool, arguments: dict[str, Any], *, images: bool) -> ToolResult:
         started = time.monotonic()
         try:
-            result = tool.run(arguments, tool.timeout)
+            output = tool.run(arguments, tool.timeout)
         except ToolFailed as exc:
             self.ui.problem(t("tool_failed", name=tool.name, reason=str(exc)))
-            result = f"error: {exc}"
+            output = f"error: {exc}"
         except KeyboardInterrupt:
-            result = "error: cancelled by the user"
+            self.ui.problem(t("tool_cancelled", name=tool.name))
+            output = "error: cancelled by the user"
+        found = output if isinstance(output, ToolResult) else ToolResult(output)
+        result = found.text
         data = result.encode("utf-8", "replace")
         if len(data) > self.cap:
             kept = data[: self.cap].decode("utf-8", "ignore")
@@ -188,6 +232,9 @@ class Toolbox:
                 f"{kept}\n[… {len(data) - self.cap} more bytes dropped: "
                 f"results are capped at {self.cap} bytes]"
             )
+        shown, note = visible_images(found.images, images)
+        if note:
+            result = f"{result}\n{note}"
         record = ToolRecord(
             len(self.records) + 1,
             tool.server,
@@ -196,7 +243,24 @@ class Toolbox:
             result,
             time.monotonic() - started,
             len(data),
+            len(shown),
         )
         self.records.append(record)
         self.ui.report(record)
-        return result
+        return ToolResult(result, shown)
+
+
+def visible_images(
+    found: tuple[ToolImage, ...], accepted: bool
+) -> tuple[tuple[ToolImage, ...], str]:
+    """The images the model is shown, and a note for it on those it is not: it takes none, or
+    they are not a format models read, or too big to send."""
+    if not found:
+        return (), ""
+    if not accepted:
+        return (), f"[{len(found)} image(s) not shown: this model does not take images]"
+    shown = tuple(i for i in found if i.mime in IMAGE_TYPES and i.size <= MAX_BYTES)
+    if len(shown) == len(found):
+        return shown, ""
+    left = len(found) - len(shown)
+    return shown, f"[{left} image(s) not shown: not PNG, JPEG, GIF or WebP, or over 20 MB]"
