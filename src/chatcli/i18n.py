@@ -7,6 +7,18 @@ import os
 
 _lang = "en"
 
+# pydantic's error types for a value that is no number or yes/no → the string table's reason
+# (the settings and the conversation records each add their own)
+NUMBER_REASONS = {
+    "float_parsing": "reason_not_number",
+    "float_type": "reason_not_number",
+    "int_parsing": "reason_not_whole",
+    "int_from_float": "reason_not_whole",
+    "int_type": "reason_not_whole",
+    "bool_parsing": "reason_not_bool",
+    "finite_number": "reason_not_finite",
+}
+
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (zh, en)
     "welcome": (

@@ -47,7 +47,7 @@ from chatcli.config.providers import (
     preset_for_model,
     resolve,
 )
-from chatcli.i18n import os_reason, t
+from chatcli.i18n import NUMBER_REASONS, os_reason, t
 from chatcli.tools.config import McpSettings
 
 DEFAULT_MODEL = "gpt-4o"
@@ -589,15 +589,8 @@ def _num(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-# pydantic's error type → the string table's reason
 _REASONS = {
-    "float_parsing": "reason_not_number",
-    "float_type": "reason_not_number",
-    "int_parsing": "reason_not_whole",
-    "int_from_float": "reason_not_whole",
-    "int_type": "reason_not_whole",
-    "bool_parsing": "reason_not_bool",
-    "finite_number": "reason_not_finite",
+    **NUMBER_REASONS,
     "too_long": "reason_too_many",
     "string_too_short": "reason_empty",
 }

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from chatcli.i18n import t
+from chatcli.i18n import NUMBER_REASONS, t
 
 Content = str | list[dict[str, Any]]
 
@@ -274,14 +274,8 @@ _REASONS = {
     "model_attributes_type": "rec_not_object",
     "list_type": "rec_not_list",
     "tuple_type": "rec_not_list",
-    "float_parsing": "reason_not_number",
-    "float_type": "reason_not_number",
-    "int_parsing": "reason_not_whole",
-    "int_from_float": "reason_not_whole",
-    "int_type": "reason_not_whole",
-    "bool_parsing": "reason_not_bool",
+    **NUMBER_REASONS,
     "bool_type": "reason_not_bool",
-    "finite_number": "reason_not_finite",
     "greater_than_equal": "reason_out_of_range",
     "literal_error": "reason_not_choice",
 }
