@@ -345,10 +345,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(set OPENAI_API_KEY or --base-url to use an online model)",
     ),
     "local_notice_pulled": (
-        "没有找到 API key —— 使用离线模型 {model}（用 chatcli models pull 下载的）"
+        "没有找到 API key —— 使用已下载的离线模型 {model}"
         "（设置 OPENAI_API_KEY 或 --base-url 可使用在线模型）",
-        "no API key found — using the offline model {model} (pulled with chatcli models pull; "
-        "set OPENAI_API_KEY or --base-url to use an online model)",
+        "no API key found — using the pulled offline model {model} "
+        "(set OPENAI_API_KEY or --base-url to use an online model)",
     ),
     "local_starting": ("正在启动离线模型 {model}…", "starting the offline model {model}…"),
     "local_unavailable": (
@@ -1256,6 +1256,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{reason}; the {done} downloaded so far are kept: chatcli models pull {name} resumes",
     ),
     "models_network": ("下载 {url} 失败：{reason}", "downloading {url} failed: {reason}"),
+    "models_reason_timeout": ("服务器长时间没有回应", "the server stopped answering"),
+    "models_reason_dns": ("找不到这个主机名", "the host name was not found"),
+    "models_reason_refused": ("连接被拒绝", "the connection was refused"),
+    "models_reason_cut": ("连接中途断开了", "the connection was cut"),
     "models_http": (
         "服务器对 {url} 回答 HTTP {status}",
         "the server answered HTTP {status} for {url}",
@@ -1282,6 +1286,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "no model pulled yet: the offline mode serves the bundled SmolLM2 (English only). "
         "For Chinese, run chatcli models pull qwen2.5-0.5b",
     ),
+    "models_marks": ("  {marks}", "  ({marks})"),
+    "models_marks_joint": ("，", ", "),
     "models_default_mark": ("离线默认", "offline default"),
     "models_catalogue_title": ("可下载：", "catalogue:"),
     "models_pulled_mark": ("已下载", "pulled"),

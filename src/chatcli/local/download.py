@@ -76,6 +76,24 @@ def _server_digest(response: httpx2.Response) -> str | None:
     return None
 
 
+def _reason(exc: Exception) -> str:
+    """Why the network failed, in the interface's language where chatcli can tell."""
+    import httpx2
+
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, httpx2.TimeoutException):
+        return t("models_reason_timeout")
+    if isinstance(exc, httpx2.ConnectError):
+        lower = detail.lower()
+        if any(words in lower for words in ("name or service", "nodename", "name resolution")):
+            return t("models_reason_dns")
+        if "refused" in lower:
+            return t("models_reason_refused")
+    if isinstance(exc, (httpx2.RemoteProtocolError, httpx2.ReadError)):
+        return t("models_reason_cut")
+    return detail
+
+
 def _start(response: httpx2.Response, offset: int) -> int:
     """Where the body starts in the file: `offset` for a 206 that says so, 0 for a 200."""
     if response.status_code == 200:
@@ -117,6 +135,10 @@ def fetch(
         )
         try:
             return _fetch(entry, url, final, part, fd, offset, on_progress, http)
+        except BaseException:
+            if os.fstat(fd).st_size == 0:  # nothing to resume: leave nothing behind
+                part.unlink(missing_ok=True)
+            raise
         finally:
             if own:
                 http.close()
@@ -157,9 +179,8 @@ def _fetch(
                     os.pwrite(fd, chunk, done)
                     done += len(chunk)
                     on_progress(done, entry.size)
-        except httpx2.HTTPError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise DownloadError(t("models_network", url=url, reason=reason), done) from None
+        except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
+            raise DownloadError(t("models_network", url=url, reason=_reason(exc)), done) from None
         except OSError as exc:
             raise DownloadError(
                 t("models_cannot_write", path=part, reason=os_reason(exc)), done

@@ -88,36 +88,40 @@ def _pull(args: argparse.Namespace) -> int:
 def _with_bar(
     entry: catalogue.Entry, run: Callable[[Callable[[int, int], None]], Pulled]
 ) -> Pulled:
-    """Run the download under a progress bar that starts where a resume starts (so the
-    rate counts this run's bytes only)."""
+    """Run the download under a progress bar, drawn from the first bytes on (a download that
+    fails before them leaves no empty bar) and started where a resume starts (so the rate
+    counts this run's bytes only)."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
         Progress,
-        TaskID,
         TextColumn,
         TimeRemainingColumn,
         TransferSpeedColumn,
     )
 
-    task: list[TaskID] = []
-    with Progress(
+    bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
         console=sink.console(stderr=True),
-    ) as progress:
+    )
 
-        def report(done: int, total: int) -> None:
-            if not task:
-                if done:
-                    progress.console.print(t("models_resuming", done=decimal(done)))
-                task.append(progress.add_task(entry.name, total=total, completed=done))
-            progress.update(task[0], completed=done)
+    def report(done: int, total: int) -> None:
+        if not bar.task_ids:
+            if done:
+                sink.line(t("models_resuming", done=decimal(done)))
+            bar.add_task(entry.name, total=total, completed=done)
+            bar.start()
+        bar.update(bar.task_ids[0], completed=done)
 
+    try:
         return run(report)
+    finally:
+        if bar.task_ids:
+            bar.stop()
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -130,7 +134,7 @@ def _list(args: argparse.Namespace) -> int:
         width = max(len(m.name) for m in models)
         for m in models:
             mark = "*" if m.path == default else " "
-            note = f"  ({t('models_default_mark')})" if m.path == default else ""
+            note = _marks([t("models_default_mark")] if m.path == default else [])
             out.print(f"{mark} {m.name.ljust(width)}  {decimal(m.size):>9}  {m.path}{note}")
     else:
         sink.line(t("models_none_installed"))
@@ -142,10 +146,13 @@ def _list(args: argparse.Namespace) -> int:
         flags = [t("models_pulled_mark")] if entry.name in pulled else []
         if entry.sha256 is None:
             flags.append(t("models_no_sha"))
-        extra = f"  ({', '.join(flags)})" if flags else ""
         row = f"  {entry.name.ljust(width)}  {decimal(entry.size):>9}  {entry.repo}/{entry.file}"
-        out.print(row + extra)
+        out.print(row + _marks(flags))
     return EXIT_OK
+
+
+def _marks(marks: list[str]) -> str:
+    return t("models_marks", marks=t("models_marks_joint").join(marks)) if marks else ""
 
 
 def _default() -> Path | None:
