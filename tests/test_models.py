@@ -7,6 +7,7 @@ HTTP over 127.0.0.1: Range requests, a cut connection, a stalled body, a wrong d
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -302,6 +303,22 @@ def test_a_link_in_place_of_the_part_file_is_refused(
     assert code == 1
     assert len(error_lines(stderr)) == 1 and "symbolic link" in stderr
     assert victim.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_second_pull_of_the_same_model_at_once_is_refused(
+    env: dict[str, str], files: ModelServer, gguf: Path
+) -> None:
+    folder = models(env)
+    folder.mkdir(parents=True, mode=0o700)
+    with (folder / (gguf.name + ".part")).open("ab") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, stderr = pull(env, files)
+    assert code == 1
+    assert error_lines(stderr) == [
+        f"chatcli: another chatcli is pulling {NAME} ({folder / gguf.name}.part): wait for it "
+        "to end"
+    ]
+    assert files.log == []
 
 
 def test_a_catalogue_name_not_pulled_is_one_line(env: dict[str, str]) -> None:

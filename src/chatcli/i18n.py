@@ -1279,6 +1279,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "partial download is removed; try again or another --source",
     ),
     "models_cannot_write": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
+    "models_busy": (
+        "另一个 chatcli 正在下载 {name}（{path}）：等它结束",
+        "another chatcli is pulling {name} ({path}): wait for it to end",
+    ),
     "models_installed_title": ("已安装（{path}）：", "installed ({path}):"),
     "models_none_installed": (
         "还没有下载任何模型：离线模式使用内置的 SmolLM2（只懂英文）。"

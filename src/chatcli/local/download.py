@@ -10,6 +10,7 @@ one asks the server for the rest (an HTTP Range from the part's size). The file 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from collections.abc import Callable
@@ -106,15 +107,9 @@ def _start(response: httpx2.Response, offset: int) -> int:
     raise DownloadError(t("models_bad_range", status=response.status_code), offset)
 
 
-def fetch(
-    entry: Entry,
-    url: str,
-    final: Path,
-    on_progress: Progress,
-    *,
-    client: httpx2.Client | None = None,
-) -> Pulled:
-    """Download `url` to `final`, resuming a part file left by an earlier attempt."""
+def fetch(entry: Entry, url: str, final: Path, on_progress: Progress) -> Pulled:
+    """Download `url` to `final`, resuming a part file left by an earlier attempt. The part
+    is locked while it grows: a second pull of the same model at once is refused."""
     import httpx2
 
     part = part_path(final)
@@ -123,25 +118,23 @@ def fetch(
     except OSError as exc:
         raise DownloadError(t("models_cannot_write", path=part, reason=os_reason(exc))) from None
     try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise DownloadError(t("models_busy", name=entry.name, path=part)) from None
         os.fchmod(fd, 0o600)
         offset = os.fstat(fd).st_size
         if offset > entry.size:  # not a prefix of this file: start over
             os.ftruncate(fd, 0)
             offset = 0
-        own = client is None
-        http = client or httpx2.Client(
-            follow_redirects=True,
-            timeout=httpx2.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
-        )
+        timeout = httpx2.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
         try:
-            return _fetch(entry, url, final, part, fd, offset, on_progress, http)
+            with httpx2.Client(follow_redirects=True, timeout=timeout) as http:
+                return _fetch(entry, url, final, part, fd, offset, on_progress, http)
         except BaseException:
             if os.fstat(fd).st_size == 0:  # nothing to resume: leave nothing behind
                 part.unlink(missing_ok=True)
             raise
-        finally:
-            if own:
-                http.close()
     finally:
         os.close(fd)
 
