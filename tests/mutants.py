@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAFETY = "tests/test_safety.py::"
 LOCAL = "tests/test_local_model.py::"
 TRUST = "tests/test_trust.py::"
+MODELS = "tests/test_models.py::"
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,25 @@ MUTATIONS = (
         (
             TRUST + "test_a_link_in_place_of_the_database_is_refused_and_the_chat_goes_on",
             TRUST + "test_a_link_in_place_of_the_input_history_is_refused_and_the_message_sent",
+            MODELS + "test_a_link_in_place_of_the_part_file_is_refused",
         ),
+    ),
+    Mutation(
+        "a pulled model is installed without its SHA-256 check",
+        "src/chatcli/local/download.py",
+        "if size != entry.size or (expected is not None and digest != expected):",
+        "if size != entry.size:",
+        (
+            MODELS + "test_a_wrong_checksum_installs_nothing_and_removes_the_part",
+            MODELS + "test_without_a_catalogue_digest_the_servers_lfs_digest_is_checked",
+        ),
+    ),
+    Mutation(
+        "a resumed pull asks for the file from its start",
+        "src/chatcli/local/download.py",
+        'headers = {"Range": f"bytes={offset}-"} if offset else {}',
+        'headers = {"Range": "bytes=0-"} if offset else {}',
+        (MODELS + "test_a_cut_connection_resumes_with_a_range_request",),
     ),
     Mutation(
         "a choice index is not bounded by n",

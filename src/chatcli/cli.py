@@ -261,6 +261,10 @@ def _main(argv: list[str] | None) -> int:
         from chatcli.terminal import sessions
 
         return sessions.main(subcommand[1:])
+    if subcommand[:1] == ["models"]:
+        from chatcli.terminal import models
+
+        return models.main(subcommand[1:])
     args = vars(build_parser().parse_args(argv))
     prompt: list[str] = args.pop("prompt", [])
     resume_latest, session = args.pop("resume_latest", False), args.pop("session", None)
@@ -365,7 +369,7 @@ def wants_local(argv: list[str]) -> bool:
     """Whether `chatcli ARGV` would start the offline model, so `make chat` builds it only
     then: not with any provider's key at hand, nor for whatever stops before (a bad flag,
     --help, sessions, a config error)."""
-    if _after_language(argv)[:1] == ["sessions"]:
+    if _after_language(argv)[:1] in (["sessions"], ["models"]):
         return False
     try:
         args = vars(build_parser().parse_args(argv))
@@ -434,23 +438,29 @@ def _run_local(
     """Start the llama.cpp child and chat with it like with any other server.
 
     `fallback`: the user configured nothing, so say which model answers and how to go online.
+    The model: --local-model (a file, or a pulled model's name), else the most recently
+    pulled one (`chatcli models pull`), else the bundled one.
     """
     from pydantic import SecretStr
 
     from chatcli.i18n import t
+    from chatcli.local import catalogue
     from chatcli.local import server as local
     from chatcli.terminal import sink
 
     try:
-        name = local.model_name(settings.local_model or local.bundled_model())
+        model = catalogue.resolve(settings.local_model)
+        name = local.model_name(model or local.bundled_model())
+    except catalogue.CatalogueError as exc:
+        return _fail(str(exc))
     except local.LocalUnavailable as exc:
         return _fail(t("err_no_key_no_local") if fallback else str(exc))
     if fallback:
-        _say(t("local_notice", model=name))
+        _say(t("local_notice" if model is None else "local_notice_pulled", model=name))
     local.stop_on_signals()
     try:
         with sink.console(stderr=True).status(t("local_starting", model=name)):
-            server = local.start(settings.local_model, ctx=settings.local_ctx)
+            server = local.start(model, ctx=settings.local_ctx)
     except local.LocalModelError as exc:
         return _fail(str(exc), EXIT_USAGE if exc.usage else EXIT_API)
     except KeyboardInterrupt:
@@ -462,7 +472,7 @@ def _run_local(
         "max_tokens_field": "max_tokens",
         "context_tokens": settings.context_tokens or settings.local_ctx,
     }
-    run = local.LocalRun(ctx=settings.local_ctx, bundled=settings.local_model is None)
+    run = local.LocalRun(ctx=settings.local_ctx, bundled=model is None)
     if run.bundled:
         update |= {k: v for k, v in local.BUNDLED_DEFAULTS.items() if getattr(settings, k) is None}
         if settings.max_tokens is None:

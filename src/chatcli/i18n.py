@@ -344,6 +344,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "no API key found — using the bundled offline model {model}, English only "
         "(set OPENAI_API_KEY or --base-url to use an online model)",
     ),
+    "local_notice_pulled": (
+        "没有找到 API key —— 使用已下载的离线模型 {model}"
+        "（设置 OPENAI_API_KEY 或 --base-url 可使用在线模型）",
+        "no API key found — using the pulled offline model {model} "
+        "(set OPENAI_API_KEY or --base-url to use an online model)",
+    ),
     "local_starting": ("正在启动离线模型 {model}…", "starting the offline model {model}…"),
     "local_unavailable": (
         "离线模型需要 local 扩展：pip install 'chatcli[local]'",
@@ -959,8 +965,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(the default when no API key and no base URL are set)",
     ),
     "help_local_model": (
-        "改为运行这个 GGUF 文件（隐含 --local）",
-        "serve this GGUF file instead (implies --local)",
+        "改为运行这个 GGUF 文件，或一个已下载模型的名字（见 chatcli models list；"
+        "bundled 表示内置模型）（隐含 --local）",
+        "serve this GGUF file instead, or a pulled model by name (see chatcli models list; "
+        "bundled: the bundled model) (implies --local)",
     ),
     "help_local_ctx": (
         "它的上下文大小，单位 token（默认 4096）",
@@ -1173,6 +1181,123 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sessions_help_by": ("每行一个", "one row per"),
     "sessions_help_delete": ("删除一段对话", "delete a conversation"),
     "sessions_help_yes": ("不再询问", "do not ask"),
+    # --- chatcli models … (terminal/models.py, local/catalogue.py, local/download.py) ---
+    "models_description": (
+        "离线模型：下载（pull）、列出（list）、删除（remove）。不带命令：列出。"
+        "下载好的模型在没有 API key 时自动使用（最近下载的那个，或设置 local_model = 名字）。",
+        "Offline models: pull, list, remove. Without a command: list. A pulled model serves "
+        "the offline mode when no API key is set (the most recently pulled, or the one the "
+        "local_model setting names).",
+    ),
+    "models_help_list": ("已下载的模型和可下载的模型", "pulled models and the catalogue"),
+    "models_help_pull": (
+        "下载一个模型（可断点续传，校验 SHA-256）",
+        "download a model (resumable, SHA-256 verified)",
+    ),
+    "models_help_name": ("目录里的名字（见 chatcli models list）", "a catalogue name (see list)"),
+    "models_help_source": (
+        "从哪里下载（默认：中文界面用 modelscope，否则 huggingface）",
+        "where to download from (default: modelscope for a Chinese interface, else huggingface)",
+    ),
+    "models_help_endpoint": (
+        "换一个站点地址，例如镜像 https://hf-mirror.com（默认取 HF_ENDPOINT 或 "
+        "MODELSCOPE_ENDPOINT）",
+        "another site address, e.g. the mirror https://hf-mirror.com (default: HF_ENDPOINT or "
+        "MODELSCOPE_ENDPOINT)",
+    ),
+    "models_help_remove": ("删除一个已下载的模型", "delete a pulled model"),
+    "models_unknown": (
+        "没有叫 {name} 的模型；可选：{known}",
+        "no model named {name}; known: {known}",
+    ),
+    "models_not_pulled": (
+        "模型 {name} 还没有下载：运行 chatcli models pull {name}",
+        "the model {name} is not pulled yet: run chatcli models pull {name}",
+    ),
+    "models_not_installed": (
+        "模型 {name} 没有安装（chatcli models list 列出已安装的）",
+        "the model {name} is not installed (chatcli models list shows those that are)",
+    ),
+    "models_catalogue_bad": (
+        "CHATCLI_CATALOGUE {path} 无法使用：{reason}",
+        "CHATCLI_CATALOGUE {path} cannot be used: {reason}",
+    ),
+    "models_catalogue_shape": (
+        '应是 {{"名字": {{"repo": …, "file": …, "size": …, "sha256": …}}}}（{detail}）',
+        'expected {{"NAME": {{"repo": …, "file": …, "size": …, "sha256": …}}}} ({detail})',
+    ),
+    "models_pulling": (
+        "下载 {name}（{size}）来自 {source}：{url}",
+        "pulling {name} ({size}) from {source}: {url}",
+    ),
+    "models_resuming": ("从 {done} 处继续", "resuming at {done}"),
+    "models_already": ("{name} 已经安装：{path}", "{name} is already installed: {path}"),
+    "models_pulled": ("已安装 {name}：{path}（{how}）", "installed {name}: {path} ({how})"),
+    "models_by_catalogue": ("SHA-256 与目录一致", "SHA-256 matches the catalogue"),
+    "models_by_server": (
+        "SHA-256 与服务器给出的 LFS 校验值一致",
+        "SHA-256 matches the server's LFS digest",
+    ),
+    "models_by_size": (
+        "大小一致；目录和服务器都没有 SHA-256 可以核对",
+        "size matches; neither the catalogue nor the server had a SHA-256 to check",
+    ),
+    "models_default_now": (
+        "没有 API key 时，离线模式现在使用 {name}",
+        "the offline mode now serves {name} when no API key is set",
+    ),
+    "models_interrupted": (
+        "已中断：已下载的 {done} 保留在 {path}，再运行 chatcli models pull {name} 会接着下载",
+        "interrupted: the {done} downloaded so far stay in {path}; chatcli models pull {name} "
+        "resumes",
+    ),
+    "models_resume_hint": (
+        "{reason}；已下载的 {done} 已保留，再运行 chatcli models pull {name} 会接着下载",
+        "{reason}; the {done} downloaded so far are kept: chatcli models pull {name} resumes",
+    ),
+    "models_network": ("下载 {url} 失败：{reason}", "downloading {url} failed: {reason}"),
+    "models_reason_timeout": ("服务器长时间没有回应", "the server stopped answering"),
+    "models_reason_dns": ("找不到这个主机名", "the host name was not found"),
+    "models_reason_refused": ("连接被拒绝", "the connection was refused"),
+    "models_reason_cut": ("连接中途断开了", "the connection was cut"),
+    "models_http": (
+        "服务器对 {url} 回答 HTTP {status}",
+        "the server answered HTTP {status} for {url}",
+    ),
+    "models_bad_range": (
+        "服务器对续传请求的回答不对（HTTP {status}，不是所请求的位置）",
+        "the server answered the resume request wrongly (HTTP {status}, not the range asked for)",
+    ),
+    "models_short": (
+        "连接在 {got:,} / {size:,} 字节处结束",
+        "the connection ended at {got:,} of {size:,} bytes",
+    ),
+    "models_bad_checksum": (
+        "{name} 的 {file} 校验失败（SHA-256 或大小不符）：没有安装，已删除下载的部分；"
+        "可以重试或换个 --source",
+        "{file} of {name} failed verification (SHA-256 or size mismatch): not installed, the "
+        "partial download is removed; try again or another --source",
+    ),
+    "models_cannot_write": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
+    "models_busy": (
+        "另一个 chatcli 正在下载 {name}（{path}）：等它结束",
+        "another chatcli is pulling {name} ({path}): wait for it to end",
+    ),
+    "models_installed_title": ("已安装（{path}）：", "installed ({path}):"),
+    "models_none_installed": (
+        "还没有下载任何模型：离线模式使用内置的 SmolLM2（只懂英文）。"
+        "要中文，运行 chatcli models pull qwen2.5-0.5b",
+        "no model pulled yet: the offline mode serves the bundled SmolLM2 (English only). "
+        "For Chinese, run chatcli models pull qwen2.5-0.5b",
+    ),
+    "models_marks": ("  {marks}", "  ({marks})"),
+    "models_marks_joint": ("，", ", "),
+    "models_default_mark": ("离线默认", "offline default"),
+    "models_catalogue_title": ("可下载：", "catalogue:"),
+    "models_pulled_mark": ("已下载", "pulled"),
+    "models_no_sha": ("无 SHA-256", "no SHA-256"),
+    "models_remove_question": ("删除模型 {name}（{path}）？", "delete the model {name} ({path})?"),
+    "models_removed": ("已删除 {name}", "deleted {name}"),
     # --- the decoder's reasons (wire): what in a server's reply breaks the schema ---
     "wire_line_too_long": (
         "流里有一行超过 {limit} 个字符",
