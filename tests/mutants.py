@@ -45,7 +45,7 @@ MUTATIONS = (
     Mutation(
         "neutralise returns its input",
         "src/chatcli/terminal/sanitize.py",
-        "return _UNSAFE.sub(_visible, text)",
+        "return UNSAFE.sub(_visible, text)",
         "return text",
         (SAFETY + "test_hostile_reply_is_inert_on_the_terminal",),
     ),
