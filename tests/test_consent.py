@@ -9,9 +9,11 @@ approved unseen; prompt_toolkit draws nothing uncleaned. Calls number alike live
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import struct
+import sys
 import termios
 import threading
 import time
@@ -23,8 +25,9 @@ import pytest
 
 from chatcli.tools.builtin import run_command
 from chatcli.tools.runner import ToolFailed
-from tests.conftest import SCREEN_COLS, SCREEN_ROWS, Terminal
+from tests.conftest import SCREEN_COLS, SCREEN_ROWS, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
+from tests.test_mcp import OWN
 from tests.test_tools_terminal import QUESTION, command_call, running_in_group
 
 Start = Callable[..., Terminal]
@@ -206,6 +209,72 @@ def test_an_unlisted_tool_still_asks(terminal: Start, server: FakeOpenAI, tmp_pa
     term.send("n")
     term.expect("declined run_command")
     term.quit()
+
+
+def two_servers(home: Path) -> str:
+    """An mcpServers file with two copies of the tests' own server, `own` and `twin`: each
+    offers `slow`, which leaves `slow-started` in that server's own state folder."""
+    servers = {}
+    for name in ("own", "twin"):
+        (home / name).mkdir()
+        env = {"MCP_TEST_STATE": str(home / name)}
+        servers[name] = {"command": sys.executable, "args": [OWN], "env": env}
+    path = home / "two.json"
+    path.write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
+    return str(path)
+
+
+def slow_call(ident: str, name: str) -> Behaviour:
+    return Behaviour(
+        reply="", tool_calls=[{"id": ident, "name": name, "arguments": '{"seconds": 0}'}]
+    )
+
+
+def test_one_tool_name_on_two_servers_is_approved_per_server(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    """Both are qualified for the model; a bare --yes-tool is refused in one line; `[a]lways`
+    approves that server's tool only; /tools shows which runs without asking."""
+    config = two_servers(isolated)
+    server.expect(slow_call("c1", "own_slow"), slow_call("c2", "twin_slow"))
+    server.expect(slow_call("c3", "own_slow"))
+    term = terminal("--mcp-config", config, "--yes-tool", "slow")
+    term.prompt()
+    term.send("go")
+    term.expect(r"--yes-tool slow: more than one server offers it, so neither is approved; ")
+    term.expect("name one: own.slow, twin.slow")
+    term.expect(r"wants to call own · slow")
+    term.expect(QUESTION)
+    term.send("a")
+    term.expect(r"wants to call twin · slow")
+    term.expect(QUESTION)
+    term.send("n")
+    term.expect(r"declined twin\.slow")
+    term.expect(r"Echo: slept 0")
+    assert term.transcript().count("wants to call") == 2  # the third call ran unasked
+    assert (isolated / "own" / "slow-started").exists()
+    assert not (isolated / "twin" / "slow-started").exists()
+    names = {tool["function"]["name"] for tool in server.chat_requests[0]["tools"]}
+    assert {"own_slow", "twin_slow"} <= names and "slow" not in names
+    term.prompt()
+    term.send("/tools")
+    listed = term.expect(r"twin · slow .*\r\n")
+    assert re.search(r"own · slow +on +\(runs without asking\)", listed)
+    assert not re.search(r"twin · slow +on +\(runs without asking\)", listed)
+    term.quit()
+
+
+def test_yes_tool_server_tool_approves_that_servers_tool_only(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    config = two_servers(isolated)
+    server.expect(slow_call("c1", "twin_slow"), slow_call("c2", "own_slow"))
+    result = run_chatcli(env, "--mcp-config", config, "--yes-tool", "own.slow", "go")
+    assert result.returncode == 3, result.stderr
+    assert "refused a call to twin.slow" in result.stderr
+    assert "--yes-tool twin.slow" in result.stderr
+    assert (isolated / "own" / "slow-started").exists()
+    assert not (isolated / "twin" / "slow-started").exists()
 
 
 # --- what is shown is what runs ---------------------------------------------------------------
