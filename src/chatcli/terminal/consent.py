@@ -134,7 +134,7 @@ class TerminalToolUI:
         said no before its last part."""
         lines = shown_lines(tool, arguments)
         header = t("tool_call_header", server=tool.server, name=tool.own)
-        if len(lines) > 1:
+        if is_command(tool) and len(lines) > 1:
             header += t("tool_call_lines", n=len(lines))
         width = max(20, self.console.width)
         rows = [row for line in lines for row in screen_rows(line, width - 2)]
