@@ -8,20 +8,20 @@ approved unseen; prompt_toolkit draws nothing uncleaned. Calls number alike live
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
-import struct
 import sys
-import termios
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import pyte
 import pytest
+from prompt_toolkit.input.vt100 import Vt100Input
+from prompt_toolkit.key_binding import KeyPress
 
 from chatcli.tools.builtin import run_command
 from chatcli.tools.runner import ToolFailed
@@ -135,16 +135,23 @@ def test_keys_sent_with_delete_never_answer_it_and_enter_means_no(
     term.quit()
 
 
-def _pending(fd: int) -> int:
-    """Bytes waiting in a terminal's input queue."""
-    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
+class Watched(Vt100Input):
+    """A terminal's input that tells the test which keys it has read from the terminal."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        super().__init__(stdin)
+        self.read: list[str] = []
+
+    def read_keys(self) -> list[KeyPress]:
+        presses = super().read_keys()
+        self.read += [press.data for press in presses]
+        return presses
 
 
 def test_keys_in_the_questions_first_moment_are_discarded() -> None:
     """A real terminal, the question's clock held by the test: `y⏎` typed once the question
     is drawn but within its moment is read and discarded; the hint appears once the moment
     has passed, and then `n⏎` answers."""
-    from prompt_toolkit.input import create_input
     from prompt_toolkit.output import create_output
 
     from chatcli.terminal.question import ask
@@ -168,11 +175,13 @@ def test_keys_in_the_questions_first_moment_are_discarded() -> None:
             return text.encode() in shown
 
     outcome: dict[str, bool] = {}
+    keys_in = open(slave, closefd=False)  # noqa: SIM115 (closed below)
+    keys = Watched(keys_in)
 
     def user() -> None:
         outcome["drawn"] = wait_for(lambda: seen("go?"))
         os.write(master, b"y\r")
-        outcome["read"] = wait_for(lambda: _pending(slave) == 0)
+        outcome["read"] = wait_for(lambda: keys.read[-2:] == ["y", "\r"])
         now[0] = 10.0
         outcome["ready"] = wait_for(lambda: seen("[y/N]"))
         os.write(master, b"n\r")
@@ -180,13 +189,9 @@ def test_keys_in_the_questions_first_moment_are_discarded() -> None:
     threading.Thread(target=drain, daemon=True).start()
     typist = threading.Thread(target=user, daemon=True)
     typist.start()
-    with open(slave, closefd=False) as keys_in, open(slave, "w", closefd=False) as out:
+    with keys_in, open(slave, "w", closefd=False) as out:
         answer = ask(
-            "go? ",
-            "[y/N] ",
-            keys=create_input(stdin=keys_in),
-            output=create_output(stdout=out),
-            clock=lambda: now[0],
+            "go? ", "[y/N] ", keys=keys, output=create_output(stdout=out), clock=lambda: now[0]
         )
     typist.join(30)
     os.close(slave)

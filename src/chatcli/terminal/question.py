@@ -62,16 +62,19 @@ class FreshKeys(Input):
         self.keys = keys
         self.moment = moment
 
-    def _fresh(self, presses: list[KeyPress]) -> list[KeyPress]:
-        if self.moment.passed():
+    @staticmethod
+    def _fresh(presses: list[KeyPress], counted: bool) -> list[KeyPress]:
+        if counted:
             return presses
         return [press for press in presses if press.key in _PASS]
 
     def read_keys(self) -> list[KeyPress]:
-        return self._fresh(self.keys.read_keys())
+        counted = self.moment.passed()  # as the keys are taken, not after
+        return self._fresh(self.keys.read_keys(), counted)
 
     def flush_keys(self) -> list[KeyPress]:
-        return self._fresh(self.keys.flush_keys())
+        counted = self.moment.passed()
+        return self._fresh(self.keys.flush_keys(), counted)
 
     def fileno(self) -> int:
         return self.keys.fileno()
