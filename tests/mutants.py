@@ -247,8 +247,8 @@ MUTATIONS = (
     Mutation(
         "prompt_toolkit draws a question's message raw",
         "src/chatcli/terminal/clean_session.py",
-        "return super().prompt(cleaned(message), **self._clean(options))",
-        "return super().prompt(message, **options)",
+        "super().__init__(cleaned(message), **self._clean(options))",
+        "super().__init__(message, **options)",
         (CONSENT + "test_the_edit_line_and_prompts_draw_nothing_raw",),
     ),
     Mutation(
