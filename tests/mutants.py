@@ -30,6 +30,7 @@ SAFETY = "tests/test_safety.py::"
 LOCAL = "tests/test_local_model.py::"
 TRUST = "tests/test_trust.py::"
 MODELS = "tests/test_models.py::"
+CONSENT = "tests/test_consent.py::"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ MUTATIONS = (
     Mutation(
         "neutralise returns its input",
         "src/chatcli/terminal/sanitize.py",
-        "return _UNSAFE.sub(_visible, text)",
+        "return UNSAFE.sub(_visible, text)",
         "return text",
         (SAFETY + "test_hostile_reply_is_inert_on_the_terminal",),
     ),
@@ -194,6 +195,87 @@ MUTATIONS = (
         "if value is None or not 0 <= value < n:",
         "if value is None or value < 0:",
         ("tests/test_wire.py::test_index_is_bounded_by_n",),
+    ),
+    Mutation(
+        "a question takes keys typed before it was drawn",
+        "src/chatcli/terminal/question.py",
+        "discard_typeahead(keys)",
+        "pass",
+        (
+            CONSENT + "test_keys_typed_before_a_tool_question_never_answer_it",
+            CONSENT + "test_keys_typed_before_the_secret_file_question_never_answer_it",
+            CONSENT + "test_keys_sent_with_delete_never_answer_it_and_enter_means_no",
+        ),
+    ),
+    Mutation(
+        "a question takes keys in its first moment on screen",
+        "src/chatcli/terminal/question.py",
+        "return [press for press in presses if press.key in _PASS]",
+        "return presses",
+        (CONSENT + "test_keys_in_the_questions_first_moment_are_discarded",),
+    ),
+    Mutation(
+        "Enter means yes at the REPL's yes/no question",
+        "src/chatcli/terminal/question.py",
+        "return answer.strip().lower() in YES",
+        'return answer.strip().lower() in YES | {""}',
+        (CONSENT + "test_keys_sent_with_delete_never_answer_it_and_enter_means_no",),
+    ),
+    Mutation(
+        "an approval is keyed by the bare tool name, not (server, tool)",
+        "src/chatcli/tools/runner.py",
+        "if tool.key in self.approved:",
+        "if tool.own in {own for _, own in self.approved}:",
+        (CONSENT + "test_one_tool_name_on_two_servers_is_approved_per_server",),
+    ),
+    Mutation(
+        "a tool name two servers offer goes to the first",
+        "src/chatcli/tools/runner.py",
+        "taken |= {name for name, count in offered.items() if count > 1}",
+        "pass",
+        (CONSENT + "test_one_tool_name_on_two_servers_is_approved_per_server",),
+    ),
+    Mutation(
+        "pre-approval of one tool approves every tool",
+        "src/chatcli/tools/runner.py",
+        "if tool.key in self.approved:",
+        "if self.approved:",
+        (CONSENT + "test_an_unlisted_tool_still_asks",),
+    ),
+    Mutation(
+        "a command's line breaks are not shown",
+        "src/chatcli/terminal/consent.py",
+        "f\"{number:>{digits}} │ {clean(line)}{'⏎' if number < len(lines) else ''}\"",
+        "clean(line)",
+        (CONSENT + "test_a_command_taller_than_the_screen_is_seen_whole_before_it_can_run",),
+    ),
+    Mutation(
+        "a command taller than the screen can be approved unseen",
+        "src/chatcli/terminal/consent.py",
+        "pages = [rows[start : start + room] for start in range(0, len(rows), room)]",
+        "pages = [rows[-room:]]",
+        (CONSENT + "test_a_command_taller_than_the_screen_is_seen_whole_before_it_can_run",),
+    ),
+    Mutation(
+        "prompt_toolkit draws the edited buffer raw",
+        "src/chatcli/terminal/clean_session.py",
+        "spans = shown_spans(fragment_list_to_text(chars))",
+        "spans = []",
+        (CONSENT + "test_the_edit_line_and_prompts_draw_nothing_raw",),
+    ),
+    Mutation(
+        "prompt_toolkit draws a question's message raw",
+        "src/chatcli/terminal/clean_session.py",
+        "super().__init__(cleaned(message), **self._clean(options))",
+        "super().__init__(message, **options)",
+        (CONSENT + "test_the_edit_line_and_prompts_draw_nothing_raw",),
+    ),
+    Mutation(
+        "the built-in tool has no time limit",
+        "src/chatcli/tools/builtin.py",
+        "status = process.wait(timeout)",
+        "status = process.wait()",
+        (CONSENT + "test_a_command_past_its_time_limit_is_stopped_with_its_group",),
     ),
     Mutation(
         "an unwritable data directory is not caught (history)",

@@ -15,7 +15,7 @@ from tests.conftest import CHATCLI, Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI
 
 Start = Callable[..., Terminal]
-QUESTION = r"run it\? \[y\]es / \[n\]o / \[a\]lways"
+QUESTION = r"\[y\]es / \[n\]o / \[a\]lways"  # drawn once the question takes answers
 
 
 def command_call(command: str, ident: str = "call_1") -> Behaviour:
@@ -94,9 +94,9 @@ def test_edit_changes_the_arguments_then_asks_again(terminal: Start, server: Fak
     term = terminal("--tools", "shell")
     ask(term, "edit it")
     term.send("e")
-    term.expect(r"arguments \(JSON\) >")
+    term.expect("command >")
     term.child.send("\x15")  # Ctrl-U: clear the line
-    term.send('{"command": "echo edited"}')
+    term.send("echo edited")
     term.expect(r"\$ echo edited")
     term.expect(QUESTION)
     term.send("y")

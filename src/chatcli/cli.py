@@ -129,7 +129,7 @@ def build_parser() -> Parser:
     tl.add_argument(
         "--yes-tool",
         action="append",
-        metavar="NAME",
+        metavar="[SERVER.]TOOL",
         help=t("help_yes_tool"),
     )
     tl.add_argument(

@@ -803,8 +803,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "enable built-in tools: shell (run_command) and read (read_file); off by default",
     ),
     "help_yes_tool": (
-        "运行这个工具时不再询问（可重复；没有“全部批准”）",
-        "run this tool without asking (repeatable; there is no approve-all)",
+        "运行这个工具时不再询问：MCP 工具写作 服务器.工具，内置工具用原名"
+        "（可重复；没有“全部批准”）",
+        "run this tool without asking: SERVER.TOOL for an MCP server's tool, the bare name for "
+        "a built-in (repeatable; there is no approve-all)",
     ),
     "help_max_tool_rounds": (
         "一轮对话里工具调用的最多轮数，超过后 chatcli 停止（默认 10）",
@@ -1362,17 +1364,30 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠ 拒绝了对 {name} 的调用：没有终端可以询问，且未用 --yes-tool {name} 预先允许",
         "⚠ refused a call to {name}: no terminal to ask, and not approved with --yes-tool {name}",
     ),
-    "tool_declined": ("✗ 已拒绝 {name}", "✗ declined {name}"),
+    "tool_declined": ("✗ 已拒绝 {name}（/tool {n}）", "✗ declined {name} (/tool {n})"),
+    "tool_approval_ambiguous": (
+        "⚠ --yes-tool {name}：有多个服务器提供此工具，均未预先允许；请指明其一：{choices}",
+        "⚠ --yes-tool {name}: more than one server offers it, so neither is approved; "
+        "name one: {choices}",
+    ),
     "tool_call_header": (
         "⚙ 模型想调用 {server} · {name}",
         "⚙ the model wants to call {server} · {name}",
     ),
-    "tool_consent_question": (
-        "运行吗？[y]是 / [n]否 / [a]本次会话总是允许此工具 / [e]编辑参数（回车 = 否）> ",
-        "run it? [y]es / [n]o / [a]lways for this tool in this session / [e]dit the "
-        "arguments (Enter: no) > ",
+    "tool_call_lines": (" · 共 {n} 行", " · {n} lines"),
+    "tool_call_part": (" · 第 {part}/{parts} 屏", " · part {part} of {parts}"),
+    "tool_page_question": ("还没显示完，", "not shown whole yet: "),
+    "tool_page_answers": (
+        "[回车]下一屏 / [n]否（看完整条才能允许）> ",
+        "[Enter] next part / [n]o (it can be approved once seen whole) > ",
+    ),
+    "tool_consent_question": ("运行吗？", "run it? "),
+    "tool_consent_answers": (
+        "[y]是 / [n]否 / [a]本次会话总是允许此工具 / [e]编辑（回车 = 否）> ",
+        "[y]es / [n]o / [a]lways for this tool in this session / [e]dit (Enter: no) > ",
     ),
     "tool_edit_prompt": ("参数（JSON）> ", "arguments (JSON) > "),
+    "tool_edit_command": ("命令 > ", "command > "),
     "tool_edit_invalid": (
         "参数不是 JSON 对象：{detail}",
         "the arguments are not a JSON object: {detail}",

@@ -431,6 +431,8 @@ class Turn:
         """Every call gets its result, so the history stays a valid conversation."""
         for call in self._unanswered:
             self.rounds.append({"role": "tool", "tool_call_id": call.id, "content": result})
+            if self._bot.tools is not None:
+                self._bot.tools.skipped(call, result)
         self._unanswered = []
 
     def _note_call(self, event: ToolCallDelta) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.buffer import Buffer, CompletionState
 from prompt_toolkit.completion import (
@@ -31,6 +30,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from chatcli.config.paths import check_own_file, data_dir, open_own_file, private_file
 from chatcli.i18n import os_reason, t
 from chatcli.terminal import sink
+from chatcli.terminal.clean_session import CleanSession
 from chatcli.terminal.commands import REGISTRY, SETTABLE
 
 FENCE = '"""'
@@ -211,9 +211,9 @@ def history_path() -> Path:
 
 def make_session(
     state: InputState, *, private: bool, forget: Callable[[str], bool]
-) -> PromptSession[str]:
+) -> CleanSession:
     """`forget`: inputs not worth recalling (exit words)."""
-    session: PromptSession[str] | None = None
+    session: CleanSession | None = None
 
     def warn(message: str) -> None:
         """Said just before the next prompt is drawn, never across the one being edited."""
@@ -227,7 +227,7 @@ def make_session(
             history = _ChatHistory(private_file(history_path()), forget, warn)
         except OSError as exc:
             problem = history_off(exc, Path(exc.filename or "input_history"))
-    session = PromptSession(
+    session = CleanSession(
         history=history,
         multiline=True,
         key_bindings=_bindings(state),

@@ -9,7 +9,6 @@ import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
-from prompt_toolkit import PromptSession
 from rich.console import Console
 from rich.text import Text
 
@@ -19,10 +18,12 @@ from chatcli.i18n import os_reason, t
 from chatcli.store.recorder import Recorder
 from chatcli.terminal import instant
 from chatcli.terminal.attach_commands import prepare
+from chatcli.terminal.clean_session import CleanSession
 from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error
 from chatcli.terminal.exchange import Presenter
 from chatcli.terminal.keymode import KeyMode
 from chatcli.terminal.prompt import InputState, make_session, unfence
+from chatcli.terminal.question import confirm
 from chatcli.terminal.render import finished_markdown
 from chatcli.terminal.sink import clean, clipboard
 from chatcli.tools.runner import Toolbox
@@ -82,7 +83,7 @@ class Repl:
         self._warming = False
         self.keys: KeyMode | None = None
         self.state.toolbar = lambda: toolbar_text(bot, self.state)
-        self.session: PromptSession[str] = make_session(
+        self.session: CleanSession = make_session(
             self.state, private=private, forget=lambda text: is_exit(text, exit_command)
         )
         self.ctx = Context(
@@ -106,8 +107,7 @@ class Repl:
         return self.state.multiline
 
     def confirm(self, question: str) -> bool:
-        answer = PromptSession[str]().prompt(f"{clean(question)} [y/N] ")
-        return answer.strip().lower() in {"y", "yes", "是", "好"}
+        return confirm(question)
 
     def edit(self, initial: str) -> str | None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"

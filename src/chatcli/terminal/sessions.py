@@ -233,12 +233,9 @@ def _delete(store: Store, args: argparse.Namespace, console: Console) -> int:
         if not sys.stdin.isatty():
             sink.err(t("delete_needs_yes"))
             return EXIT_USAGE
-        question = sink.clean(t("delete_question", id=conversation.id, title=conversation.title))
-        try:
-            answer = input(f"{question} [y/N] ")
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in {"y", "yes", "是"}:
+        from chatcli.terminal.question import confirm
+
+        if not confirm(t("delete_question", id=conversation.id, title=conversation.title)):
             sink.line(t("not_deleted"))
             return EXIT_OK
     store.delete(args.id)

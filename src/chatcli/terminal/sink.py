@@ -11,9 +11,9 @@ erase, and the OSC 52 that `/copy` writes on purpose (`clipboard`). No OSC 8 hyp
 ever written. Every configured API key is masked in whatever goes out, to a
 terminal or not, including `--json-output` and the `--debug` log.
 
-prompt_toolkit draws the editor's prompt, toolbar and completion menu itself: it is the one
-other writer, and it is only ever given text that went through `clean` (instant.prompt_text,
-repl.toolbar_text, Repl.confirm, Repl.remember_models).
+prompt_toolkit draws the editor's prompt, toolbar, completion menu and buffer itself: it is
+the one other writer, and every session it draws is a `clean_session.CleanSession`, which
+hands it only text that went through `clean` (the buffer drawn through `clean_session.Shown`).
 """
 
 from __future__ import annotations

@@ -38,12 +38,12 @@ def _tools(ctx: Context, argument: str) -> None:
         ctx.out.info(t("tools_on" if words[0] == "on" else "tools_off", names=names))
         return
     lines = [t("tools_server", server=server, state=state) for server, state in box.states()]
-    labels = {tool.name: f"{tool.server} · {tool.name}" for tool in box.tools.values()}
+    labels = {tool.name: f"{tool.server} · {tool.own}" for tool in box.tools.values()}
     width = max((len(label) for label in labels.values()), default=0)
     columns = shutil.get_terminal_size().columns
     for tool in box.tools.values():
         state = t("tools_state_on" if tool.enabled else "tools_state_off")
-        asks = "" if tool.name not in box.approved else " " + t("tools_approved")
+        asks = " " + t("tools_approved") if box.approves(tool) else ""
         line = f"  {labels[tool.name].ljust(width)}  {state}{asks}  "
         # one line each: the description's first sentence or so, cut at a word
         room = max(20, columns - len(line) - 1)

@@ -69,3 +69,8 @@ class ToolRunner(Protocol):
         """The result the model gets: the tool's output, or an error it can act on; its
         images only when `images` (the model takes them), else described in the text."""
         ...
+
+    def skipped(self, call: ToolCall, result: str) -> None:
+        """A call answered with `result` without being run (the turn was interrupted): it
+        counts all the same, so calls number alike live and in a resumed conversation."""
+        ...

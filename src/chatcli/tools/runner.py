@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -43,6 +44,20 @@ class Tool:
     server: str = BUILTIN
     enabled: bool = True
     timeout: float = CALL_TIMEOUT
+    # its name on its server: `name`, the name the model calls it by, may be qualified
+    own: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.own = self.name
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What an approval is given to: this tool of this server, never a bare name."""
+        return (self.server, self.own)
+
+    @property
+    def label(self) -> str:
+        return label(self.server, self.own)
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -53,6 +68,12 @@ class Tool:
                 "parameters": self.parameters,
             },
         }
+
+
+def label(server: str, name: str) -> str:
+    """How the user names a tool (`--yes-tool`, `/tools`): a built-in by its bare name, an
+    MCP server's as `server.tool`."""
+    return name if server == BUILTIN else f"{server}.{name}"
 
 
 @dataclass(frozen=True)
@@ -67,12 +88,16 @@ class ToolRecord:
 
     number: int
     server: str
-    name: str
+    name: str  # the tool's name on its server
     arguments: dict[str, Any]
     result: str
     seconds: float
     size: int  # bytes the tool returned, before the cap
     images: int = 0  # images the model was shown
+
+    @property
+    def label(self) -> str:
+        return label(self.server, self.name)
 
 
 class ToolUI(Protocol):
@@ -86,26 +111,60 @@ class ToolUI(Protocol):
 
 @dataclass
 class Toolbox:
-    """Implements the bot's `ToolRunner`."""
+    """Implements the bot's `ToolRunner`.
+
+    Approvals belong to one tool of one server, (server, tool): `--yes-tool server.tool`, a
+    server's own `auto_approve`, `[a]lways`. A bare `--yes-tool NAME` names a built-in, or
+    the MCP tool of that name while only one server offers it; when two do, it approves
+    neither and says so. A name two servers offer is qualified for both (`server_tool` for
+    the model), never first-come."""
 
     ui: ToolUI
-    approved: set[str] = field(default_factory=set)  # run without asking (--yes-tool, always)
+    approved: set[tuple[str, str]] = field(default_factory=set)  # run without asking
     cap: int = RESULT_CAP
-    tools: dict[str, Tool] = field(default_factory=dict)
+    tools: dict[str, Tool] = field(default_factory=dict)  # by the name the model calls
     records: list[ToolRecord] = field(default_factory=list)
     refused: bool = False  # a call needed consent and nobody could give it
     hub: McpHub | None = None  # the MCP servers, when any are configured
+    bare: set[str] = field(default_factory=set)  # --yes-tool NAME of an MCP tool
+    told: set[str] = field(default_factory=set)  # bare names already said to be ambiguous
 
     def states(self) -> list[tuple[str, str]]:
         servers = self.hub.servers if self.hub is not None else []
         return [(server.name, server.describe()) for server in servers]
+
+    def pre_approve(self, names: Iterable[str], servers: Iterable[str]) -> None:
+        """--yes-tool: `server.tool` for a configured server's tool, `builtin.NAME` or a
+        built-in's bare name, else the bare name of an MCP tool (settled with the servers)."""
+        servers = set(servers)
+        builtins = {tool.own for tool in self.tools.values() if tool.server == BUILTIN}
+        for name in names:
+            server, dot, own = name.partition(".")
+            if dot and server == "builtin":
+                self.approved.add((BUILTIN, own))
+            elif dot and server in servers:
+                self.approved.add((server, own))
+            elif name in builtins:
+                self.approved.add((BUILTIN, name))
+            else:
+                self.bare.add(name)
+
+    def offering(self, own: str) -> list[Tool]:
+        """The MCP tools called `own` on their servers."""
+        return [tool for tool in self.tools.values() if tool.server != BUILTIN and tool.own == own]
+
+    def approves(self, tool: Tool) -> bool:
+        """Whether `tool` runs without asking."""
+        if tool.key in self.approved:
+            return True
+        named = tool.server != BUILTIN and tool.own in self.bare
+        return named and self.offering(tool.own) == [tool]
 
     def settle(self, *, wait: bool = True, tell: Tell | None = None) -> None:
         """Take in the MCP servers that are up (waiting for those still starting) and
         report those that failed (through `tell` when given, else the UI)."""
         if self.hub is None:
             return
-        from chatcli.tools.mcp_client import tool_name
 
         def say(text: str, problem: bool) -> None:
             if tell is not None:
@@ -116,14 +175,39 @@ class Toolbox:
         def waiting(names: list[str]) -> None:
             say(t("mcp_waiting", names=", ".join(names)), False)
 
+        fresh: list[Tool] = []
         for server in self.hub.settle(waiting, wait=wait):
             if server.state != "ready":
                 say(t("mcp_failed", name=server.name, reason=server.reason), True)
                 continue
-            for tool in server.tools:
-                tool.name = tool_name(server.name, tool.name, set(self.tools))
-                self.tools[tool.name] = tool
-            self.approved |= set(server.config.auto_approve)
+            fresh += server.tools
+            self.approved |= {(server.name, own) for own in server.config.auto_approve}
+        if not fresh:
+            return
+        self._name([*self.tools.values(), *fresh])
+        for own in sorted(self.bare - self.told):
+            offering = self.offering(own)
+            if len(offering) > 1:
+                self.told.add(own)
+                choices = ", ".join(tool.label for tool in offering)
+                say(t("tool_approval_ambiguous", name=own, choices=choices), True)
+
+    def _name(self, tools: list[Tool]) -> None:
+        """Each tool under the name the model calls it by: its own, unless a built-in or
+        another server offers that name too; then each server's is qualified."""
+        from chatcli.tools.mcp_client import tool_name
+
+        def plain(own: str) -> str:
+            return tool_name("", own, set())
+
+        taken = {plain(tool.own) for tool in tools if tool.server == BUILTIN}
+        offered = Counter(plain(tool.own) for tool in tools if tool.server != BUILTIN)
+        taken |= {name for name, count in offered.items() if count > 1}
+        self.tools = {}
+        for tool in tools:
+            if tool.server != BUILTIN:
+                tool.name = tool_name(tool.server, tool.own, taken | set(self.tools))
+            self.tools[tool.name] = tool
 
     def add(self, tools: Iterable[Tool]) -> None:
         for tool in tools:
@@ -138,7 +222,7 @@ class Toolbox:
         matched = [
             tool
             for tool in self.tools.values()
-            if name in (tool.name, tool.server) or f"{tool.server}.{tool.name}" == name
+            if name in (tool.name, tool.own, tool.server, tool.label)
         ]
         for tool in matched:
             tool.enabled = on
@@ -151,23 +235,26 @@ class Toolbox:
         for message in history:
             for call in message.get("tool_calls") or ():
                 name, text = call["function"]["name"], call["function"]["arguments"]
-                try:
-                    arguments = json.loads(text or "{}")
-                except (ValueError, RecursionError):
-                    arguments = {"(not JSON)": text}
                 result = str(results.get(call["id"], {}).get("content") or "")
-                known = self.tools.get(name)
-                self.records.append(
-                    ToolRecord(
-                        len(self.records) + 1,
-                        known.server if known is not None else "?",
-                        name,
-                        arguments if isinstance(arguments, dict) else {"": arguments},
-                        result,
-                        0.0,
-                        len(result.encode("utf-8", "replace")),
-                    )
-                )
+                self._record(ToolCall(call["id"], name, text), result)
+
+    def _record(self, call: ToolCall, result: str) -> ToolRecord:
+        """A call that did not run (or ran in an earlier session), numbered like the rest."""
+        known = self.tools.get(call.name)
+        record = ToolRecord(
+            len(self.records) + 1,
+            known.server if known is not None else "?",
+            known.own if known is not None else call.name,
+            parsed(call.arguments),
+            result,
+            0.0,
+            len(result.encode("utf-8", "replace")),
+        )
+        self.records.append(record)
+        return record
+
+    def skipped(self, call: ToolCall, result: str) -> None:
+        self._record(call, result)
 
     def specs(self, tell: Tell | None = None) -> list[dict[str, Any]]:
         self.settle(tell=tell)
@@ -176,6 +263,7 @@ class Toolbox:
     def run(self, call: ToolCall, *, images: bool) -> ToolResult:
         checked = self._checked(call)
         if isinstance(checked, str):
+            self._record(call, checked)
             return ToolResult(checked)
         return self._execute(*checked, images=images)
 
@@ -196,20 +284,20 @@ class Toolbox:
         if not isinstance(arguments, dict):
             self.ui.problem(t("tool_bad_arguments", name=call.name, detail="not an object"))
             return "error: the arguments must be one JSON object"
-        if call.name not in self.approved:
+        if not self.approves(tool):
             consent = self.ui.consent(tool, arguments)
             if consent.answer == "no terminal":
                 self.refused = True
-                self.ui.problem(t("tool_refused_no_terminal", name=call.name))
+                self.ui.problem(t("tool_refused_no_terminal", name=tool.label))
                 return (
                     "error: refused: the user did not approve this tool in advance and "
                     "cannot be asked; answer without it"
                 )
             if consent.answer == "no":
-                self.ui.problem(t("tool_declined", name=call.name))
+                self.ui.problem(t("tool_declined", name=tool.label, n=len(self.records) + 1))
                 return "error: the user declined this call"
             if consent.answer == "always":
-                self.approved.add(call.name)
+                self.approved.add(tool.key)
             arguments = consent.arguments
         return tool, arguments
 
@@ -238,7 +326,7 @@ class Toolbox:
         record = ToolRecord(
             len(self.records) + 1,
             tool.server,
-            tool.name,
+            tool.own,
             arguments,
             result,
             time.monotonic() - started,
@@ -248,6 +336,15 @@ class Toolbox:
         self.records.append(record)
         self.ui.report(record)
         return ToolResult(result, shown)
+
+
+def parsed(text: str) -> dict[str, Any]:
+    """A call's arguments as a JSON object, or its text kept whole when they are not one."""
+    try:
+        arguments = json.loads(text or "{}")
+    except (ValueError, RecursionError):
+        return {"(not JSON)": text}
+    return arguments if isinstance(arguments, dict) else {"": arguments}
 
 
 def visible_images(

@@ -1,5 +1,6 @@
 """The toolbox a run starts with, from the settings: built-ins enabled by group, tools
-approved in advance by name, and the MCP servers picked for this run (not started yet)."""
+approved in advance (each one tool of one server), and the MCP servers picked for this run
+(not started yet)."""
 
 from __future__ import annotations
 
@@ -33,11 +34,12 @@ def mcp_servers(settings: Settings) -> dict[str, McpServerConfig]:
 
 
 def toolbox(settings: Settings, ui: ToolUI) -> Toolbox:
-    box = Toolbox(ui, approved=set(settings.yes_tool))
+    box = Toolbox(ui)
     box.add(builtin_tools())
     for name in settings.tools:
         box.tools[GROUPS.get(name, name)].enabled = True
     servers = mcp_servers(settings)
+    box.pre_approve(settings.yes_tool, servers)
     if servers:
         from chatcli.tools.mcp_client import McpHub
 
