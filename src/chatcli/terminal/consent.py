@@ -16,7 +16,7 @@ from rich.text import Text
 
 from chatcli.i18n import t
 from chatcli.terminal.sink import clean
-from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord
+from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord, server_label
 
 Choice = Literal["yes", "no", "always", "edit"]
 ANSWERS: dict[str, Choice] = {
@@ -42,7 +42,7 @@ def call_text(tool: Tool, arguments: dict[str, Any]) -> str:
 
 
 def size_text(size: int) -> str:
-    return f"{size} bytes" if size < 10_000 else f"{size / 1024:.0f} KB"
+    return t("size_bytes", n=size) if size < 10_000 else f"{size / 1024:.0f} KB"
 
 
 class TerminalToolUI:
@@ -67,7 +67,10 @@ class TerminalToolUI:
             return Consent("no terminal", arguments)
         while True:
             self.console.print(
-                Text(clean(t("tool_call_header", server=tool.server, name=tool.name)), style="bold")
+                Text(
+                    clean(t("tool_call_header", server=server_label(tool.server), name=tool.name)),
+                    style="bold",
+                )
             )
             self.console.print(Text(clean(call_text(tool, arguments))))
             try:
