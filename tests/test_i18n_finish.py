@@ -211,6 +211,11 @@ def test_tree_lines_fit_the_width_in_cells(width: int) -> None:
     assert any(line.endswith("…") or line.endswith("]") for line in lines[1:])
 
 
+def test_tree_speaks_with_a_chinese_colon(chinese: None) -> None:
+    lines = draw(branched(), 60)
+    assert lines[1].startswith("* 你：请用三句话") and all(": " not in line for line in lines)
+
+
 # --- Tab after /file -------------------------------------------------------------------------
 
 

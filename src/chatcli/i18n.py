@@ -88,6 +88,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "speaker_assistant": ("助手", "assistant"),
     "speaker_tool": ("工具", "tool"),
     "history_line": ("{label} {speaker}：{text}", "{label} {speaker}: {text}"),
+    "said": ("{who}：{text}", "{who}: {text}"),
     "heading_system": ("系统提示", "System"),
     "heading_user": ("用户", "User"),
     "heading_assistant": ("助手", "Assistant"),

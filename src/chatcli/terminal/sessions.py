@@ -116,7 +116,7 @@ def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -
         if message.tools:
             lines.append("  ⚙ " + ", ".join(_called(message.tools)))
         lines += [f"  {attachment_line(record)}" for record in message.attachments or ()]
-        lines.append(f"  {who}: {_clip(typed(message))}{flag}")
+        lines.append("  " + t("said", who=who, text=_clip(typed(message))) + flag)
     return lines
 
 

@@ -42,7 +42,7 @@ def draw(conversation: Conversation, width: int) -> list[str]:
         message = by_id[node]
         who = t("you") if message.role == "user" else message.model or conversation.model
         end = f"  [{numbers[node]}]" if node in numbers else ""
-        head = neutralise(f"{'*' if node in active else ' '} {first}{who}: ")
+        head = neutralise(f"{'*' if node in active else ' '} {first}" + t("said", who=who, text=""))
         words = " ".join(message.text[: 4 * width].split())  # no more than a line can show
         text = neutralise(("⚙ " if message.tools else "") + words)
         room = width - cell_len(head) - cell_len(end)
