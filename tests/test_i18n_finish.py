@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
+import pyte
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
@@ -155,7 +156,7 @@ def test_set_shows_the_users_words_not_python(chinese: None, server: FakeOpenAI)
         "是",
         "summary",
         '["END"]',
-        "（未设置）",
+        "未设置",
     ]
     ctx, screen = context(server)
     dispatch(ctx, "/set")
@@ -284,19 +285,29 @@ def test_mcp_states_in_chinese(terminal: Start, isolated: Path) -> None:
     term.quit()
 
 
+def waiting(term: Terminal, pattern: str) -> None:
+    """Until the screen shows `pattern`: the line is redrawn from where it changes."""
+    while True:
+        display = pyte.Screen(SCREEN_COLS, SCREEN_ROWS)
+        pyte.Stream(display).feed(term.transcript())
+        if re.search(pattern, "\n".join(display.display)):
+            return
+        term.expect(r"\d 秒")
+
+
 def test_waiting_line_says_what_it_waits_for(terminal: Start, server: FakeOpenAI) -> None:
     gate = Gate(after=0)  # the headers came: the model has the request
     server.expect(Behaviour(reply="到了。", hold=gate))
     term = terminal(*ZH)
     term.prompt()
     term.send("在吗？")
-    term.expect(r"… 等待模型开始回答 \d+ 秒")
+    waiting(term, r"… 等待模型开始回答 \d+ 秒")
     gate.open()
     term.expect("到了。")
     server.expect(Behaviour(header_trickle=True))  # no answer from the server yet
     term.prompt()
     term.send("还在吗？")
-    term.expect(r"… 等待服务器响应 \d+ 秒")
+    waiting(term, r"… 等待服务器响应 \d+ 秒")
     term.child.sendintr()
     term.expect("已中断")
     term.quit()

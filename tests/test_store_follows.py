@@ -187,7 +187,7 @@ def test_set_reads_escapes_and_shows_unset_values_as_not_set(
     term.quit()
     assert "None" not in term.transcript()
     term = terminal("--lang", "zh")
-    command(term, "/set", "temperature = （未设置）")
+    command(term, "/set", "temperature = 未设置")
     term.quit()
     assert "None" not in term.transcript()
 

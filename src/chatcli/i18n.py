@@ -112,6 +112,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "usage: /set PARAM VALUE (/set alone lists them)",
     ),
     "params_default": ("（都是默认值）", "(all at their defaults)"),
+    "value_unset": ("未设置", "(not set)"),
     "value_yes": ("是", "true"),
     "value_no": ("否", "false"),
     "nothing_to_undo": ("没有可以撤销的对话", "nothing to undo"),

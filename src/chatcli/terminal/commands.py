@@ -249,7 +249,7 @@ def value_text(value: object) -> str:
     """A parameter's value in the user's words, not Python's: `是`/`false`, `summary`,
     `["END"]`; one left to the server reads as not set, not `None`."""
     if value is None:
-        return t("not_set")
+        return t("value_unset")
     if isinstance(value, bool):
         return t("value_yes" if value else "value_no")
     if isinstance(value, str):
