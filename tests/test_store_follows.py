@@ -179,7 +179,7 @@ def test_set_reads_escapes_and_shows_unset_values_as_not_set(
     terminal: Start, server: FakeOpenAI
 ) -> None:
     term = terminal()
-    command(term, '/set stop END "\\n\\n"', r"stop = \['END', '\\n\\n'\]")
+    command(term, '/set stop END "\\n\\n"', r'stop = \["END", "\\n\\n"\]')
     term.chat("hi")
     assert server.chat_requests[-1]["stop"] == ["END", "\n\n"]
     command(term, "/unset stop", r"stop = \(not set\)")
