@@ -28,9 +28,11 @@ from rich.cells import cell_len
 from chatcli import i18n
 from chatcli.conversation.bot import ChatBot, Content
 from chatcli.i18n import STRINGS, t
+from chatcli.local.server import LocalRun
 from chatcli.store.records import Conversation, StoredMessage
 from chatcli.terminal import consent
 from chatcli.terminal.commands import Context, dispatch, value_text
+from chatcli.terminal.exchange import waiting_for
 from chatcli.terminal.prompt import ChatCompleter, InputState
 from chatcli.terminal.repl import toolbar_text
 from chatcli.terminal.tree_view import draw
@@ -311,6 +313,16 @@ def test_waiting_line_says_what_it_waits_for(terminal: Start, server: FakeOpenAI
     term.child.sendintr()
     term.expect("已中断")
     term.quit()
+
+
+def test_the_offline_model_is_named_while_it_is_waited_for(server: FakeOpenAI) -> None:
+    bot = make_bot(server)
+    turn = bot.stream_turn("你好")
+    assert waiting_for(bot, turn) == "waiting_server"
+    turn.receiving = True
+    assert waiting_for(bot, turn) == "waiting_model"
+    bot.local = LocalRun(ctx=4096, bundled=True)
+    assert waiting_for(bot, turn) == "waiting_local"
 
 
 def stored(env: dict[str, str], server: FakeOpenAI) -> None:
