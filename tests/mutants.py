@@ -291,6 +291,20 @@ MUTATIONS = (
         "raise",
         (SAFETY + "test_unwritable_data_dir_still_chats",),
     ),
+    Mutation(
+        "file names offered by Tab reach prompt_toolkit uncleaned",
+        "src/chatcli/terminal/prompt.py",
+        "found.text, found.start_position, display=sink.clean(found.display_text)",
+        "found.text, found.start_position, display=found.display_text",
+        ("tests/test_i18n_finish.py::test_tab_completes_paths_after_file",),
+    ),
+    Mutation(
+        ".env.example's key line is live: a copy sends the placeholder key",
+        ".env.example",
+        "# OPENAI_API_KEY=sk-your-key-here",
+        "OPENAI_API_KEY=sk-your-key-here",
+        ("tests/test_i18n_finish.py::test_a_copied_env_example_sends_no_placeholder_key",),
+    ),
 )
 
 
@@ -299,7 +313,8 @@ def copy_repo(into: Path) -> None:
         shutil.copytree(
             ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
         )
-    shutil.copy2(ROOT / "pyproject.toml", into / "pyproject.toml")
+    for name in ("pyproject.toml", ".env.example"):
+        shutil.copy2(ROOT / name, into / name)
 
 
 def anchor_line(mutation: Mutation, repo: Path) -> tuple[int, str]:

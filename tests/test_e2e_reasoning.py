@@ -17,7 +17,7 @@ Start = Callable[..., Terminal]
 STEPS = [f"Step {k}: weigh option {k} against the others." for k in range(1, 9)]
 THOUGHT = "\n".join(STEPS)
 ANSWER = "Take option three."
-WAITING = re.compile(r"… \d+ s")
+WAITING = re.compile(r"… waiting for [^\n]*\d+ s")
 
 
 def screen(term: Terminal) -> str:
@@ -37,7 +37,8 @@ def test_waiting_indicator_counts_then_goes(terminal: Start, server: FakeOpenAI)
     term = terminal()
     term.prompt()
     term.send("are you there?")
-    term.expect(r"… 1 s")
+    while not re.search(r"… waiting for the model to answer, [1-9]\d* s", screen(term)):
+        term.expect(r"\d s")  # the line is redrawn from where it changes: read the screen
     gate.open()
     term.expect("tokens")
     shown = screen(term)

@@ -186,9 +186,9 @@ def test_set_changes_what_the_next_request_carries(
     dispatch(ctx, "/set reasoning show")
     assert rec.errors == []
     assert rec.lines[-3:] == [
-        "reasoning_effort = 'low'",
-        "extra_body = {'enable_thinking': False, 'note': \"it's kept as typed\"}",
-        "reasoning = 'show'",
+        "reasoning_effort = low",
+        'extra_body = {"enable_thinking": false, "note": "it\'s kept as typed"}',
+        "reasoning = show",
     ]
     ctx.bot("hi")
     body = server.chat_requests[-1]

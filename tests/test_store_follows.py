@@ -179,7 +179,7 @@ def test_set_reads_escapes_and_shows_unset_values_as_not_set(
     terminal: Start, server: FakeOpenAI
 ) -> None:
     term = terminal()
-    command(term, '/set stop END "\\n\\n"', r"stop = \['END', '\\n\\n'\]")
+    command(term, '/set stop END "\\n\\n"', r'stop = \["END", "\\n\\n"\]')
     term.chat("hi")
     assert server.chat_requests[-1]["stop"] == ["END", "\n\n"]
     command(term, "/unset stop", r"stop = \(not set\)")
@@ -187,7 +187,7 @@ def test_set_reads_escapes_and_shows_unset_values_as_not_set(
     term.quit()
     assert "None" not in term.transcript()
     term = terminal("--lang", "zh")
-    command(term, "/set", "temperature = （未设置）")
+    command(term, "/set", "temperature = 未设置")
     term.quit()
     assert "None" not in term.transcript()
 

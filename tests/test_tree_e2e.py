@@ -95,7 +95,7 @@ def test_tree_commands_refuse_bad_input_in_one_line(
     command(term, "/tree", r"\(no messages yet\)")
     command(term, "/edit 1 hello", r"there is no question 1 \(/history numbers them; 0 so far\)")
     term.chat("only")
-    command(term, "/branch 2", r"usage: /branch K, K a branch from 1 to 1 \(/tree shows them\)")
+    command(term, "/branch 2", r"usage: /branch K; this conversation has one branch \(1\)")
     command(term, "/branch two", r"usage: /branch K")
     command(term, "/edit 3", r"there is no question 3")
     term.quit()

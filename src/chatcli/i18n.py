@@ -28,7 +28,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ctrl_c_hint": ("（输入 {exit} 或按 Ctrl-D 退出）", "(type {exit} or press Ctrl-D to quit)"),
     "interrupted": ("⏹ 已中断", "⏹ interrupted"),
     "tokens_unknown": ("token 数未知", "tokens unknown"),
-    "waiting": ("… {s} 秒", "… {s} s"),
+    "waiting_server": ("… 等待服务器响应 {s} 秒", "… waiting for the server, {s} s"),
+    "waiting_model": ("… 等待模型开始回答 {s} 秒", "… waiting for the model to answer, {s} s"),
+    "waiting_local": (
+        "… 等待离线模型（在本机上计算）{s} 秒",
+        "… waiting for the offline model (it computes on this machine), {s} s",
+    ),
     "thinking": ("思考中… {s} 秒", "thinking… {s} s"),
     "table_rows": ("表格：已收到 {n:,} 行…", "table: {n:,} rows so far…"),
     "thought_collapsed": ("▸ 思考了 {s} 秒（/think 查看）", "▸ thought for {s} s (/think to show)"),
@@ -54,7 +59,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "用法：/think [N]，N 为第几条回复（1 到 {n}）",
         "usage: /think [N], N a reply from 1 to {n}",
     ),
-    "tokens": ("{prompt} → {completion} tokens", "{prompt} → {completion} tokens"),
+    "think_usage_none": (
+        "用法：/think [N]；还没有回复",
+        "usage: /think [N]; there is no reply yet",
+    ),
+    "think_usage_one": (
+        "用法：/think [N]；目前只有第 1 条回复",
+        "usage: /think [N]; there is only reply 1 so far",
+    ),
+    "tokens": ("{prompt:,} → {completion:,} tokens", "{prompt:,} → {completion:,} tokens"),
     "fingerprint": ("指纹 {fp}", "fingerprint {fp}"),
     "choice": ("选项 {k}", "Choice {k}"),
     "logprobs_title": ("各 token 概率：", "token probabilities:"),
@@ -69,6 +82,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cleared": ("对话历史已清空（系统提示保留）", "history cleared (system prompt kept)"),
     "history_empty": ("（还没有对话）", "(no messages yet)"),
     "history_reasoning": ("  ▸ 思考，{n:,} 字", "  ▸ reasoning, {n:,} chars"),
+    # who speaks: /history lines, `sessions show` headings on a terminal
+    "speaker_system": ("系统", "system"),
+    "speaker_user": ("用户", "user"),
+    "speaker_assistant": ("助手", "assistant"),
+    "speaker_tool": ("工具", "tool"),
+    "history_line": ("{label} {speaker}：{text}", "{label} {speaker}: {text}"),
+    "said": ("{who}：{text}", "{who}: {text}"),
+    "heading_system": ("系统提示", "System"),
+    "heading_user": ("用户", "User"),
+    "heading_assistant": ("助手", "Assistant"),
+    "heading_interrupted": ("（已中断）", " (interrupted)"),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
     "did_you_mean": ("，你是不是想输入 {suggestion}？", " — did you mean {suggestion}?"),
     "help_title": ("命令：", "commands:"),
@@ -78,7 +102,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "no_models": ("服务器没有返回任何模型", "the server lists no models"),
     "model_context": (
-        "{model}  （上下文 {tokens:,} tokens）",
+        "{model}（上下文 {tokens:,} tokens）",
         "{model}  (context {tokens:,} tokens)",
     ),
     "error": ("错误：{message}", "error: {message}"),
@@ -88,13 +112,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "usage: /set PARAM VALUE (/set alone lists them)",
     ),
     "params_default": ("（都是默认值）", "(all at their defaults)"),
+    "value_unset": ("未设置", "(not set)"),
+    "value_yes": ("是", "true"),
+    "value_no": ("否", "false"),
     "nothing_to_undo": ("没有可以撤销的对话", "nothing to undo"),
     "undone": ("已撤销上一轮问答", "dropped the last question and reply"),
     "nothing_to_retry": ("没有可以重试的消息", "nothing to retry"),
     "edit_empty": ("消息是空的，没有发送", "empty message, nothing sent"),
     "usage_total": (
-        "合计：{prompt} → {completion}（共 {total} tokens）",
-        "total: {prompt} → {completion} ({total} tokens)",
+        "合计：{prompt:,} → {completion:,}（共 {total:,} tokens）",
+        "total: {prompt:,} → {completion:,} ({total:,} tokens)",
     ),
     "nothing_to_copy": ("还没有回复可以复制", "no reply to copy yet"),
     "no_such_block": (
@@ -114,6 +141,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "multi-line mode: Enter inserts a newline, Alt-Enter (Esc then Enter) sends",
     ),
     "multiline_off": ("单行模式：Enter 发送", "single-line mode: Enter sends"),
+    "multiline_toolbar": ("多行", "multi-line"),
     "partial_not_saved": (
         "（上面的部分回复没有存入历史）",
         "(the partial reply above was not kept in the history)",
@@ -139,6 +167,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "用法：/branch K，K 为分支编号（1 到 {n}，/tree 显示它们）",
         "usage: /branch K, K a branch from 1 to {n} (/tree shows them)",
     ),
+    "branch_usage_none": (
+        "用法：/branch K；这个对话还没有分支",
+        "usage: /branch K; this conversation has no branch yet",
+    ),
+    "branch_usage_one": (
+        "用法：/branch K；这个对话只有一个分支（1）",
+        "usage: /branch K; this conversation has one branch (1)",
+    ),
     "branch_now": ("已切换到分支 {k}（{turns}）", "switched to branch {k} ({turns})"),
     "hit_branch": (
         "（在分支 {k} 上：/resume 后 /branch {k}）",
@@ -160,7 +196,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "服务器说上下文太长：省略较早的 {n} 轮后重试一次",
         "the server said the context is too long: retrying once with {n} earlier turns left out",
     ),
-    "context_status": ("上下文 ≈{used}/{window}", "context ≈{used}/{window}"),
+    "context_status": ("上下文 ≈{used:,}/{window:,}", "context ≈{used:,}/{window:,}"),
     # roles (--role, /role, /roles, --init-role)
     "role_unclosed": (
         "{where}：front matter 缺少结尾的 ---",
@@ -182,6 +218,27 @@ STRINGS: dict[str, tuple[str, str]] = {
         "wrote {path}; edit it, then use it with --role",
     ),
     "role_builtin": ("内置", "built-in"),
+    # what --init-role writes: the explanation lives in front-matter comments, so no word of
+    # it (least of all {{input}}) becomes part of the prompt
+    "role_starter": (
+        "---\n"
+        "# 这是一个角色文件。两行 --- 之间是可选的设置，# 开头的行是说明，不会发给模型。\n"
+        "# 可用的键：model、provider、temperature、top_p、max_tokens、seed、stop、reasoning……\n"
+        "# 第二个 --- 之后的正文就是系统提示。正文里写上 {{{{input}}}} 时，它变成模板：\n"
+        "# 每条消息填进那个位置，单独发送。\n"
+        "temperature: 0.7\n"
+        "---\n"
+        "你是一位乐于助人的助手，回答简洁、准确。\n",
+        "---\n"
+        "# A role file. Between the two --- lines: optional settings; lines starting with #\n"
+        "# explain and are never sent to the model.\n"
+        "# Keys: model, provider, temperature, top_p, max_tokens, seed, stop, reasoning, …\n"
+        "# The text after the second --- is the system prompt. With {{{{input}}}} in that text\n"
+        "# the role is a template instead: each message fills it and is sent alone.\n"
+        "temperature: 0.7\n"
+        "---\n"
+        "You are a helpful assistant. Answer concisely and accurately.\n",
+    ),
     "role_started": (
         "以角色 {name} 开始新对话（模型 {model}）",
         "new conversation as {name} (model {model})",
@@ -208,6 +265,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "-f goes with a message to send (in the chat, use /file)",
     ),
     "attach_drop_usage": ("用法：/drop [N]，N 为 1 到 {n}", "usage: /drop [N], N from 1 to {n}"),
+    "attach_drop_usage_none": (
+        "用法：/drop [N]；现在没有附加任何内容",
+        "usage: /drop [N]; nothing is staged",
+    ),
+    "attach_drop_usage_one": (
+        "用法：/drop [N]；现在只附加了第 1 项",
+        "usage: /drop [N]; only item 1 is staged",
+    ),
     "attach_cost": (
         "{items} · 上下文 ≈{used:,}/{window:,}",
         "{items} · context ≈{used:,}/{window:,}",
@@ -325,6 +390,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "imported as conversation #{id} ({turns})",
     ),
     "import_failed": ("{path} 无法导入：{reason}", "{path} cannot be imported: {reason}"),
+    "exported": ("已把对话 #{id} 写入 {path}", "wrote conversation #{id} to {path}"),
     "err_no_key": (
         "没有找到 API key：设置环境变量 OPENAI_API_KEY，或写进当前目录的 .env 文件；"
         "本地服务器用 --base-url",
@@ -487,6 +553,104 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{path} already exists: edit it, or remove it first",
     ),
     "cfg_unwritable": ("{path}：无法写入：{reason}", "{path}: cannot be written: {reason}"),
+    # what --init-config writes (file.py): every setting commented out, explained
+    "cfg_starter": (
+        "# chatcli 的配置文件。优先级：命令行参数 > 环境变量 > .env > 本文件 > 默认值。\n"
+        "# `chatcli --show-config` 显示生效的设置，以及每一项来自哪里。\n"
+        "# API key 请放在环境变量或 .env 文件里，不要写在这里。\n"
+        "\n"
+        "# 连接哪个服务：openai、deepseek、qwen、moonshot、zhipu、siliconflow、\n"
+        "# anthropic、gemini、openrouter、groq、mistral、xai、together、doubao、minimax、"
+        "stepfun、\n"
+        "# baichuan、hunyuan、qianfan、ollama、local，或你自己的 [providers.NAME] 表\n"
+        "#（见 `chatcli --providers`）。\n"
+        '# provider = "deepseek"\n'
+        "\n"
+        "# 这里设置的 model 对所有服务商生效；只改一个服务商的模型，请写在它的表里。\n"
+        '# model = "gpt-4o"\n'
+        '# system = "回答简洁。"\n'
+        "# temperature = 0.7\n"
+        "# max_tokens = 1024\n"
+        "# timeout = 60\n"
+        "# max_retries = 2\n"
+        "# history_limit = 20\n"
+        '# lang = "zh"\n'
+        '# reasoning = "summary"               # 推理模型的思考：show、summary 或 hide\n'
+        '# reasoning_effort = "low"            # minimal、low、medium 或 high（发给服务器）\n'
+        '# tools = ["shell", "read"]           # 内置工具，默认关闭；每次调用都先询问\n'
+        "# max_tool_rounds = 10\n"
+        "\n"
+        "# 覆盖预设的任何字段：\n"
+        "# [providers.deepseek]\n"
+        '# model = "deepseek-reasoner"\n'
+        "\n"
+        "# 服务商特有的请求字段写进 extra_body（合并在 --extra-body 之下）：\n"
+        "# [providers.qwen]\n"
+        '# model = "qwen3-235b-a22b"\n'
+        "# extra_body = {{ enable_thinking = true }}\n"
+        "\n"
+        "# 或者添加你自己的 OpenAI 兼容服务（vLLM、公司网关……）：\n"
+        "# [providers.mine]\n"
+        '# base_url = "http://localhost:8000/v1"\n'
+        '# api_key_env = "MINE_API_KEY"        # 存放 key 的环境变量（没有 key 就省略）\n'
+        '# model = "Qwen/Qwen2.5-7B-Instruct"\n'
+        '# max_tokens_field = "max_tokens"     # 或 "max_completion_tokens"\n'
+        "\n"
+        "# MCP 服务器：在后台启动；每次调用都先显示并询问。\n"
+        "# [mcp.servers.time]\n"
+        '# command = "uvx"\n'
+        '# args = ["mcp-server-time"]\n'
+        '# auto_approve = ["get_current_time"]  # 这些工具不经询问直接运行\n',
+        "# chatcli configuration. Precedence: flags > environment > .env > this file > defaults.\n"
+        "# `chatcli --show-config` prints the effective settings and where each one came from.\n"
+        "# Keep keys in the environment or a .env file rather than here.\n"
+        "\n"
+        "# Which service to talk to: openai, deepseek, qwen, moonshot, zhipu, siliconflow,\n"
+        "# anthropic, gemini, openrouter, groq, mistral, xai, together, doubao, minimax, stepfun,\n"
+        "# baichuan, hunyuan, qianfan, ollama, local, or a [providers.NAME] table of your own\n"
+        "# (see `chatcli --providers`).\n"
+        '# provider = "deepseek"\n'
+        "\n"
+        "# A model set here applies to every provider; to change one provider's model, "
+        "use its table.\n"
+        '# model = "gpt-4o"\n'
+        '# system = "You are a concise assistant."\n'
+        "# temperature = 0.7\n"
+        "# max_tokens = 1024\n"
+        "# timeout = 60\n"
+        "# max_retries = 2\n"
+        "# history_limit = 20\n"
+        '# lang = "zh"\n'
+        '# reasoning = "summary"               '
+        "# a reasoning model's thinking: show, summary or hide\n"
+        '# reasoning_effort = "low"            '
+        "# minimal, low, medium or high (sent to the server)\n"
+        '# tools = ["shell", "read"]           '
+        "# built-in tools, off by default; every call asks first\n"
+        "# max_tool_rounds = 10\n"
+        "\n"
+        "# Override any field of a preset:\n"
+        "# [providers.deepseek]\n"
+        '# model = "deepseek-reasoner"\n'
+        "\n"
+        "# Provider-specific request fields go into extra_body (merged under --extra-body's):\n"
+        "# [providers.qwen]\n"
+        '# model = "qwen3-235b-a22b"\n'
+        "# extra_body = {{ enable_thinking = true }}\n"
+        "\n"
+        "# Or add your own OpenAI-compatible service (vLLM, a company gateway, ...):\n"
+        "# [providers.mine]\n"
+        '# base_url = "http://localhost:8000/v1"\n'
+        '# api_key_env = "MINE_API_KEY"        # the variable that holds the key (omit if none)\n'
+        '# model = "Qwen/Qwen2.5-7B-Instruct"\n'
+        '# max_tokens_field = "max_tokens"     # or "max_completion_tokens"\n'
+        "\n"
+        "# MCP servers: started in the background; every call is shown and asked about first.\n"
+        "# [mcp.servers.time]\n"
+        '# command = "uvx"\n'
+        '# args = ["mcp-server-time"]\n'
+        '# auto_approve = ["get_current_time"]  # these tools run without asking\n',
+    ),
     "cfg_written": (
         "已写入配置模板 {path}（仅本人可读）",
         "wrote a starter config to {path} (readable by you only)",
@@ -780,6 +944,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "model_has_space": ("/model 模型名（不能有空格）：{name}", "/model NAME: {name}"),
     "pick_no_reply": ("还没有回复", "no reply yet"),
     "pick_range": ("上一条回复的选项是 1 到 {n}", "the last reply has choices 1 to {n}"),
+    "pick_range_none": ("上一条回复没有选项", "the last reply has no choices"),
+    "pick_range_one": (
+        "上一条回复只有一个选项（/set n 2 让下一条回复给出两个）",
+        "the last reply has one choice only (/set n 2 asks for two next time)",
+    ),
     "image_too_big": (
         "{source}：{mb:.1f} MB，超过了 20 MB 的上限",
         "{source}: {mb:.1f} MB is over the 20 MB limit",
@@ -1401,6 +1570,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⏹ stopped {name} (Ctrl-C); the model was told",
     ),
     "tool_images": ("，另有 {n} 张图片给模型看", " + {n} image(s) shown to the model"),
+    "size_bytes": ("{n:,} 字节", "{n:,} bytes"),
+    "size_bytes_one": ("{n:,} 字节", "{n:,} byte"),
     "tools_unknown_group": (
         "没有名为 {name} 的内置工具（可用：{known}）",
         "no built-in tools named {name} (there are: {known})",
@@ -1416,8 +1587,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tools_state_off": ("关", "off"),
     "tools_approved": ("（无需询问）", "(runs without asking)"),
     "tools_server": ("MCP 服务器 {server}：{state}", "MCP server {server}: {state}"),
+    "tools_builtin": ("内置", "built-in"),
+    "mcp_state_starting": ("启动中", "starting"),
+    "mcp_state_ready": ("就绪", "ready"),
+    "mcp_state_failed": ("失败", "failed"),
+    "mcp_state_stopped": ("已停止", "stopped"),
+    "mcp_state_reason": ("{state}：{reason}", "{state}: {reason}"),
     "tool_shown": ("⚙ 第 {n} 次调用：{server} · {name}", "⚙ call {n}: {server} · {name}"),
     "tool_usage": ("/tool N：N 从 1 到 {n}", "/tool N: N from 1 to {n}"),
+    "tool_usage_none": ("/tool N：还没有工具调用", "/tool N: no tool has been called yet"),
+    "tool_usage_one": ("/tool N：目前只有第 1 次调用", "/tool N: there is only call 1 so far"),
     "tool_failed": ("⚠ {name}：{reason}", "⚠ {name}: {reason}"),
     "mcp_waiting": (
         "… 等待 MCP 服务器启动：{names}",
@@ -1472,6 +1651,15 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+FORMS = {0: "none", 1: "one"}
+FULL_WIDTH = "（）「」『』【】《》，。；：！？、“”"
+
+
+def follow(text: str, more: str) -> str:
+    """`more` after `text`: a space between, none before full-width punctuation."""
+    return text + more if not more or more[0] in FULL_WIDTH else f"{text} {more}"
+
+
 def detect(explicit: str | None) -> str:
     if explicit:
         return explicit
@@ -1493,9 +1681,11 @@ def language() -> str:
 
 def t(key: str, **values: object) -> str:
     """The string in the current language; a count passed as `n` that is 1 takes the
-    singular form `KEY_one` where there is one (Chinese has no plural: both forms agree)."""
-    if values.get("n") == 1 and f"{key}_one" in STRINGS:
-        key = f"{key}_one"
+    singular form `KEY_one` where there is one, and one that is 0 the form `KEY_none`
+    (a range "from 1 to 0" or "1 to 1" is said another way)."""
+    count = values.get("n")
+    if count in (0, 1) and f"{key}_{FORMS[count]}" in STRINGS:
+        key = f"{key}_{FORMS[count]}"
     zh, en = STRINGS[key]
     return (zh if _lang == "zh" else en).format(**values)
 

@@ -108,55 +108,6 @@ def where(path: Path, text: str, key: str, table: str = "") -> str:
     return f"{path}:{line}" if line else str(path)
 
 
-STARTER = """\
-# chatcli configuration. Precedence: flags > environment > .env > this file > defaults.
-# `chatcli --show-config` prints the effective settings and where each one came from.
-# Keep keys in the environment or a .env file rather than here.
-
-# Which service to talk to: openai, deepseek, qwen, moonshot, zhipu, siliconflow,
-# anthropic, gemini, openrouter, groq, mistral, xai, together, doubao, minimax, stepfun,
-# baichuan, hunyuan, qianfan, ollama, local, or a [providers.NAME] table of your own
-# (see `chatcli --providers`).
-# provider = "deepseek"
-
-# A model set here applies to every provider; to change one provider's model, use its table.
-# model = "gpt-4o"
-# system = "You are a concise assistant."
-# temperature = 0.7
-# max_tokens = 1024
-# timeout = 60
-# max_retries = 2
-# history_limit = 20
-# lang = "zh"
-# reasoning = "summary"               # a reasoning model's thinking: show, summary or hide
-# reasoning_effort = "low"            # minimal, low, medium or high (sent to the server)
-# tools = ["shell", "read"]           # built-in tools, off by default; every call asks first
-# max_tool_rounds = 10
-
-# Override any field of a preset:
-# [providers.deepseek]
-# model = "deepseek-reasoner"
-
-# Provider-specific request fields go into extra_body (merged under --extra-body's):
-# [providers.qwen]
-# model = "qwen3-235b-a22b"
-# extra_body = { enable_thinking = true }
-
-# Or add your own OpenAI-compatible service (vLLM, a company gateway, ...):
-# [providers.mine]
-# base_url = "http://localhost:8000/v1"
-# api_key_env = "MINE_API_KEY"        # the variable that holds the key (omit if none)
-# model = "Qwen/Qwen2.5-7B-Instruct"
-# max_tokens_field = "max_tokens"     # or "max_completion_tokens"
-
-# MCP servers: started in the background; every call is shown and asked about first.
-# [mcp.servers.time]
-# command = "uvx"
-# args = ["mcp-server-time"]
-# auto_approve = ["get_current_time"]  # these tools run without asking
-"""
-
-
 def init_config(path: Path) -> None:
     """Write the starter file, readable by its owner only; never overwrite an existing one."""
     try:
@@ -164,7 +115,7 @@ def init_config(path: Path) -> None:
     except OSError as exc:
         raise ConfigError(t("cfg_unwritable", path=path, reason=os_reason(exc))) from None
     try:
-        paths.write_private(path, STARTER, exclusive=True)
+        paths.write_private(path, t("cfg_starter"), exclusive=True)
     except FileExistsError:
         raise ConfigError(t("cfg_exists", path=path)) from None
     except OSError as exc:

@@ -55,14 +55,6 @@ BUILTIN: dict[str, str] = {
     ),
 }
 
-STARTER = """---
-# Any of: model, provider, temperature, top_p, max_tokens, seed, stop, reasoning, … (optional)
-temperature: 0.7
----
-You are a helpful assistant. (This text is the system prompt; write {{input}} somewhere in
-it to make it a template that each message fills instead.)
-"""
-
 
 class RoleError(Exception):
     """A role that cannot be used, in one line (naming file and line where there is one)."""
@@ -182,7 +174,7 @@ def init_role(name: str) -> Path:
     path = folder / f"{name}.md"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        paths.write_private(path, STARTER, exclusive=True)
+        paths.write_private(path, t("role_starter"), exclusive=True)
     except FileExistsError:
         raise RoleError(t("role_exists", path=path)) from None
     except OSError as exc:

@@ -121,9 +121,11 @@ class Reasoning:
     text: str
 
 
-def markdown_pieces(conversation: Conversation) -> list[str | Reasoning]:
+def markdown_pieces(conversation: Conversation, *, screen: bool = False) -> list[str | Reasoning]:
     """The Markdown form in order, each reply's reasoning apart: a file wraps it in a
-    `<details>` block, a terminal shows it dim (`chatcli sessions show`)."""
+    `<details>` block, a terminal shows it dim (`chatcli sessions show`). On a `screen` the
+    headings are in the interface's language and the machine's `<!-- chatcli … -->` line
+    is left out; a file keeps the one format that reads back."""
     meta = {
         "id": conversation.id,
         "model": conversation.model,
@@ -132,11 +134,14 @@ def markdown_pieces(conversation: Conversation) -> list[str | Reasoning]:
         "params": conversation.params,
     }
     settings = ", ".join(f"{k}={v}" for k, v in conversation.params.items())
+    # "\u003e" keeps a "-->" inside a value (a stop sequence, say) from ending the comment
+    comment = (
+        "<!-- chatcli " + json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e") + " -->"
+    )
     header = [
         "# " + one_line(conversation.title),
         "",
-        # "\u003e" keeps a "-->" inside a value (a stop sequence, say) from ending the comment
-        "<!-- chatcli " + json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e") + " -->",
+        *([] if screen else [comment]),
         one_line(
             f"*{conversation.model} · {when(conversation.created)}"
             + (f" · {settings}" if settings else "")
@@ -148,11 +153,20 @@ def markdown_pieces(conversation: Conversation) -> list[str | Reasoning]:
     system = [("system", conversation.system, False, None)] if conversation.system else []
     sections = [(m.role, m.text, m.interrupted, m.reasoning) for m in conversation.messages]
     for role, text, interrupted, reasoning in [*system, *sections]:
-        pieces.append(f"### {role.capitalize()}" + (" (interrupted)" if interrupted else "") + "\n")
+        heading = _screen_heading if screen else _file_heading
+        pieces.append(heading(role, interrupted))
         if reasoning:
             pieces.append(Reasoning(reasoning))
         pieces.append(_escaped(text) + "\n")
     return pieces
+
+
+def _file_heading(role: str, interrupted: bool) -> str:
+    return f"### {role.capitalize()}" + (" (interrupted)" if interrupted else "") + "\n"
+
+
+def _screen_heading(role: str, interrupted: bool) -> str:
+    return f"### {t(f'heading_{role}')}" + (t("heading_interrupted") if interrupted else "") + "\n"
 
 
 def to_markdown(conversation: Conversation) -> str:

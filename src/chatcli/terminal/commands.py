@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import shlex
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from chatcli.attach import Stage
 from chatcli.config.paths import write_private
 from chatcli.config.settings import GenerationParams, describe_validation_error
 from chatcli.conversation.bot import ChatBot, Content
-from chatcli.i18n import language, os_reason, t
+from chatcli.i18n import follow, language, os_reason, t
 from chatcli.images import image_message
 from chatcli.store.recorder import Recorder, read_file
 from chatcli.store.records import content_text, describe
@@ -31,6 +32,7 @@ from chatcli.terminal.sessions import count_turns
 SETTABLE = list(GenerationParams.model_fields)
 LIST_PARAMS = {"stop", "logit_bias"}
 JSON_PARAMS = {"extra_body"}
+YES_NO = {"是": "true", "否": "false"}  # /set shows a yes/no setting in these words: it takes them
 
 
 class Output(Protocol):
@@ -215,7 +217,8 @@ def _history(ctx: Context, argument: str) -> None:
             number += 1
             text = shown(recorder(ctx).stored(message), text)
         label = str(number).rjust(width) if message["role"] == "user" else " " * width
-        ctx.out.info(f"{label} {message['role']}: {text}")
+        speaker = t(f"speaker_{message['role']}")
+        ctx.out.info(t("history_line", label=label, speaker=speaker, text=text))
 
 
 def quote_error(command: str, exc: ValueError) -> str:
@@ -242,9 +245,21 @@ def recorder(ctx: Context) -> Recorder:
     return ctx.store
 
 
+def value_text(value: object) -> str:
+    """A parameter's value in the user's words, not Python's: `是`/`false`, `summary`,
+    `["END"]`; one left to the server reads as not set, not `None`."""
+    if value is None:
+        return t("value_unset")
+    if isinstance(value, bool):
+        return t("value_yes" if value else "value_no")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _setting(name: str, value: object) -> str:
-    """`temperature = 0.2`; a parameter left to the server reads as not set, not `None`."""
-    return f"{name} = {t('not_set') if value is None else repr(value)}"
+    """`temperature = 0.2`."""
+    return f"{name} = {value_text(value)}"
 
 
 _ESCAPES = {" ": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
@@ -304,6 +319,8 @@ def _set(ctx: Context, argument: str) -> None:
         except ValueError as exc:
             raise CommandError(t("quote_error", command="/set", reason=exc)) from None
         value = found if name in LIST_PARAMS else " ".join(found)
+        if GenerationParams.model_fields[name].annotation is bool:
+            value = YES_NO.get(str(value), value)
     if not value:
         raise CommandError(t("set_usage"))
     try:
@@ -331,7 +348,7 @@ def _undo(ctx: Context, argument: str) -> None:
         raise CommandError(t("nothing_to_undo"))
     kept = recorder(ctx)
     kept.sync()
-    ctx.out.info(t("undone") + (" " + t("branch_kept") if kept.branching else ""))
+    ctx.out.info(follow(t("undone"), t("branch_kept") if kept.branching else ""))
 
 
 @command(

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from chatcli.i18n import t
 from chatcli.terminal.sink import clean
-from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord
+from chatcli.tools.runner import BUILTIN, Consent, Tool, ToolRecord, server_label
 
 Choice = Literal["yes", "no", "always", "edit"]
 ANSWERS: dict[str, Choice] = {
@@ -73,7 +73,7 @@ def screen_rows(line: str, width: int) -> list[str]:
 
 
 def size_text(size: int) -> str:
-    return f"{size} bytes" if size < 10_000 else f"{size / 1024:.0f} KB"
+    return t("size_bytes", n=size) if size < 10_000 else f"{size / 1024:.0f} KB"
 
 
 class TerminalToolUI:
@@ -133,7 +133,7 @@ class TerminalToolUI:
         """The call drawn whole, a screenful at a time under its header; False when the user
         said no before its last part."""
         lines = shown_lines(tool, arguments)
-        header = t("tool_call_header", server=tool.server, name=tool.own)
+        header = t("tool_call_header", server=server_label(tool.server), name=tool.own)
         if is_command(tool) and len(lines) > 1:
             header += t("tool_call_lines", n=len(lines))
         width = max(20, self.console.width)

@@ -134,7 +134,9 @@ class Presenter:
         renderer: RawStream | MarkdownStream,
     ) -> bool:
         """Stream one request's reply; False when it ended in tool calls, still to run."""
-        pending = Pending(self.status, bot.params.reasoning)
+        pending = Pending(
+            self.status, bot.params.reasoning, waiting_for=lambda: waiting_for(bot, turn)
+        )
         turn.on_retry = lambda plan: pending.note(
             Text(t("context_retry", n=plan.dropped), style="dim")
         )
@@ -214,6 +216,14 @@ class Presenter:
             self.status.print(Text(notice, style="yellow"))
         if self.raw is None:
             self.status.print(status_line(bot, reply))
+
+
+def waiting_for(bot: ChatBot, turn: Turn) -> str:
+    """What the wait before the first word is for: the offline model on this machine, a
+    server that has not answered yet, or a model that has the request and has not begun."""
+    if bot.local is not None:
+        return "waiting_local"
+    return "waiting_model" if turn.receiving else "waiting_server"
 
 
 def status_line(bot: ChatBot, reply: Reply) -> Text:

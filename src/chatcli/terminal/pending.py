@@ -43,8 +43,10 @@ class Pending:
         *,
         clock: Callable[[], float] = time.monotonic,
         ticker: bool = True,
+        waiting_for: Callable[[], str] = lambda: "waiting_model",
     ) -> None:
         self.console = console
+        self.waiting_for = waiting_for  # the string key that says what the wait is for
         self.mode = mode
         self.live = console.is_terminal
         self.region = LiveRegion(self._write)
@@ -168,7 +170,7 @@ class Pending:
             return
         self._dirty, self._shown_second, self._drawn_at = False, second, self.seconds
         if not self.thought or self.mode != "summary":
-            header = t("waiting", s=second) if not self.thought else t("thinking", s=second)
+            header = t(self.waiting_for() if not self.thought else "thinking", s=second)
             self.region.show(self._render(Text(header, style="dim")))
             return
         window = "\n".join([*self._lines, self._partial] if self._partial else self._lines)

@@ -34,7 +34,8 @@ from chatcli.terminal.clean_session import CleanSession
 from chatcli.terminal.commands import REGISTRY, SETTABLE
 
 FENCE = '"""'
-PATH_COMMANDS = {"image", "save", "load"}
+PATH_COMMANDS = {"image", "save", "load"}  # one path, then words (an image's question)
+PATHS_COMMANDS = {"file"}  # a path in every word
 
 
 def unfence(text: str) -> str:
@@ -86,7 +87,17 @@ class ChatCompleter(Completer):
         elif name == "help":
             yield from self._words(argument, list(REGISTRY))
         elif name in PATH_COMMANDS and " " not in argument:
-            yield from self.paths.get_completions(Document(argument), event)
+            yield from self._paths(argument, event)
+        elif name in PATHS_COMMANDS:
+            yield from self._paths(argument.rpartition(" ")[2], event)
+
+    def _paths(self, word: str, event: CompleteEvent) -> Iterable[Completion]:
+        """Files and folders that complete `word`, their names cleaned for the menu (a file
+        name is anybody's text)."""
+        for found in self.paths.get_completions(Document(word), event):
+            yield Completion(
+                found.text, found.start_position, display=sink.clean(found.display_text)
+            )
 
     @staticmethod
     def _words(prefix: str, words: Iterable[str]) -> Iterable[Completion]:

@@ -19,7 +19,7 @@ from chatcli.store.recorder import Recorder
 from chatcli.terminal import instant
 from chatcli.terminal.attach_commands import prepare
 from chatcli.terminal.clean_session import CleanSession
-from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error
+from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error, value_text
 from chatcli.terminal.exchange import Presenter
 from chatcli.terminal.keymode import KeyMode
 from chatcli.terminal.prompt import InputState, make_session, unfence
@@ -53,11 +53,11 @@ def is_exit(text: str, exit_command: str) -> bool:
 
 def toolbar_text(bot: ChatBot, state: InputState) -> str:
     parts = [bot.model]
-    parts += [f"{k}={v}" for k, v in bot.params.differs_from_defaults().items()]
+    parts += [f"{k}={value_text(v)}" for k, v in bot.params.differs_from_defaults().items()]
     if bot.history:
         parts.append(t("context_status", used=bot.context_size(), window=bot.context_window))
     if state.multiline:
-        parts.append("multi-line")
+        parts.append(t("multiline_toolbar"))
     return " " + " · ".join(clean(p) for p in parts)
 
 

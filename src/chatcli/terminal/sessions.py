@@ -14,7 +14,7 @@ from rich.text import Text
 
 from chatcli.config import paths
 from chatcli.conversation.bot import ChatBot, Message
-from chatcli.i18n import argparse_in_language, os_reason, t
+from chatcli.i18n import argparse_in_language, follow, os_reason, t
 from chatcli.store import tree
 from chatcli.store.database import (
     Conversation,
@@ -46,7 +46,7 @@ def listing(summaries: Sequence[Summary], current: int | None = None) -> list[st
         turns = count_turns(s.turns)
         lines.append(f"{mark}#{str(s.id).ljust(width)}  {when(s.updated)}  {turns:>8}  {s.title}")
         if s.snippet:
-            lines.append(" " * (width + 4) + s.snippet + _on_branch(s, s.id == current))
+            lines.append(follow(" " * (width + 4) + s.snippet, _on_branch(s, s.id == current)))
     return [neutralise(line) for line in lines]
 
 
@@ -58,7 +58,7 @@ def _on_branch(summary: Summary, on_screen: bool) -> str:
     key = "hit_branch_active" if summary.on_active else "hit_branch"
     if not summary.on_active and on_screen:
         key = "hit_branch_here"
-    return " " + t(key, k=summary.branch)
+    return t(key, k=summary.branch)
 
 
 def count_turns(n: int) -> str:
@@ -116,7 +116,7 @@ def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -
         if message.tools:
             lines.append("  ⚙ " + ", ".join(_called(message.tools)))
         lines += [f"  {attachment_line(record)}" for record in message.attachments or ()]
-        lines.append(f"  {who}: {_clip(typed(message))}{flag}")
+        lines.append("  " + t("said", who=who, text=_clip(typed(message))) + flag)
     return lines
 
 
@@ -194,7 +194,7 @@ def _show(store: Store, args: argparse.Namespace, console: Console) -> int:
     if not console.file.isatty():
         console.file.write(to_markdown(conversation))
         return EXIT_OK
-    for piece in markdown_pieces(conversation):
+    for piece in markdown_pieces(conversation, screen=True):
         if isinstance(piece, Reasoning):
             console.print(Text(neutralise(piece.text), style="dim"))
         else:
@@ -213,6 +213,7 @@ def _export(store: Store, args: argparse.Namespace, console: Console) -> int:
     except OSError as exc:
         sink.err(f"{args.output}: {os_reason(exc)}")
         return EXIT_USAGE
+    sink.line(t("exported", id=conversation.id, path=args.output))
     return EXIT_OK
 
 

@@ -6,9 +6,11 @@ import json
 import shutil
 import textwrap
 
-from chatcli.i18n import t
+from rich.cells import cell_len
+
+from chatcli.i18n import follow, t
 from chatcli.terminal.commands import CommandError, Context, command
-from chatcli.tools.runner import Toolbox
+from chatcli.tools.runner import Toolbox, server_label
 
 
 def _toolbox(ctx: Context) -> Toolbox:
@@ -38,15 +40,16 @@ def _tools(ctx: Context, argument: str) -> None:
         ctx.out.info(t("tools_on" if words[0] == "on" else "tools_off", names=names))
         return
     lines = [t("tools_server", server=server, state=state) for server, state in box.states()]
-    labels = {tool.name: f"{tool.server} · {tool.own}" for tool in box.tools.values()}
-    width = max((len(label) for label in labels.values()), default=0)
+    labels = {tool.name: f"{server_label(tool.server)} · {tool.own}" for tool in box.tools.values()}
+    width = max((cell_len(label) for label in labels.values()), default=0)
     columns = shutil.get_terminal_size().columns
     for tool in box.tools.values():
         state = t("tools_state_on" if tool.enabled else "tools_state_off")
-        asks = " " + t("tools_approved") if box.approves(tool) else ""
-        line = f"  {labels[tool.name].ljust(width)}  {state}{asks}  "
+        asks = t("tools_approved") if box.approves(tool) else ""
+        label = labels[tool.name] + " " * (width - cell_len(labels[tool.name]))
+        line = follow(f"  {label}  {state}", asks) + "  "
         # one line each: the description's first sentence or so, cut at a word
-        room = max(20, columns - len(line) - 1)
+        room = max(20, columns - cell_len(line) - 1)
         summary = textwrap.shorten(tool.description, room, placeholder=" …")
         lines.append(line + summary)
     ctx.out.info("\n".join(lines))
@@ -63,6 +66,8 @@ def _tool(ctx: Context, argument: str) -> None:
     if not argument.isdigit() or not 1 <= int(argument) <= len(records):
         raise CommandError(t("tool_usage", n=len(records)))
     record = records[int(argument) - 1]
-    ctx.out.info(t("tool_shown", n=record.number, server=record.server, name=record.name))
+    ctx.out.info(
+        t("tool_shown", n=record.number, server=server_label(record.server), name=record.name)
+    )
     ctx.out.info(json.dumps(record.arguments, ensure_ascii=False, indent=2))
     ctx.out.info(record.result)

@@ -7,29 +7,34 @@ words, and `[K]` at the end of branch K, the number `/branch K` takes.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
+
 from chatcli.i18n import t
 from chatcli.store import tree
-from chatcli.store.records import Conversation, StoredMessage
+from chatcli.store.records import Conversation
 from chatcli.terminal.sanitize import neutralise
 
-MIN_WORDS = 16
+MIN_WORDS = 4  # fewer cells of a message's words than this: the line is cut instead
 
 
-def _words(message: StoredMessage, room: int) -> str:
-    text = ("⚙ " if message.tools else "") + " ".join(message.text.split())
-    room = max(room, MIN_WORDS)
-    return text if len(text) <= room else text[: room - 1] + "…"
+def cut(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells (a Chinese character takes two), ending in
+    `…` where it was cut."""
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, max(cells - 1, 0)).rstrip() + "…" if cells > 0 else ""
 
 
 def draw(conversation: Conversation, width: int) -> list[str]:
-    """The title line, then one line per message in `/tree` order; `width` bounds each line."""
+    """The title line, then one line per message in `/tree` order, each cut to `width`
+    cells so the drawing never wraps: the first words give way first, then the line."""
     links = conversation.links()
     below = tree.children(links)
     ends = tree.leaves(links)
     numbers = {leaf: number for number, leaf in enumerate(ends, start=1)}
     active = {m.id for m in conversation.messages}
     by_id = {m.id: m for m in [*conversation.messages, *conversation.branches]}
-    lines = [t("tree_title", n=len(ends))]
+    lines = [neutralise(t("tree_title", n=len(ends)))]
     # (message id, prefix of its own line, prefix of the lines below it), depth first
     pending = _forks(below.get(None, []), "")
     while pending:
@@ -37,10 +42,16 @@ def draw(conversation: Conversation, width: int) -> list[str]:
         message = by_id[node]
         who = t("you") if message.role == "user" else message.model or conversation.model
         end = f"  [{numbers[node]}]" if node in numbers else ""
-        head = f"{'*' if node in active else ' '} {first}{who}: "
-        lines.append(head + _words(message, width - len(head) - len(end)) + end)
+        head = neutralise(f"{'*' if node in active else ' '} {first}" + t("said", who=who, text=""))
+        words = " ".join(message.text[: 4 * width].split())  # no more than a line can show
+        text = neutralise(("⚙ " if message.tools else "") + words)
+        room = width - cell_len(head) - cell_len(end)
+        if room >= MIN_WORDS or cell_len(text) <= room:
+            lines.append(head + cut(text, room) + end)
+        else:  # too narrow for words and the branch number: the line itself is cut
+            lines.append(cut(head + text + end, width))
         pending.extend(_forks(below.get(node, []), rest))
-    return [neutralise(line) for line in lines]
+    return lines
 
 
 def _forks(kids: list[int], prefix: str) -> list[tuple[int, str, str]]:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatcli.i18n import t
 from chatcli.tools import ToolImage, ToolResult, base64_size
 from chatcli.tools.config import START_TIMEOUT, McpServerConfig
 from chatcli.tools.runner import Tool, ToolFailed
@@ -52,7 +53,8 @@ class McpServer:
         self.stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
 
     def describe(self) -> str:
-        return f"{self.state}: {self.reason}" if self.reason else self.state
+        state = t(f"mcp_state_{self.state}")
+        return t("mcp_state_reason", state=state, reason=self.reason) if self.reason else state
 
     def stderr_tail(self) -> str:
         try:

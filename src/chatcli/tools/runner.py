@@ -29,6 +29,11 @@ BUILTIN = "built-in"
 Answer = Literal["yes", "no", "always", "no terminal"]
 
 
+def server_label(server: str) -> str:
+    """A tool's server as the user reads it: the built-ins' in the interface's language."""
+    return t("tools_builtin") if server == BUILTIN else server
+
+
 class ToolFailed(Exception):
     """The tool ran and failed; the message is what the model (and the user) are told."""
 
