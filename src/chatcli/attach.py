@@ -9,12 +9,10 @@ symlinks and files over the size cap, listing what it left out.
 from __future__ import annotations
 
 import codecs
-import fnmatch
 import hashlib
 import os
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
@@ -23,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chatcli import procgroup, secretscan
 from chatcli.config.paths import read_regular
 from chatcli.conversation.bot import ChatBot, Content, estimate_text
 from chatcli.i18n import os_reason, t
@@ -46,22 +45,6 @@ LOCK_FILES = {
     "go.sum",
     "Pipfile.lock",
 }
-SECRET_NAMES = (
-    ".env",
-    ".env.*",
-    "*.env",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.pem",
-    "*.key",
-    "*.p12",
-    "*.pfx",
-    "credentials*",
-    ".netrc",
-    ".pgpass",
-)
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 DOCUMENTS = {".pdf", ".docx", ".xlsx", ".pptx", ".html", ".htm"}
 LANGUAGES = {
@@ -136,10 +119,6 @@ class Attachment:
         )
 
 
-def is_secret(name: str) -> bool:
-    return any(fnmatch.fnmatch(name.lower(), pattern) for pattern in SECRET_NAMES)
-
-
 def decode(data: bytes) -> str | None:
     """The text of a file in UTF-8 (with or without BOM), UTF-16 with BOM or GB18030; None
     for a binary or anything else."""
@@ -190,12 +169,17 @@ def load(
         raise AttachError(f"{source}: {os_reason(exc)}") from None
     if stat.S_ISDIR(mode):
         return from_directory(source, full)
-    if is_secret(full.name) and not confirm(t("attach_secret_confirm", name=source)):
+    named = secretscan.named(full.name)
+    if named and not confirm(t("attach_secret_confirm", name=source)):
         raise AttachError(t("attach_secret_declined", name=source))
-    return from_file(source, full)
+    return from_file(source, full, confirm=None if named else confirm)
 
 
-def from_file(source: str, path: Path) -> Attachment:
+def from_file(
+    source: str, path: Path, confirm: Callable[[str], bool] | None = None
+) -> Attachment:
+    """One file named on its own; with `confirm`, a text holding a secret is read only when
+    it says yes (without, the user has said yes already)."""
     suffix = path.suffix.lower()
     if suffix in IMAGES:
         try:
@@ -216,6 +200,9 @@ def from_file(source: str, path: Path) -> Attachment:
     text = decode(data)
     if text is None:
         raise AttachError(t("attach_binary", name=source))
+    kind = secretscan.found(text) if confirm is not None else None
+    if kind and not confirm(t("attach_secret_content_confirm", name=source, kind=kind)):
+        raise AttachError(t("attach_secret_declined", name=source))
     return Attachment(source, source, fence(source, text), size=size)
 
 
@@ -260,14 +247,27 @@ class _Walk:
             except OSError as exc:
                 reason = os_reason(exc)
             else:
-                text = decode(data)
-                if text is None:
-                    reason = t("attach_reason_binary")
-                else:
-                    self.texts.append(fence(name, text))
-                    self.size += len(data)
+                reason = self.take(name, data)
         if reason is not None:
             self.skipped.append(f"{name} ({reason})")
+
+    def nothing(self, line: str) -> str:
+        """Why nothing was staged, with what was left out and why."""
+        left_out = skipped_line(self.attachment("", ""))
+        return f"{line}; {left_out}" if left_out else line
+
+    def take(self, name: str, data: bytes) -> str | None:
+        """The file's text fenced under its name, or why it stays out: binary, or holding
+        a secret (secretscan.py)."""
+        text = decode(data)
+        if text is None:
+            return t("attach_reason_binary")
+        kind = secretscan.found(text)
+        if kind is not None:
+            return t("attach_reason_secret_in", kind=kind)
+        self.texts.append(fence(name, text))
+        self.size += len(data)
+        return None
 
 
 def _left_out(path: Path) -> str | None:
@@ -279,7 +279,7 @@ def _left_out(path: Path) -> str | None:
         return t("attach_reason_special")
     if path.name in LOCK_FILES or path.suffix == ".lock":
         return t("attach_reason_lock")
-    if is_secret(path.name):
+    if secretscan.named(path.name):
         return t("attach_reason_secret")
     if path.suffix.lower() in IMAGES:
         return t("attach_reason_binary")
@@ -328,7 +328,7 @@ def from_directory(source: str, root: Path) -> Attachment:
         else:
             walk.visit(path)
     if not walk.texts:
-        raise AttachError(t("attach_empty_dir", name=source))
+        raise AttachError(walk.nothing(t("attach_empty_dir", name=source)))
     return walk.attachment(source, source.rstrip("/") + "/")
 
 
@@ -336,14 +336,14 @@ def from_glob(pattern: str, base: Path) -> Attachment:
     # pathlib's `**` does not follow symlinked folders, so a link loop cannot run away.
     anchor = Path(Path(pattern).anchor) if Path(pattern).is_absolute() else base
     relative = Path(pattern).relative_to(anchor).as_posix() if anchor != base else pattern
-    files = sorted(p for p in anchor.glob(relative) if p.is_file() and not is_secret(p.name))
+    files = sorted(p for p in anchor.glob(relative) if p.is_file())
     if not files:
         raise AttachError(t("attach_no_match", pattern=pattern))
     walk = _Walk(anchor)
     for path in files[:MAX_WALK]:
         walk.visit(path)
     if not walk.texts:
-        raise AttachError(t("attach_no_match", pattern=pattern))
+        raise AttachError(walk.nothing(t("attach_no_match", pattern=pattern)))
     return walk.attachment(pattern, pattern)
 
 
@@ -436,61 +436,30 @@ CLIPBOARDS = (
 )
 
 
-def run_command(command: str, cwd: Path | None = None) -> tuple[Attachment, int]:
-    """A shell command's output (stdout and stderr as they came) and its exit status.
+def run_command(command: str, cwd: Path | None = None) -> tuple[Attachment, int, bool]:
+    """A shell command's output (stdout and stderr as they came), its exit status, and
+    whether it left processes running in the background (they end when chatcli does).
 
-    The command gets no terminal: its own process group, stdin empty. So Ctrl-C reaches
-    chatcli only, as KeyboardInterrupt, which ends the whole group here and goes on to the
-    caller; output over the cap ends it too and stages nothing, as a file over it would."""
-    process = subprocess.Popen(
-        command,
-        shell=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    The command gets no terminal: its own process group, stdin empty (procgroup.py). So
+    Ctrl-C reaches chatcli only, as KeyboardInterrupt, which ends the whole group here and
+    goes on to the caller; output over the cap ends it too and stages nothing, as a file
+    over it would."""
+    process = procgroup.start(command, cwd)
     try:
-        assert process.stdout is not None
-        data = _read_capped(process.stdout.fileno())
+        data = procgroup.read_until_done(process, MAX_NAMED)
         status = process.wait() if data is not None else None
-    finally:
-        _end_group(process)
+    except BaseException:
+        procgroup.end(process)
+        raise
     if data is None or status is None:
+        procgroup.end(process)
         raise AttachError(t("run_too_big", cap=MAX_NAMED // 10**6))
+    left = procgroup.leave_running(process)
     text = _ESCAPES.sub("", decode(data) or data.decode("utf-8", errors="replace"))
     body = fence(f"$ {command}", text or "(no output)", language="")
     note = f"[exit status {status}]" if status >= 0 else f"[killed by signal {-status}]"
-    return Attachment(f"$ {command}", f"$ {command}", f"{body}\n{note}", size=len(data)), status
-
-
-def _read_capped(fd: int) -> bytes | None:
-    """Everything until end of file, or None as soon as it passes the cap."""
-    chunks: list[bytes] = []
-    total = 0
-    while chunk := os.read(fd, 65536):
-        total += len(chunk)
-        if total > MAX_NAMED:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _end_group(process: subprocess.Popen[bytes]) -> None:
-    """The command and everything it started, ended if still running (TERM, then KILL)."""
-    if process.poll() is None:
-        for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, None)):
-            try:
-                os.killpg(process.pid, sig)
-                process.wait(grace)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    if process.stdout is not None:
-        process.stdout.close()
+    item = Attachment(f"$ {command}", f"$ {command}", f"{body}\n{note}", size=len(data))
+    return item, status, left
 
 
 def from_clipboard(timeout: float = 10.0) -> Attachment:

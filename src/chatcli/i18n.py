@@ -222,6 +222,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{name} 看起来像是密钥文件，确定要发送给模型吗？",
         "{name} looks like a secrets file; send it to the model?",
     ),
+    "attach_secret_content_confirm": (
+        "{name} 里有疑似密钥的内容（{kind}），确定要发送给模型吗？",
+        "{name} holds what looks like a secret ({kind}); send it to the model?",
+    ),
     "attach_secret_declined": ("没有附加 {name}", "{name} was not added"),
     "attach_too_big": (
         "{name}：{mb:.1f} MB，超过 {cap} MB 上限",
@@ -249,6 +253,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attach_reason_special": ("不是普通文件", "not a regular file"),
     "attach_reason_lock": ("锁文件", "lock file"),
     "attach_reason_secret": ("疑似密钥", "looks secret"),
+    "attach_reason_secret_in": ("含疑似密钥：{kind}", "holds a secret: {kind}"),
     "attach_reason_big": ("超过 {kb} KB", "over {kb} KB"),
     "attached_item": (
         "📎 {source}（大小 {size}，sha256:{hash}…）",
@@ -263,6 +268,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "run_failed": (
         "命令以状态 {status} 退出；输出已附加到下一条消息",
         "the command exited with status {status}; its output is staged",
+    ),
+    "run_left_running": (
+        "命令在后台留下了进程；它们会在 chatcli 退出时结束",
+        "the command left processes running in the background; they end when chatcli does",
     ),
     "run_stopped": ("⏹ 命令已停止，没有附加任何内容", "⏹ the command was stopped; nothing staged"),
     "run_too_big": (
