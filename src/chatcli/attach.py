@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,13 +139,23 @@ def decode(data: bytes) -> str | None:
 
 
 def fence(name: str, text: str, language: str | None = None) -> str:
-    """The file under its name, in a fence longer than any backtick run inside it; the
-    language is the extension's unless given."""
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    """The file under its name, in a fence longer than any backtick run inside it (or in its
+    name); the language is the extension's unless given. The name is one line that cannot open
+    a fence of its own (`header`)."""
+    longest = max((len(run) for run in re.findall("`+", text + name)), default=0)
     marks = "`" * max(3, longest + 1)
     if language is None:
         language = LANGUAGES.get(Path(name).suffix.lower(), "")
-    return f"{name}\n{marks}{language}\n{text.rstrip()}\n{marks}"
+    return f"{header(name)}\n{marks}{language}\n{text.rstrip()}\n{marks}"
+
+
+def header(name: str) -> str:
+    """A name as one line: line breaks and other control characters written as escapes, and
+    `./` before a name that starts like a fence."""
+    line = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in name
+    )
+    return "./" + line if line.startswith(("`", "~")) else line
 
 
 def load(
@@ -195,6 +206,9 @@ def from_file(
         data = read_regular(path)
     except OSError as exc:
         raise AttachError(f"{source}: {os_reason(exc)}") from None
+    if suffix in {".html", ".htm"}:
+        page = html_text(decode(data) or data.decode("utf-8", errors="replace"))
+        return Attachment(source, source, fence(source, page), size=size)
     if suffix in DOCUMENTS:
         return Attachment(source, source, fence(source, document_text(path, source)), size=size)
     text = decode(data)
@@ -348,9 +362,11 @@ def from_glob(pattern: str, base: Path) -> Attachment:
 
 
 def from_url(url: str, timeout: float) -> Attachment:
-    """The page's text (HTML reduced to its text), fetched with redirects and a size cap."""
+    """The page's text (HTML reduced to what a reader sees), fetched with redirects and a
+    size cap, all of it within `timeout` (not each read: a page that trickles is cut off)."""
     import httpx2 as httpx
 
+    deadline = time.monotonic() + timeout
     try:
         with (
             httpx.Client(follow_redirects=True, timeout=timeout) as client,
@@ -363,11 +379,29 @@ def from_url(url: str, timeout: float) -> Attachment:
                 data += chunk
                 if len(data) > MAX_NAMED:
                     raise AttachError(t("attach_url_too_big", url=url, cap=MAX_NAMED // 10**6))
+                if time.monotonic() > deadline:
+                    raise AttachError(t("attach_url_timeout", url=url, s=timeout))
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             charset = response.charset_encoding
-    except httpx.HTTPError as exc:
+            final = str(response.url)
+    except httpx.TimeoutException:
+        raise AttachError(t("attach_url_timeout", url=url, s=timeout)) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise AttachError(f"{url}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    return Attachment(url, url, fence(url, _url_text(url, data, kind, charset)), size=len(data))
+    label = landed(url, final)
+    text = _url_text(url, data, kind, charset)
+    return Attachment(url, label, fence(url if label == url else final, text), size=len(data))
+
+
+def landed(url: str, final: str) -> str:
+    """The URL as the staging line names it: with where it ended up when a redirect took it
+    to another scheme, host or port."""
+    from urllib.parse import urlsplit
+
+    asked, got = urlsplit(url), urlsplit(final)
+    if (asked.scheme, asked.hostname, asked.port) == (got.scheme, got.hostname, got.port):
+        return url
+    return f"{url} → {final}"
 
 
 def _url_text(url: str, data: bytes, kind: str, charset: str | None) -> str:
@@ -387,7 +421,9 @@ def _url_text(url: str, data: bytes, kind: str, charset: str | None) -> str:
 
 
 def html_text(html: str) -> str:
-    """A page as Markdown (markitdown, when the `docs` extra is there) or as plain text."""
+    """A page as Markdown (markitdown, when the `docs` extra is there) or as plain text; only
+    what a reader sees (`visible_html`)."""
+    html = visible_html(html)
     try:
         from markitdown import MarkItDown, StreamInfo
     except ImportError:
@@ -398,6 +434,75 @@ def html_text(html: str) -> str:
         io.BytesIO(html.encode()), stream_info=StreamInfo(extension=".html", charset="utf-8")
     )
     return str(result.text_content)
+
+
+_HIDDEN_STYLE = re.compile(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+def visible_html(html: str) -> str:
+    """The page without the elements a reader never sees: `hidden`, aria-hidden="true",
+    display:none or visibility:hidden in their own style (text planted there for a model
+    does not reach it). Styles from style sheets are not read."""
+    from html.parser import HTMLParser
+
+    class Visible(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=False)
+            self.parts: list[str] = []
+            self.hiding: str | None = None  # the tag that opened the hidden element
+            self.depth = 0  # how many of that tag are open inside it
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.hiding is not None:
+                self.depth += tag == self.hiding
+                return
+            found = dict(attrs)
+            hidden = (
+                "hidden" in found
+                or (found.get("aria-hidden") or "").strip().lower() == "true"
+                or bool(_HIDDEN_STYLE.search(found.get("style") or ""))
+            )
+            if hidden and tag not in _VOID:
+                self.hiding, self.depth = tag, 1
+            elif not hidden:
+                self.parts.append(self.get_starttag_text() or "")
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.hiding is None:
+                self.parts.append(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.hiding is None:
+                self.parts.append(f"</{tag}>")
+            elif tag == self.hiding:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.hiding = None
+
+        def unknown_decl(self, data: str) -> None:
+            self.keep(f"<![{data}]>")
+
+        def handle_data(self, data: str) -> None:
+            self.keep(data)
+
+        def handle_entityref(self, name: str) -> None:
+            self.keep(f"&{name};")
+
+        def handle_charref(self, name: str) -> None:
+            self.keep(f"&#{name};")
+
+        def handle_decl(self, decl: str) -> None:
+            self.keep(f"<!{decl}>")
+
+        def keep(self, text: str) -> None:
+            if self.hiding is None:
+                self.parts.append(text)
+
+    parser = Visible()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def _plain_html(html: str) -> str:

@@ -69,6 +69,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cleared": ("对话历史已清空（系统提示保留）", "history cleared (system prompt kept)"),
     "history_empty": ("（还没有对话）", "(no messages yet)"),
     "history_reasoning": ("  ▸ 思考，{n:,} 字", "  ▸ reasoning, {n:,} chars"),
+    "command_failed": (
+        "{name} 出错：{reason}（--debug 可查看详情）；会话继续",
+        "{name} failed: {reason} (--debug shows the details); the session goes on",
+    ),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
     "did_you_mean": ("，你是不是想输入 {suggestion}？", " — did you mean {suggestion}?"),
     "help_title": ("命令：", "commands:"),
@@ -247,6 +251,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attach_empty_dir": ("{name}：没有可附加的文本文件", "{name}: no text files to add"),
     "attach_no_match": ("{pattern}：没有匹配的文本文件", "{pattern}: no text files match"),
     "attach_url_too_big": ("{url}：超过 {cap} MB 上限", "{url}: over the {cap} MB limit"),
+    "attach_url_timeout": (
+        "{url}：超过 --timeout {s} 秒仍未读完，没有附加",
+        "{url}: not read in full within --timeout {s} s; nothing staged",
+    ),
     "attach_url_kind": ("{url}：不是文本（{kind}）", "{url}: not text ({kind})"),
     "attach_reason_binary": ("二进制", "binary"),
     "attach_reason_symlink": ("符号链接", "symlink"),

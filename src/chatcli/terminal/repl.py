@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import subprocess
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
+from traceback import format_exc
 
 from prompt_toolkit import PromptSession
 from rich.console import Console
@@ -19,7 +21,7 @@ from chatcli.i18n import os_reason, t
 from chatcli.store.recorder import Recorder
 from chatcli.terminal import instant
 from chatcli.terminal.attach_commands import prepare
-from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error
+from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error, split
 from chatcli.terminal.exchange import Presenter
 from chatcli.terminal.keymode import KeyMode
 from chatcli.terminal.prompt import InputState, make_session, unfence
@@ -208,14 +210,22 @@ class Repl:
                 self.bot.tools.hub.start()
 
     def command(self, text: str) -> None:
+        """A command that fails in a way nobody foresaw says so in one line and the session
+        goes on; its traceback goes to the --debug log."""
         try:
             dispatch(self.ctx, text)
         except KeyboardInterrupt:
             return
+        except ExitRequested:
+            raise
         except Exception as exc:
-            if not is_api_error(exc):
-                raise
-            self.presenter.fail(exc, self.bot)
+            if is_api_error(exc):
+                self.presenter.fail(exc, self.bot)
+                return
+            name = split(text)[0]
+            logging.getLogger("chatcli.commands").debug("/%s failed:\n%s", name, format_exc())
+            reason = (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0]
+            self.ctx.out.error(t("command_failed", name="/" + name, reason=reason))
 
 
 def run(
