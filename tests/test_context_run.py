@@ -58,11 +58,16 @@ def test_a_failing_command_stages_its_output_and_says_its_status(
 
 
 def running(pid: int) -> bool:
-    """Whether the process runs (a zombie has ended: nothing may reap orphans here)."""
+    """Whether the test's `sleep` runs as process `pid`: a zombie has ended (nothing may reap
+    orphans here), and a thread or another program that got the number since is not it."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        status = Path(f"/proc/{pid}/status").read_text()
+        program = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    alive = fields.get("Tgid", "").strip() == str(pid) and not fields["State"].startswith("Z")
+    return alive and program.startswith(b"sleep\0")
 
 
 def ends(pid: int, within: float = 30.0) -> bool:
@@ -112,19 +117,18 @@ def watchers(group: int) -> list[int]:
 
 @pytest.mark.parametrize("how", ["exit", "eof", "SIGTERM", "SIGHUP", "SIGKILL"])
 def test_what_run_left_in_the_background_ends_with_chatcli(
-    tmp_path: Path, server: FakeOpenAI, terminal: Start, how: str
+    server: FakeOpenAI, terminal: Start, how: str
 ) -> None:
     """/run comes back when its shell exits, even though the job keeps the output pipe open;
     the job ends with chatcli however chatcli ends. A normal end does it itself (its watcher
     is ended first to show that); a signal chatcli does not survive leaves it to the
     watcher."""
-    pid_file = tmp_path / "job.pid"
     term = terminal()
     term.prompt()
-    term.send(f"/run sleep 1000 & echo $! > {pid_file}; echo started")
-    term.expect(r"\+ \$ sleep 1000 .*, ≈\d+ tokens")
+    term.send("/run sleep 1000 & echo $! > job.pid; echo started")  # here: the cwd
+    term.expect(r"\+ \$ sleep 1000 & echo \$! > job.pid; echo started, ≈\d+ tokens")
     term.expect("the command left processes running in the background; they end when chatcli")
-    pid = int(wait_for_file(pid_file))
+    pid = int(wait_for_file(Path("job.pid")))
     assert running(pid)
     group = os.getpgid(pid)
     if how in ("exit", "eof"):

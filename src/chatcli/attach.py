@@ -214,9 +214,9 @@ def from_file(
     text = decode(data)
     if text is None:
         raise AttachError(t("attach_binary", name=source))
-    kind = secretscan.found(text) if confirm is not None else None
-    if kind and not confirm(t("attach_secret_content_confirm", name=source, kind=kind)):
-        raise AttachError(t("attach_secret_declined", name=source))
+    if confirm is not None and (kind := secretscan.found(text)) is not None:
+        if not confirm(t("attach_secret_content_confirm", name=source, kind=kind)):
+            raise AttachError(t("attach_secret_declined", name=source))
     return Attachment(source, source, fence(source, text), size=size)
 
 

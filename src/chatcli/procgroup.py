@@ -21,8 +21,9 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 WATCH_POLL = 0.2
@@ -31,25 +32,46 @@ _left: set[int] = set()  # groups whose shell has exited but which still hold pr
 
 
 def start(command: str, cwd: Path | None = None) -> subprocess.Popen[bytes]:
-    """The command under `sh -c`, stdin empty, stdout and stderr one pipe, and its watcher."""
-    process = subprocess.Popen(
-        command,
-        shell=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    with contextlib.suppress(OSError):  # no watcher: the exit handler still ends the group
-        subprocess.Popen(
-            [sys.executable, "-m", "chatcli.procgroup", str(os.getpid()), str(process.pid)],
+    """The command under `sh -c`, stdin empty, stdout and stderr one pipe, and its watcher.
+    A Ctrl-C while they start waits until both have (else the shell could be running with
+    no one holding it), then ends the command and goes on as KeyboardInterrupt."""
+    with _interrupt_held() as interrupted:
+        process = subprocess.Popen(
+            command,
+            shell=True,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        with contextlib.suppress(OSError):  # no watcher: the exit handler still ends it
+            subprocess.Popen(
+                [sys.executable, "-m", "chatcli.procgroup", str(os.getpid()), str(process.pid)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+    if interrupted:
+        end(process)
+        raise KeyboardInterrupt
     return process
+
+
+@contextlib.contextmanager
+def _interrupt_held() -> Iterator[list[int]]:
+    """SIGINT noted rather than raised inside the block (only the main thread can do this;
+    elsewhere the block runs as it is)."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def read_until_done(process: subprocess.Popen[bytes], cap: int) -> bytes | None:
