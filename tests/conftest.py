@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,34 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+REAP_VARIABLE = "TESTS_REAP_TAG"
+
+
+def tagged(tag: str) -> list[int]:
+    """Every live process whose environment carries `tag` (children inherit it)."""
+    needle = f"{REAP_VARIABLE}={tag}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if needle in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture
+def reaper() -> Iterator[dict[str, str]]:
+    """A variable for the environment of what a test starts; whatever carries it is killed
+    when the test ends, however it ends (a failed assertion leaves no llama.cpp server, /run
+    job or chatcli behind). A process that empties its environment escapes this."""
+    tag = uuid.uuid4().hex
+    yield {REAP_VARIABLE: tag}
+    for pid in tagged(tag):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
 def _server() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI().start()
@@ -136,10 +166,10 @@ def server(_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def env(isolated: Path, server: FakeOpenAI) -> dict[str, str]:
+def env(isolated: Path, server: FakeOpenAI, reaper: dict[str, str]) -> dict[str, str]:
     """Environment for a chatcli child process pointed at the loopback server."""
     environ = clean_environ(isolated)
-    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY=KEY)
+    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY=KEY, **reaper)
     return environ
 
 

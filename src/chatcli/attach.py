@@ -186,9 +186,7 @@ def load(
     return from_file(source, full, confirm=None if named else confirm)
 
 
-def from_file(
-    source: str, path: Path, confirm: Callable[[str], bool] | None = None
-) -> Attachment:
+def from_file(source: str, path: Path, confirm: Callable[[str], bool] | None = None) -> Attachment:
     """One file named on its own; with `confirm`, a text holding a secret is read only when
     it says yes (without, the user has said yes already)."""
     suffix = path.suffix.lower()
