@@ -136,7 +136,7 @@ MUTATIONS = (
     Mutation(
         "a file named on its own that holds a secret is sent without asking",
         "src/chatcli/attach.py",
-        'if not confirm(t("attach_secret_content_confirm", name=source, kind=kind)):',
+        "if kind is not None and confirm is not None and not confirm(question):",
         "if False:",
         (CONTEXT + "test_a_file_named_on_its_own_that_holds_a_secret_is_read_only_after_a_yes",),
     ),

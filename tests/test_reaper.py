@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.conftest import clean_environ
 
-FAILING = '''
+FAILING = """
 import os, subprocess, sys
 from pathlib import Path
 
@@ -22,7 +22,7 @@ def test_starts_an_orphan_then_fails(reaper):
     )
     child.wait()
     assert False, "the assertion that fails"
-'''
+"""
 
 
 def running(pid: int) -> bool:
@@ -39,8 +39,16 @@ def test_a_failing_test_leaves_no_process_behind(tmp_path: Path, isolated: Path)
     pid_file = tmp_path / "orphan.pid"
     env = {**clean_environ(isolated), "PID_FILE": str(pid_file), "PYTHONPATH": str(root)}
     inner = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider"]
-        + ["--rootdir", str(tmp_path), str(tmp_path / "test_inner.py")],
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest"),
+            *(
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                str(tmp_path),
+                str(tmp_path / "test_inner.py"),
+            ),
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,

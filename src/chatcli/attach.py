@@ -212,9 +212,10 @@ def from_file(source: str, path: Path, confirm: Callable[[str], bool] | None = N
     text = decode(data)
     if text is None:
         raise AttachError(t("attach_binary", name=source))
-    if confirm is not None and (kind := secretscan.found(text)) is not None:
-        if not confirm(t("attach_secret_content_confirm", name=source, kind=kind)):
-            raise AttachError(t("attach_secret_declined", name=source))
+    kind = secretscan.found(text) if confirm is not None else None
+    question = t("attach_secret_content_confirm", name=source, kind=kind)
+    if kind is not None and confirm is not None and not confirm(question):
+        raise AttachError(t("attach_secret_declined", name=source))
     return Attachment(source, source, fence(source, text), size=size)
 
 
