@@ -45,20 +45,43 @@ NAMES = (
     "*.secrets",
     "*_secrets.*",
 )
-# What a match is called in the line that lists it (never the value itself).
-_TOKENS: tuple[tuple[str, str], ...] = (
-    ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-    ("OpenAI-style key", r"(?<![\w-])sk-(?=[\w-]*\d)[\w-]{20,}"),
-    ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,})"),
-    ("AWS key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("GitLab token", r"\bglpat-[\w-]{20,}"),
-    ("npm token", r"\bnpm_[A-Za-z0-9]{36}"),
-    ("PyPI token", r"\bpypi-AgE[\w-]{40,}"),
-    ("Google API key", r"\bAIza[\w-]{35}"),
-    ("password in a URL", r"\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:[^\s/@'\"]{3,}@[\w.-]+"),
+# What a match is called in the line that lists it (never the value itself), the literal
+# texts one of which it must contain (a file without any is not searched: staging stays fast),
+# and the pattern.
+_TOKENS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("private key", ("PRIVATE KEY",), r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    ("OpenAI-style key", ("sk-",), r"(?<![\w-])sk-(?=[\w-]*\d)[\w-]{20,}"),
+    (
+        "GitHub token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{22,})",
+    ),
+    ("AWS key", ("AKIA", "ASIA"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("Slack token", ("xox",), r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("GitLab token", ("glpat-",), r"\bglpat-[\w-]{20,}"),
+    ("npm token", ("npm_",), r"\bnpm_[A-Za-z0-9]{36}"),
+    ("PyPI token", ("pypi-AgE",), r"\bpypi-AgE[\w-]{40,}"),
+    ("Google API key", ("AIza",), r"\bAIza[\w-]{35}"),
+    ("password in a URL", ("://",), r"://[^\s/:@'\"]+:[^\s/@'\"]{3,}@[\w.-]+"),
 )
-_KNOWN = re.compile("|".join(f"(?P<t{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKENS)))
+_KNOWN = tuple((kind, hints, re.compile(pattern)) for kind, hints, pattern in _TOKENS)
+_NAMES = (
+    "token",
+    "secret",
+    "passw",
+    "pwd",
+    "api_key",
+    "api-key",
+    "apikey",
+    "access_key",
+    "access-key",
+    "accesskey",
+    "private_key",
+    "private-key",
+    "privatekey",
+    "credential",
+    "authorization",
+)
 _ASSIGNED = re.compile(
     r"(?i)(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|credential|authorization)[\w.-]*['\"]?\s*[:=]\s*['\"]?([^\s'\",;]{12,})"
@@ -73,13 +96,15 @@ def named(name: str) -> bool:
 
 
 def found(text: str) -> str | None:
-    """What kind of secret the text holds (the first one seen), or None."""
-    match = _KNOWN.search(text)
-    if match is not None and match.lastgroup is not None:
-        return _TOKENS[int(match.lastgroup[1:])][0]
-    for assigned in _ASSIGNED.finditer(text):
-        if _random(assigned.group(1)):
-            return "password or token"
+    """What kind of secret the text holds (the first kind that matches), or None."""
+    for kind, hints, pattern in _KNOWN:
+        if any(hint in text for hint in hints) and pattern.search(text):
+            return kind
+    lowered = text.lower()
+    if any(name in lowered for name in _NAMES):
+        for assigned in _ASSIGNED.finditer(text):
+            if _random(assigned.group(1)):
+                return "password or token"
     return None
 
 
