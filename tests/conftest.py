@@ -15,6 +15,7 @@ from typing import Any
 
 import pexpect
 import pytest
+from hypothesis import HealthCheck, settings
 
 from chatcli.config.providers import PRESETS
 from chatcli.conversation.bot import ChatBot
@@ -27,6 +28,17 @@ CHATCLI = str(Path(sys.executable).with_name("chatcli"))
 # interrupt. A handler is reset to the default in each child, an ignored signal is not.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+# Every hypothesis test: no deadline (a loaded 2-core machine makes any example slow now and
+# then, and a deadline would turn that into a flaky failure), 100 examples unless a test asks
+# for more, random as hypothesis is (a failure prints the blob that reproduces it).
+settings.register_profile(
+    "chatcli",
+    deadline=None,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("chatcli")
 SCREEN_ROWS, SCREEN_COLS = 40, 120
 # Every variable a preset reads a key or a URL from: none may leak in from the outer shell.
 PRESET_VARIABLES = frozenset(

@@ -1,6 +1,7 @@
-"""Tests clean up after themselves whatever happens: a test that fails after starting a
-process that outlives it (a llama.cpp server whose parent was killed, a /run job) leaves
-nothing running once it ends (conftest's `reaper`)."""
+"""The suite's own hygiene. Tests clean up after themselves whatever happens: a test that
+fails after starting a process that outlives it (a llama.cpp server whose parent was killed, a
+/run job) leaves nothing running once it ends (conftest's `reaper`). Hypothesis tests have no
+deadline to miss on a loaded machine (conftest's profile)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from hypothesis import settings
 
 from tests.conftest import clean_environ
 
@@ -62,3 +65,8 @@ def test_a_failing_test_leaves_no_process_behind(tmp_path: Path, isolated: Path)
     while running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not running(pid)
+
+
+def test_hypothesis_runs_every_test_under_the_suites_profile() -> None:
+    assert settings.default.deadline is None
+    assert settings.default.max_examples == 100
