@@ -1,9 +1,10 @@
 """Context for the next message: files, folders, globs and URLs, read now and sent with it.
 
 Staging sends nothing. What is staged is read at once (so its cost is known before anything
-goes), fenced under its path, and a directory walk leaves out what a repository would not
-share: ignored files (`.gitignore`, read with pathspec), binaries, lock files, secrets by name,
-symlinks and files over the size cap, listing what it left out.
+goes), fenced under its path, and a directory walk or a glob leaves out what a repository
+would not share: ignored files (`.gitignore`, read with pathspec), binaries, lock files,
+secrets by name or content (secretscan.py), symlinks and files over the size cap, listing what
+it left out. A `/run` command runs in a process group that ends with chatcli (procgroup.py).
 """
 
 from __future__ import annotations
