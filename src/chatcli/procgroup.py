@@ -9,7 +9,9 @@ its own that looks for its parent every WATCH_POLL seconds and ends the group on
 gone. It leaves by itself when the group is gone. Standard library only: it starts fast.
 
 What does not hold: a process that leaves the group itself (`setsid`, a daemon) is no longer
-the group's, and nothing here can find it.
+the group's, and nothing here can find it. Where nothing reaps orphans (some containers), an
+ended job's zombie keeps its group in sight: the end then waits STOP_GRACE twice, and the
+watcher stays until chatcli ends.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def _interrupt_held() -> Iterator[list[int]]:
     try:
         yield caught
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def read_until_done(process: subprocess.Popen[bytes], cap: int) -> bytes | None:
