@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chatcli import secretscan
 from chatcli.attach import load
 
 RUNS = 7
@@ -63,6 +64,58 @@ def main() -> None:
     print(
         f"  each added file costs {steps}; last ÷ first {added[-1] / added[0]:.2f} (1.0 = linear)"
     )
+
+    scanners()
+
+
+def scanners() -> None:
+    """What looking for secrets in each file's content costs: the 2,000-file tree staged with
+    secretscan.py and with the content check off, and, when it is installed (it is not a
+    dependency), detect-secrets' own scan of the same files for comparison."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "src"
+        root.mkdir()
+        make_tree(root, SIZES[-1])
+        found = secretscan.found
+        on = staged_cpu(root)
+        secretscan.found = lambda text: None  # type: ignore[assignment]
+        try:
+            off = staged_cpu(root)
+        finally:
+            secretscan.found = found
+        print(
+            f"content scan on {SIZES[-1]:,} files: staging {on * 1000:.1f} ms with it, "
+            f"{off * 1000:.1f} ms without ({on / off:.2f}x)"
+        )
+        other = detect_secrets_cpu(root)
+        if other is not None:
+            print(f"  detect-secrets (default plugins) scanning the same files: {other:.2f} s")
+
+
+def staged_cpu(root: Path) -> float:
+    load(str(root), confirm=lambda question: False)
+    times = []
+    for _ in range(RUNS):
+        started = time.process_time()
+        load(str(root), confirm=lambda question: False)
+        times.append(time.process_time() - started)
+    return min(times)
+
+
+def detect_secrets_cpu(root: Path) -> float | None:
+    try:
+        from detect_secrets import SecretsCollection  # type: ignore[import-not-found]
+        from detect_secrets.settings import default_settings  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    files = [str(path) for path in sorted(root.rglob("*.py"))]
+    with default_settings():
+        collection = SecretsCollection()
+        collection.scan_file(files[0])
+        started = time.process_time()
+        for name in files:
+            collection.scan_file(name)
+        return time.process_time() - started
 
 
 if __name__ == "__main__":

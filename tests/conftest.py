@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pexpect
 import pytest
+from hypothesis import HealthCheck, settings
 
 from chatcli.config.providers import PRESETS
 from chatcli.conversation.bot import ChatBot
@@ -25,6 +28,17 @@ CHATCLI = str(Path(sys.executable).with_name("chatcli"))
 # interrupt. A handler is reset to the default in each child, an ignored signal is not.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+# Every hypothesis test: no deadline (a loaded 2-core machine makes any example slow now and
+# then, and a deadline would turn that into a flaky failure), 100 examples unless a test asks
+# for more, random as hypothesis is (a failure prints the blob that reproduces it).
+settings.register_profile(
+    "chatcli",
+    deadline=None,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("chatcli")
 SCREEN_ROWS, SCREEN_COLS = 40, 120
 # Every variable a preset reads a key or a URL from: none may leak in from the outer shell.
 PRESET_VARIABLES = frozenset(
@@ -121,6 +135,34 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+REAP_VARIABLE = "TESTS_REAP_TAG"
+
+
+def tagged(tag: str) -> list[int]:
+    """Every live process whose environment carries `tag` (children inherit it)."""
+    needle = f"{REAP_VARIABLE}={tag}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if needle in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture
+def reaper() -> Iterator[dict[str, str]]:
+    """A variable for the environment of what a test starts; whatever carries it is killed
+    when the test ends, however it ends (a failed assertion leaves no llama.cpp server, /run
+    job or chatcli behind). A process that empties its environment escapes this."""
+    tag = uuid.uuid4().hex
+    yield {REAP_VARIABLE: tag}
+    for pid in tagged(tag):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
 def _server() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI().start()
@@ -136,10 +178,10 @@ def server(_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def env(isolated: Path, server: FakeOpenAI) -> dict[str, str]:
+def env(isolated: Path, server: FakeOpenAI, reaper: dict[str, str]) -> dict[str, str]:
     """Environment for a chatcli child process pointed at the loopback server."""
     environ = clean_environ(isolated)
-    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY=KEY)
+    environ.update(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY=KEY, **reaper)
     return environ
 
 

@@ -31,6 +31,8 @@ LOCAL = "tests/test_local_model.py::"
 TRUST = "tests/test_trust.py::"
 MODELS = "tests/test_models.py::"
 CONSENT = "tests/test_consent.py::"
+RUN = "tests/test_context_run.py::"
+CONTEXT = "tests/test_context_safety.py::"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,144 @@ MUTATIONS = (
         "handler.addFilter(Redactor())",
         "pass",
         (SAFETY + "test_debug_logs_requests_without_the_key",),
+    ),
+    Mutation(
+        "/run's stop ends the shell only, not its process group",
+        "src/chatcli/procgroup.py",
+        "os.killpg(group, sig)",
+        "os.kill(group, sig)",
+        (RUN + "test_ctrl_c_stops_the_command_and_its_process_and_the_chat_goes_on",),
+    ),
+    Mutation(
+        "what /run left in the background outlives chatcli's exit",
+        "src/chatcli/procgroup.py",
+        "atexit.register(_end_left)",
+        "pass",
+        (
+            RUN + "test_what_run_left_in_the_background_ends_with_chatcli[exit]",
+            RUN + "test_what_run_left_in_the_background_ends_with_chatcli[eof]",
+        ),
+    ),
+    Mutation(
+        "no watcher ends /run's group when chatcli is killed",
+        "src/chatcli/procgroup.py",
+        "watch(int(sys.argv[1]), int(sys.argv[2]))",
+        "pass",
+        (
+            RUN + "test_what_run_left_in_the_background_ends_with_chatcli[SIGKILL]",
+            RUN + "test_what_run_left_in_the_background_ends_with_chatcli[SIGTERM]",
+        ),
+    ),
+    Mutation(
+        "/run's output has no cap",
+        "src/chatcli/procgroup.py",
+        "if total > cap:",
+        "if False:",
+        (CONTEXT + "test_run_output_is_capped_at_exactly_5_mib",),
+    ),
+    Mutation(
+        "folder walks and globs send secrets by name",
+        "src/chatcli/attach.py",
+        "if secretscan.named(path.name):",
+        "if False:",
+        (
+            CONTEXT + "test_no_secret_reaches_the_server_from_a_folder_or_a_glob[proj/]",
+            CONTEXT + "test_no_secret_reaches_the_server_from_a_folder_or_a_glob[proj/*]",
+        ),
+    ),
+    Mutation(
+        "folder walks and globs send files that hold a secret",
+        "src/chatcli/attach.py",
+        "kind = secretscan.found(text)",
+        "kind = None",
+        (
+            CONTEXT + "test_no_secret_reaches_the_server_from_a_folder_or_a_glob[proj/]",
+            CONTEXT + "test_no_secret_reaches_the_server_from_a_folder_or_a_glob[proj/*]",
+        ),
+    ),
+    Mutation(
+        "a file named on its own that holds a secret is sent without asking",
+        "src/chatcli/attach.py",
+        "if kind is not None and confirm is not None and not confirm(question):",
+        "if False:",
+        (CONTEXT + "test_a_file_named_on_its_own_that_holds_a_secret_is_read_only_after_a_yes",),
+    ),
+    Mutation(
+        "--timeout bounds each read of a page, not the whole fetch",
+        "src/chatcli/attach.py",
+        "if time.monotonic() > deadline:",
+        "if False:",
+        (CONTEXT + "test_timeout_bounds_the_whole_fetch_not_each_read",),
+    ),
+    Mutation(
+        "a redirect to another host is staged under the URL asked for",
+        "src/chatcli/attach.py",
+        "label = landed(url, final)",
+        "label = url",
+        (CONTEXT + "test_a_redirect_to_another_port_is_named_where_it_ended_up",),
+    ),
+    Mutation(
+        "text hidden in a page reaches the model",
+        "src/chatcli/attach.py",
+        "html = visible_html(html)",
+        "pass",
+        (CONTEXT + "test_text_hidden_from_a_reader_does_not_reach_the_model",),
+    ),
+    Mutation(
+        "a file name goes into its fence's header as it is",
+        "src/chatcli/attach.py",
+        'return f"{header(name)}\\n{marks}{language}\\n{text.rstrip()}\\n{marks}"',
+        'return f"{name}\\n{marks}{language}\\n{text.rstrip()}\\n{marks}"',
+        (CONTEXT + "test_a_file_name_cannot_break_its_fence",),
+    ),
+    Mutation(
+        "an imported cost is not bounded",
+        "src/chatcli/store/records.py",
+        "cost: Decimal | None = Field(None, ge=0, le=MAX_COST, allow_inf_nan=False)",
+        "cost: Decimal | None = Field(None, ge=0, allow_inf_nan=False)",
+        (CONTEXT + "test_numbers_out_of_range_are_refused_on_import_in_one_line",),
+    ),
+    Mutation(
+        "an imported token count is not bounded",
+        "src/chatcli/store/records.py",
+        "tokens: int | None = Field(None, ge=0, le=MAX_COUNT)",
+        "tokens: int | None = Field(None, ge=0)",
+        (CONTEXT + "test_numbers_out_of_range_are_refused_on_import_in_one_line",),
+    ),
+    Mutation(
+        "stats take a stored cost as it is",
+        "src/chatcli/store/stats.py",
+        "amount = bounded_cost(cost)",
+        "amount = Decimal(cost) if cost is not None else None",
+        (CONTEXT + "test_a_database_written_by_someone_else_never_crashes_its_readers",),
+    ),
+    Mutation(
+        "a conversation loads a stored cost as it is",
+        "src/chatcli/store/database.py",
+        "cost=bounded_cost(m[14]),",
+        "cost=m[14],",
+        (CONTEXT + "test_a_database_written_by_someone_else_never_crashes_its_readers",),
+    ),
+    Mutation(
+        "a command that fails unexpectedly ends the session",
+        "src/chatcli/terminal/repl.py",
+        'self.ctx.out.error(t("command_failed", name="/" + name, reason=reason))',
+        "raise",
+        (CONTEXT + "test_a_command_that_fails_unexpectedly_is_one_line_and_the_repl_lives",),
+    ),
+    Mutation(
+        "the error classifier trips on a half-imported openai",
+        "src/chatcli/errors.py",
+        'getattr(sys.modules.get("openai"), "OpenAIError", None),',
+        'sys.modules["openai"].OpenAIError,',
+        (CONTEXT + "test_the_error_classifier_survives_a_half_imported_openai",),
+    ),
+    Mutation(
+        "a test that fails leaves what it started running",
+        "tests/conftest.py",
+        "os.kill(pid, signal.SIGKILL)",
+        "pass",
+        ("tests/test_reaper.py",),
     ),
     Mutation(
         "an existing file keeps its mode when overwritten",

@@ -5,10 +5,12 @@ gone. The clipboard is a real program the test writes and puts first on PATH."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from tests.conftest import Terminal
@@ -55,25 +57,93 @@ def test_a_failing_command_stages_its_output_and_says_its_status(
     term.quit()
 
 
+def running(pid: int) -> bool:
+    """Whether the test's `sleep` runs as process `pid`: a zombie has ended (nothing may reap
+    orphans here), and a thread or another program that got the number since is not it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        program = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    alive = fields.get("Tgid", "").strip() == str(pid) and not fields["State"].startswith("Z")
+    return alive and program.startswith(b"sleep\0")
+
+
+def ends(pid: int, within: float = 30.0) -> bool:
+    """Whether the process ended within `within` seconds: a state to wait for."""
+    deadline = time.monotonic() + within
+    while running(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_ctrl_c_stops_the_command_and_its_process_and_the_chat_goes_on(
     tmp_path: Path, server: FakeOpenAI, terminal: Start
 ) -> None:
+    """The command starts a child and waits for it: ending the shell alone would leave the
+    child running, only ending the group ends both."""
     pid_file = tmp_path / "sleep.pid"
     term = terminal()
     term.prompt()
-    term.send(f"/run echo $$ > {pid_file}; exec sleep 600")
+    term.send(f"/run sleep 600 & echo $! > {pid_file}; wait")
     term.expect(r"\(Ctrl-C stops it\)")
     pid = int(wait_for_file(pid_file))
     term.child.sendintr()
     term.expect("the command was stopped; nothing staged")
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)  # ended and reaped, not left running
+    assert ends(pid)
     term.prompt()
     term.send("/file")
     term.expect(r"nothing staged \(/file PATH adds\)")
     term.chat("还在吗")
     assert last_user(server) == "还在吗"
     term.quit()
+
+
+def watchers(group: int) -> list[int]:
+    """The watcher processes chatcli started for a /run group."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"chatcli.procgroup" in argv and str(group).encode() in argv:
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("how", ["exit", "eof", "SIGTERM", "SIGHUP", "SIGKILL"])
+def test_what_run_left_in_the_background_ends_with_chatcli(
+    server: FakeOpenAI, terminal: Start, how: str
+) -> None:
+    """/run comes back when its shell exits, even though the job keeps the output pipe open;
+    the job ends with chatcli however chatcli ends. A normal end does it itself (its watcher
+    is ended first to show that); a signal chatcli does not survive leaves it to the
+    watcher."""
+    term = terminal()
+    term.prompt()
+    term.send("/run sleep 1000 & echo $! > job.pid; echo started")  # here: the cwd
+    term.expect(r"\+ \$ sleep 1000 & echo \$! > job.pid; echo started, ≈\d+ tokens")
+    term.expect("the command left processes running in the background; they end when chatcli")
+    pid = int(wait_for_file(Path("job.pid")))
+    assert running(pid)
+    group = os.getpgid(pid)
+    if how in ("exit", "eof"):
+        for watcher in watchers(group):
+            os.kill(watcher, signal.SIGKILL)
+        term.prompt()
+        if how == "exit":
+            term.send("/exit")
+        else:
+            term.child.sendeof()
+        assert term.exit_status() == 0
+    else:
+        term.child.kill(getattr(signal, how))
+        term.child.expect(pexpect.EOF)
+    assert ends(pid)
 
 
 def test_run_output_over_the_cap_is_stopped_and_not_staged(terminal: Start) -> None:

@@ -27,9 +27,9 @@ LONG = "tell me one two three four five six seven eight nine ten"
 
 
 @pytest.fixture
-def env(isolated: Path) -> dict[str, str]:
+def env(isolated: Path, reaper: dict[str, str]) -> dict[str, str]:
     """Overrides conftest's: no key and no base URL, so chatcli runs the bundled model."""
-    return clean_environ(isolated)
+    return {**clean_environ(isolated), **reaper}
 
 
 def shown(bot: ChatBot, *messages: str) -> str:

@@ -23,12 +23,17 @@ PNG = base64.b64decode(
 
 
 @pytest.fixture
-def env(isolated: Path, server: FakeOpenAI) -> dict[str, str]:
+def env(isolated: Path, server: FakeOpenAI, reaper: dict[str, str]) -> dict[str, str]:
     """No OpenAI key or URL; DeepSeek's key, and its preset's URL on the loopback server."""
     config = isolated / "chatcli.toml"
     config.write_text(f'[providers.deepseek]\nbase_url = "{server.base_url}"\n')
     server.api_key = KEY
-    return {**clean_environ(isolated), "DEEPSEEK_API_KEY": KEY, "CHATCLI_CONFIG": str(config)}
+    return {
+        **clean_environ(isolated),
+        "DEEPSEEK_API_KEY": KEY,
+        "CHATCLI_CONFIG": str(config),
+        **reaper,
+    }
 
 
 @pytest.mark.parametrize(

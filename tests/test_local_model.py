@@ -39,12 +39,13 @@ local_model = pytest.mark.local_model
 
 
 @pytest.fixture
-def env(isolated: Path) -> dict[str, str]:
+def env(isolated: Path, reaper: dict[str, str]) -> dict[str, str]:
     """Overrides conftest's: a fresh machine with no key and no base URL anywhere; temp
-    files (the server log) land in a directory the test can inspect."""
+    files (the server log) land in a directory the test can inspect. What the test starts is
+    killed when it ends, whatever happens (conftest's `reaper`)."""
     tmp = isolated.parent / "tmp"
     tmp.mkdir()
-    return {**clean_environ(isolated), "TMPDIR": str(tmp)}
+    return {**clean_environ(isolated), "TMPDIR": str(tmp), **reaper}
 
 
 @pytest.fixture(scope="session")

@@ -1,28 +1,29 @@
 """Context for the next message: files, folders, globs and URLs, read now and sent with it.
 
 Staging sends nothing. What is staged is read at once (so its cost is known before anything
-goes), fenced under its path, and a directory walk leaves out what a repository would not
-share: ignored files (`.gitignore`, read with pathspec), binaries, lock files, secrets by name,
-symlinks and files over the size cap, listing what it left out.
+goes), fenced under its path, and a directory walk or a glob leaves out what a repository
+would not share: ignored files (`.gitignore`, read with pathspec), binaries, lock files,
+secrets by name or content (secretscan.py), symlinks and files over the size cap, listing what
+it left out. A `/run` command runs in a process group that ends with chatcli (procgroup.py).
 """
 
 from __future__ import annotations
 
 import codecs
-import fnmatch
 import hashlib
 import os
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chatcli import procgroup, secretscan
 from chatcli.config.paths import read_regular
 from chatcli.conversation.bot import ChatBot, Content, estimate_text
 from chatcli.i18n import os_reason, t
@@ -46,22 +47,6 @@ LOCK_FILES = {
     "go.sum",
     "Pipfile.lock",
 }
-SECRET_NAMES = (
-    ".env",
-    ".env.*",
-    "*.env",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "*.pem",
-    "*.key",
-    "*.p12",
-    "*.pfx",
-    "credentials*",
-    ".netrc",
-    ".pgpass",
-)
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 DOCUMENTS = {".pdf", ".docx", ".xlsx", ".pptx", ".html", ".htm"}
 LANGUAGES = {
@@ -136,10 +121,6 @@ class Attachment:
         )
 
 
-def is_secret(name: str) -> bool:
-    return any(fnmatch.fnmatch(name.lower(), pattern) for pattern in SECRET_NAMES)
-
-
 def decode(data: bytes) -> str | None:
     """The text of a file in UTF-8 (with or without BOM), UTF-16 with BOM or GB18030; None
     for a binary or anything else."""
@@ -159,13 +140,23 @@ def decode(data: bytes) -> str | None:
 
 
 def fence(name: str, text: str, language: str | None = None) -> str:
-    """The file under its name, in a fence longer than any backtick run inside it; the
-    language is the extension's unless given."""
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    """The file under its name, in a fence longer than any backtick run inside it (or in its
+    name); the language is the extension's unless given. The name is one line that cannot open
+    a fence of its own (`header`)."""
+    longest = max((len(run) for run in re.findall("`+", text + name)), default=0)
     marks = "`" * max(3, longest + 1)
     if language is None:
         language = LANGUAGES.get(Path(name).suffix.lower(), "")
-    return f"{name}\n{marks}{language}\n{text.rstrip()}\n{marks}"
+    return f"{header(name)}\n{marks}{language}\n{text.rstrip()}\n{marks}"
+
+
+def header(name: str) -> str:
+    """A name as one line: line breaks and other control characters written as escapes, and
+    `./` before a name that starts like a fence."""
+    line = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode() for char in name
+    )
+    return "./" + line if line.startswith(("`", "~")) else line
 
 
 def load(
@@ -190,12 +181,15 @@ def load(
         raise AttachError(f"{source}: {os_reason(exc)}") from None
     if stat.S_ISDIR(mode):
         return from_directory(source, full)
-    if is_secret(full.name) and not confirm(t("attach_secret_confirm", name=source)):
+    named = secretscan.named(full.name)
+    if named and not confirm(t("attach_secret_confirm", name=source)):
         raise AttachError(t("attach_secret_declined", name=source))
-    return from_file(source, full)
+    return from_file(source, full, confirm=None if named else confirm)
 
 
-def from_file(source: str, path: Path) -> Attachment:
+def from_file(source: str, path: Path, confirm: Callable[[str], bool] | None = None) -> Attachment:
+    """One file named on its own; with `confirm`, a text holding a secret is read only when
+    it says yes (without, the user has said yes already)."""
     suffix = path.suffix.lower()
     if suffix in IMAGES:
         try:
@@ -211,11 +205,18 @@ def from_file(source: str, path: Path) -> Attachment:
         data = read_regular(path)
     except OSError as exc:
         raise AttachError(f"{source}: {os_reason(exc)}") from None
+    if suffix in {".html", ".htm"}:
+        page = html_text(decode(data) or data.decode("utf-8", errors="replace"))
+        return Attachment(source, source, fence(source, page), size=size)
     if suffix in DOCUMENTS:
         return Attachment(source, source, fence(source, document_text(path, source)), size=size)
     text = decode(data)
     if text is None:
         raise AttachError(t("attach_binary", name=source))
+    kind = secretscan.found(text) if confirm is not None else None
+    question = t("attach_secret_content_confirm", name=source, kind=kind)
+    if kind is not None and confirm is not None and not confirm(question):
+        raise AttachError(t("attach_secret_declined", name=source))
     return Attachment(source, source, fence(source, text), size=size)
 
 
@@ -260,14 +261,27 @@ class _Walk:
             except OSError as exc:
                 reason = os_reason(exc)
             else:
-                text = decode(data)
-                if text is None:
-                    reason = t("attach_reason_binary")
-                else:
-                    self.texts.append(fence(name, text))
-                    self.size += len(data)
+                reason = self.take(name, data)
         if reason is not None:
             self.skipped.append(f"{name} ({reason})")
+
+    def nothing(self, line: str) -> str:
+        """Why nothing was staged, with what was left out and why."""
+        left_out = skipped_line(self.attachment("", ""))
+        return f"{line}; {left_out}" if left_out else line
+
+    def take(self, name: str, data: bytes) -> str | None:
+        """The file's text fenced under its name, or why it stays out: binary, or holding
+        a secret (secretscan.py)."""
+        text = decode(data)
+        if text is None:
+            return t("attach_reason_binary")
+        kind = secretscan.found(text)
+        if kind is not None:
+            return t("attach_reason_secret_in", kind=kind)
+        self.texts.append(fence(name, text))
+        self.size += len(data)
+        return None
 
 
 def _left_out(path: Path) -> str | None:
@@ -279,7 +293,7 @@ def _left_out(path: Path) -> str | None:
         return t("attach_reason_special")
     if path.name in LOCK_FILES or path.suffix == ".lock":
         return t("attach_reason_lock")
-    if is_secret(path.name):
+    if secretscan.named(path.name):
         return t("attach_reason_secret")
     if path.suffix.lower() in IMAGES:
         return t("attach_reason_binary")
@@ -328,7 +342,7 @@ def from_directory(source: str, root: Path) -> Attachment:
         else:
             walk.visit(path)
     if not walk.texts:
-        raise AttachError(t("attach_empty_dir", name=source))
+        raise AttachError(walk.nothing(t("attach_empty_dir", name=source)))
     return walk.attachment(source, source.rstrip("/") + "/")
 
 
@@ -336,21 +350,23 @@ def from_glob(pattern: str, base: Path) -> Attachment:
     # pathlib's `**` does not follow symlinked folders, so a link loop cannot run away.
     anchor = Path(Path(pattern).anchor) if Path(pattern).is_absolute() else base
     relative = Path(pattern).relative_to(anchor).as_posix() if anchor != base else pattern
-    files = sorted(p for p in anchor.glob(relative) if p.is_file() and not is_secret(p.name))
+    files = sorted(p for p in anchor.glob(relative) if p.is_file())
     if not files:
         raise AttachError(t("attach_no_match", pattern=pattern))
     walk = _Walk(anchor)
     for path in files[:MAX_WALK]:
         walk.visit(path)
     if not walk.texts:
-        raise AttachError(t("attach_no_match", pattern=pattern))
+        raise AttachError(walk.nothing(t("attach_no_match", pattern=pattern)))
     return walk.attachment(pattern, pattern)
 
 
 def from_url(url: str, timeout: float) -> Attachment:
-    """The page's text (HTML reduced to its text), fetched with redirects and a size cap."""
+    """The page's text (HTML reduced to what a reader sees), fetched with redirects and a
+    size cap, all of it within `timeout` (not each read: a page that trickles is cut off)."""
     import httpx2 as httpx
 
+    deadline = time.monotonic() + timeout
     try:
         with (
             httpx.Client(follow_redirects=True, timeout=timeout) as client,
@@ -363,11 +379,29 @@ def from_url(url: str, timeout: float) -> Attachment:
                 data += chunk
                 if len(data) > MAX_NAMED:
                     raise AttachError(t("attach_url_too_big", url=url, cap=MAX_NAMED // 10**6))
+                if time.monotonic() > deadline:
+                    raise AttachError(t("attach_url_timeout", url=url, s=timeout))
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             charset = response.charset_encoding
-    except httpx.HTTPError as exc:
+            final = str(response.url)
+    except httpx.TimeoutException:
+        raise AttachError(t("attach_url_timeout", url=url, s=timeout)) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise AttachError(f"{url}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    return Attachment(url, url, fence(url, _url_text(url, data, kind, charset)), size=len(data))
+    label = landed(url, final)
+    text = _url_text(url, data, kind, charset)
+    return Attachment(url, label, fence(url if label == url else final, text), size=len(data))
+
+
+def landed(url: str, final: str) -> str:
+    """The URL as the staging line names it: with where it ended up when a redirect took it
+    to another scheme, host or port."""
+    from urllib.parse import urlsplit
+
+    asked, got = urlsplit(url), urlsplit(final)
+    if (asked.scheme, asked.hostname, asked.port) == (got.scheme, got.hostname, got.port):
+        return url
+    return f"{url} → {final}"
 
 
 def _url_text(url: str, data: bytes, kind: str, charset: str | None) -> str:
@@ -387,7 +421,9 @@ def _url_text(url: str, data: bytes, kind: str, charset: str | None) -> str:
 
 
 def html_text(html: str) -> str:
-    """A page as Markdown (markitdown, when the `docs` extra is there) or as plain text."""
+    """A page as Markdown (markitdown, when the `docs` extra is there) or as plain text; only
+    what a reader sees (`visible_html`)."""
+    html = visible_html(html)
     try:
         from markitdown import MarkItDown, StreamInfo
     except ImportError:
@@ -398,6 +434,75 @@ def html_text(html: str) -> str:
         io.BytesIO(html.encode()), stream_info=StreamInfo(extension=".html", charset="utf-8")
     )
     return str(result.text_content)
+
+
+_HIDDEN_STYLE = re.compile(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+def visible_html(html: str) -> str:
+    """The page without the elements a reader never sees: `hidden`, aria-hidden="true",
+    display:none or visibility:hidden in their own style (text planted there for a model
+    does not reach it). Styles from style sheets are not read."""
+    from html.parser import HTMLParser
+
+    class Visible(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=False)
+            self.parts: list[str] = []
+            self.hiding: str | None = None  # the tag that opened the hidden element
+            self.depth = 0  # how many of that tag are open inside it
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.hiding is not None:
+                self.depth += tag == self.hiding
+                return
+            found = dict(attrs)
+            hidden = (
+                "hidden" in found
+                or (found.get("aria-hidden") or "").strip().lower() == "true"
+                or bool(_HIDDEN_STYLE.search(found.get("style") or ""))
+            )
+            if hidden and tag not in _VOID:
+                self.hiding, self.depth = tag, 1
+            elif not hidden:
+                self.parts.append(self.get_starttag_text() or "")
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if self.hiding is None:
+                self.parts.append(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.hiding is None:
+                self.parts.append(f"</{tag}>")
+            elif tag == self.hiding:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.hiding = None
+
+        def unknown_decl(self, data: str) -> None:
+            self.keep(f"<![{data}]>")
+
+        def handle_data(self, data: str) -> None:
+            self.keep(data)
+
+        def handle_entityref(self, name: str) -> None:
+            self.keep(f"&{name};")
+
+        def handle_charref(self, name: str) -> None:
+            self.keep(f"&#{name};")
+
+        def handle_decl(self, decl: str) -> None:
+            self.keep(f"<!{decl}>")
+
+        def keep(self, text: str) -> None:
+            if self.hiding is None:
+                self.parts.append(text)
+
+    parser = Visible()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def _plain_html(html: str) -> str:
@@ -436,61 +541,30 @@ CLIPBOARDS = (
 )
 
 
-def run_command(command: str, cwd: Path | None = None) -> tuple[Attachment, int]:
-    """A shell command's output (stdout and stderr as they came) and its exit status.
+def run_command(command: str, cwd: Path | None = None) -> tuple[Attachment, int, bool]:
+    """A shell command's output (stdout and stderr as they came), its exit status, and
+    whether it left processes running in the background (they end when chatcli does).
 
-    The command gets no terminal: its own process group, stdin empty. So Ctrl-C reaches
-    chatcli only, as KeyboardInterrupt, which ends the whole group here and goes on to the
-    caller; output over the cap ends it too and stages nothing, as a file over it would."""
-    process = subprocess.Popen(
-        command,
-        shell=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    The command gets no terminal: its own process group, stdin empty (procgroup.py). So
+    Ctrl-C reaches chatcli only, as KeyboardInterrupt, which ends the whole group here and
+    goes on to the caller; output over the cap ends it too and stages nothing, as a file
+    over it would."""
+    process = procgroup.start(command, cwd)
     try:
-        assert process.stdout is not None
-        data = _read_capped(process.stdout.fileno())
+        data = procgroup.read_until_done(process, MAX_NAMED)
         status = process.wait() if data is not None else None
-    finally:
-        _end_group(process)
+    except BaseException:
+        procgroup.end(process)
+        raise
     if data is None or status is None:
+        procgroup.end(process)
         raise AttachError(t("run_too_big", cap=MAX_NAMED // 10**6))
+    left = procgroup.leave_running(process)
     text = _ESCAPES.sub("", decode(data) or data.decode("utf-8", errors="replace"))
     body = fence(f"$ {command}", text or "(no output)", language="")
     note = f"[exit status {status}]" if status >= 0 else f"[killed by signal {-status}]"
-    return Attachment(f"$ {command}", f"$ {command}", f"{body}\n{note}", size=len(data)), status
-
-
-def _read_capped(fd: int) -> bytes | None:
-    """Everything until end of file, or None as soon as it passes the cap."""
-    chunks: list[bytes] = []
-    total = 0
-    while chunk := os.read(fd, 65536):
-        total += len(chunk)
-        if total > MAX_NAMED:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _end_group(process: subprocess.Popen[bytes]) -> None:
-    """The command and everything it started, ended if still running (TERM, then KILL)."""
-    if process.poll() is None:
-        for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, None)):
-            try:
-                os.killpg(process.pid, sig)
-                process.wait(grace)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    if process.stdout is not None:
-        process.stdout.close()
+    item = Attachment(f"$ {command}", f"$ {command}", f"{body}\n{note}", size=len(data))
+    return item, status, left
 
 
 def from_clipboard(timeout: float = 10.0) -> Attachment:

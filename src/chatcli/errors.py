@@ -81,12 +81,13 @@ def is_api_error(exc: BaseException) -> bool:
     """True for failures of the request or the network, which the REPL survives."""
     if isinstance(exc, ChatcliError):
         return True
-    openai = sys.modules.get("openai")
-    httpx = sys.modules.get("httpx2") or sys.modules.get("httpx")
-    return bool(
-        (openai is not None and isinstance(exc, openai.OpenAIError))
-        or (httpx is not None and isinstance(exc, httpx.HTTPError))
+    # A module still being imported (openai loads in the background) may not have its
+    # classes yet: what is not there cannot have raised this.
+    kinds = (
+        getattr(sys.modules.get("openai"), "OpenAIError", None),
+        getattr(sys.modules.get("httpx2") or sys.modules.get("httpx"), "HTTPError", None),
     )
+    return any(isinstance(kind, type) and isinstance(exc, kind) for kind in kinds)
 
 
 def _http_module() -> Any:

@@ -93,6 +93,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "heading_user": ("用户", "User"),
     "heading_assistant": ("助手", "Assistant"),
     "heading_interrupted": ("（已中断）", " (interrupted)"),
+    "command_failed": (
+        "{name} 出错：{reason}（--debug 可查看详情）；会话继续",
+        "{name} failed: {reason} (--debug shows the details); the session goes on",
+    ),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
     "did_you_mean": ("，你是不是想输入 {suggestion}？", " — did you mean {suggestion}?"),
     "help_title": ("命令：", "commands:"),
@@ -287,6 +291,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{name} 看起来像是密钥文件，确定要发送给模型吗？",
         "{name} looks like a secrets file; send it to the model?",
     ),
+    "attach_secret_content_confirm": (
+        "{name} 里有疑似密钥的内容（{kind}），确定要发送给模型吗？",
+        "{name} holds what looks like a secret ({kind}); send it to the model?",
+    ),
     "attach_secret_declined": ("没有附加 {name}", "{name} was not added"),
     "attach_too_big": (
         "{name}：{mb:.1f} MB，超过 {cap} MB 上限",
@@ -308,12 +316,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attach_empty_dir": ("{name}：没有可附加的文本文件", "{name}: no text files to add"),
     "attach_no_match": ("{pattern}：没有匹配的文本文件", "{pattern}: no text files match"),
     "attach_url_too_big": ("{url}：超过 {cap} MB 上限", "{url}: over the {cap} MB limit"),
+    "attach_url_timeout": (
+        "{url}：超过 --timeout {s} 秒仍未读完，没有附加",
+        "{url}: not read in full within --timeout {s} s; nothing staged",
+    ),
     "attach_url_kind": ("{url}：不是文本（{kind}）", "{url}: not text ({kind})"),
     "attach_reason_binary": ("二进制", "binary"),
     "attach_reason_symlink": ("符号链接", "symlink"),
     "attach_reason_special": ("不是普通文件", "not a regular file"),
     "attach_reason_lock": ("锁文件", "lock file"),
     "attach_reason_secret": ("疑似密钥", "looks secret"),
+    "attach_reason_secret_in": ("含疑似密钥：{kind}", "holds a secret: {kind}"),
     "attach_reason_big": ("超过 {kb} KB", "over {kb} KB"),
     "attached_item": (
         "📎 {source}（大小 {size}，sha256:{hash}…）",
@@ -328,6 +341,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "run_failed": (
         "命令以状态 {status} 退出；输出已附加到下一条消息",
         "the command exited with status {status}; its output is staged",
+    ),
+    "run_left_running": (
+        "命令在后台留下了进程；它们会在 chatcli 退出时结束",
+        "the command left processes running in the background; they end when chatcli does",
     ),
     "run_stopped": ("⏹ 命令已停止，没有附加任何内容", "⏹ the command was stopped; nothing staged"),
     "run_too_big": (

@@ -47,6 +47,8 @@ from chatcli.store.records import (
     Content,
     Conversation,
     StoredMessage,
+    bounded_cost,
+    bounded_count,
     content_text,
     describe,
 )
@@ -640,8 +642,8 @@ class Store:
                     m[0],
                     json.loads(m[2]) if m[2] is not None else m[1],
                     model=m[3],
-                    tokens=m[4],
-                    prompt_tokens=m[5],
+                    tokens=bounded_count(m[4]),
+                    prompt_tokens=bounded_count(m[5]),
                     finish_reason=m[6],
                     created=m[7],
                     interrupted=bool(m[8]),
@@ -649,9 +651,9 @@ class Store:
                     reasoning=m[10],
                     tools=json.loads(m[11]) if m[11] else None,
                     parent=m[12],
-                    cached_tokens=m[13],
-                    cost=m[14],
-                    currency=m[15],
+                    cached_tokens=bounded_count(m[13]),
+                    cost=bounded_cost(m[14]),
+                    currency=m[15] if bounded_cost(m[14]) is not None else None,
                     attachments=json.loads(m[16]) if m[16] else None,
                 )
                 for m in messages

@@ -24,9 +24,13 @@ from pydantic import (
     model_validator,
 )
 
+from chatcli.conversation.wire import MAX_COUNT
 from chatcli.i18n import NUMBER_REASONS, t
 
 Content = str | list[dict[str, Any]]
+# Counts and costs are bounded where they enter (a file, the server, a database): the store
+# keeps every count in a 64-bit integer and every cost quantizes to cents exactly.
+MAX_COST = Decimal(10**12)
 
 
 def _is_part(part: Any) -> bool:
@@ -70,10 +74,10 @@ class AttachmentRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     source: str  # a path as named (`src/`, `*.py`), a URL, `$ command`, the clipboard
-    files: int = Field(1, ge=0)
-    size: int = Field(0, ge=0)
+    files: int = Field(1, ge=0, le=MAX_COUNT)
+    size: int = Field(0, ge=0, le=MAX_COUNT)
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
-    chars: int = Field(0, ge=0)  # 0 for an image (an image part, not text)
+    chars: int = Field(0, ge=0, le=MAX_COUNT)  # 0 for an image (an image part, not text)
 
 
 class StoredMessage(BaseModel):
@@ -87,12 +91,12 @@ class StoredMessage(BaseModel):
     role: Literal["user", "assistant"]
     content: Content
     model: str | None = None
-    tokens: int | None = Field(None, ge=0)
-    prompt_tokens: int | None = Field(None, ge=0)
+    tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
+    prompt_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
     # Of prompt_tokens, those the server's prefix cache served (cheaper), when it said.
-    cached_tokens: int | None = Field(None, ge=0)
+    cached_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
     # What the turn cost, in `currency`, when a price was known (never a guess).
-    cost: Decimal | None = Field(None, ge=0, allow_inf_nan=False)
+    cost: Decimal | None = Field(None, ge=0, le=MAX_COST, allow_inf_nan=False)
     currency: str | None = Field(None, min_length=1, max_length=3)
     finish_reason: str | None = None
     created: Stamp = Field(default_factory=time.time)
@@ -277,6 +281,7 @@ _REASONS = {
     **NUMBER_REASONS,
     "bool_type": "reason_not_bool",
     "greater_than_equal": "reason_out_of_range",
+    "less_than_equal": "reason_out_of_range",
     "literal_error": "reason_not_choice",
 }
 SHOWN_INPUT = 40  # characters of a bad value a message repeats
@@ -310,6 +315,24 @@ class _Shown(str):
 
     def __repr__(self) -> str:
         return str(self)
+
+
+def bounded_count(value: Any) -> int | None:
+    """A stored count as a reader takes it: a whole number in range, else unknown (a
+    database written by someone else may hold anything)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
+    return value if ok else None
+
+
+def bounded_cost(value: Any) -> Decimal | None:
+    """A stored cost (exact decimal text) in range, else unknown."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and 0 <= amount <= MAX_COST else None
 
 
 def parse_json(text: str) -> Any:

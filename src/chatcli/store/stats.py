@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from chatcli.config.prices import Cost
 from chatcli.store.database import AnswerUsage
+from chatcli.store.records import bounded_cost, bounded_count
 
 
 @dataclass
 class Tally:
-    """The sum of some answers; parts a server never reported stay out, and are counted."""
+    """The sum of some answers; parts a server never reported stay out, and are counted, as
+    do numbers out of range (a database written by someone else may hold anything)."""
 
     answers: int = 0
     prompt: int = 0
@@ -38,6 +40,7 @@ class Tally:
         currency: str | None,
     ) -> None:
         self.answers += 1
+        prompt, completion, cached = map(bounded_count, (prompt, completion, cached))
         if prompt is None or completion is None:
             self.unknown_tokens += 1
         else:
@@ -46,7 +49,7 @@ class Tally:
             if cached is not None:
                 self.cached += cached
                 self.cache_reported += prompt
-        amount = _amount(cost)
+        amount = bounded_cost(cost)
         if amount is None or not currency:
             self.unpriced += 1
         else:
@@ -60,17 +63,6 @@ class Tally:
     def cost_text(self) -> str:
         """`$0.0123`, `$0.0123 + ¥0.0400` for two currencies, "" when nothing was priced."""
         return " + ".join(str(Cost(amount, currency)) for currency, amount in self.costs.items())
-
-
-def _amount(cost: Decimal | str | None) -> Decimal | None:
-    """A stored cost (exact decimal text); anything else in the column counts as unknown."""
-    if cost is None:
-        return None
-    try:
-        amount = Decimal(cost)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def day(answer: AnswerUsage) -> str:

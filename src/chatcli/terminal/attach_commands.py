@@ -85,7 +85,7 @@ def _run(ctx: Context, argument: str) -> None:
         raise CommandError(t("run_usage"))
     try:
         ctx.out.info(t("run_started", command=command_line))
-        item, status = run_command(command_line)
+        item, status, left = run_command(command_line)
     except KeyboardInterrupt:
         ctx.out.error(t("run_stopped"))
         return
@@ -96,6 +96,8 @@ def _run(ctx: Context, argument: str) -> None:
     _stage(ctx, item)
     if status:
         ctx.out.error(t("run_failed", status=status))
+    if left:
+        ctx.out.info(t("run_left_running"))
 
 
 @command(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import subprocess
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
+from traceback import format_exc
 
 from rich.console import Console
 from rich.text import Text
@@ -19,7 +21,14 @@ from chatcli.store.recorder import Recorder
 from chatcli.terminal import instant
 from chatcli.terminal.attach_commands import prepare
 from chatcli.terminal.clean_session import CleanSession
-from chatcli.terminal.commands import Context, ExitRequested, dispatch, quote_error, value_text
+from chatcli.terminal.commands import (
+    Context,
+    ExitRequested,
+    dispatch,
+    quote_error,
+    split,
+    value_text,
+)
 from chatcli.terminal.exchange import Presenter
 from chatcli.terminal.keymode import KeyMode
 from chatcli.terminal.prompt import InputState, make_session, unfence
@@ -208,14 +217,22 @@ class Repl:
                 self.bot.tools.hub.start()
 
     def command(self, text: str) -> None:
+        """A command that fails in a way nobody foresaw says so in one line and the session
+        goes on; its traceback goes to the --debug log."""
         try:
             dispatch(self.ctx, text)
         except KeyboardInterrupt:
             return
+        except ExitRequested:
+            raise
         except Exception as exc:
-            if not is_api_error(exc):
-                raise
-            self.presenter.fail(exc, self.bot)
+            if is_api_error(exc):
+                self.presenter.fail(exc, self.bot)
+                return
+            name = split(text)[0]
+            logging.getLogger("chatcli.commands").debug("/%s failed:\n%s", name, format_exc())
+            reason = (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0]
+            self.ctx.out.error(t("command_failed", name="/" + name, reason=reason))
 
 
 def run(
