@@ -100,12 +100,13 @@ class Toolbox:
         servers = self.hub.servers if self.hub is not None else []
         return [(server.name, server.describe()) for server in servers]
 
-    def settle(self, *, wait: bool = True, tell: Tell | None = None) -> None:
-        """Take in the MCP servers that are up (waiting for those still starting) and
-        report those that failed (through `tell` when given, else the UI)."""
+    def settle(self, *, wait: bool = True, tell: Tell | None = None, start: bool = False) -> None:
+        """Take in what changed of the MCP servers (waiting for those whose tools are not
+        known yet; with `start`, starting every one and waiting for all): their tools as
+        offered now, none for a server that is down; their news through `tell` when given,
+        else the UI."""
         if self.hub is None:
             return
-        from chatcli.tools.mcp_client import tool_name
 
         def say(text: str, problem: bool) -> None:
             if tell is not None:
@@ -116,14 +117,25 @@ class Toolbox:
         def waiting(names: list[str]) -> None:
             say(t("mcp_waiting", names=", ".join(names)), False)
 
-        for server in self.hub.settle(waiting, wait=wait):
-            if server.state != "ready":
-                say(t("mcp_failed", name=server.name, reason=server.reason), True)
-                continue
-            for tool in server.tools:
-                tool.name = tool_name(server.name, tool.name, set(self.tools))
-                self.tools[tool.name] = tool
-            self.approved |= set(server.config.auto_approve)
+        for server in self.hub.settle(waiting, wait=wait, start=start):
+            for text, problem in server.take_news():
+                say(text, problem)
+            self._offer(server.name, server.tools())
+            if server.offered:
+                self.approved |= set(server.config.auto_approve)
+
+    def _offer(self, server: str, tools: list[Tool]) -> None:
+        """A server's tools in place of those it had (one switched off stays off)."""
+        from chatcli.tools.mcp_client import tool_name
+
+        had = {name: tool for name, tool in self.tools.items() if tool.server == server}
+        for name in had:
+            del self.tools[name]
+        for tool in tools:
+            tool.name = tool_name(server, tool.name, set(self.tools))
+            if tool.name in had:
+                tool.enabled = had[tool.name].enabled
+            self.tools[tool.name] = tool
 
     def add(self, tools: Iterable[Tool]) -> None:
         for tool in tools:
@@ -174,6 +186,7 @@ class Toolbox:
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
     def run(self, call: ToolCall, *, images: bool) -> ToolResult:
+        self.settle(wait=False)  # a server that died since the request: its tools are gone
         checked = self._checked(call)
         if isinstance(checked, str):
             return ToolResult(checked)
