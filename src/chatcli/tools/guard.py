@@ -43,9 +43,9 @@ def others_in_group(group: int) -> bool:
 
 
 def end_group() -> None:
-    """SIGTERM to the group (this guard excepted), then SIGKILL once the grace is over."""
+    """SIGTERM to the group (this guard is deaf to it: `main`), then SIGKILL once the grace
+    is over."""
     group = os.getpgrp()
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ask the others first, then make sure
     try:
         os.killpg(group, signal.SIGTERM)
     except ProcessLookupError:
@@ -65,6 +65,9 @@ def end_group_when_orphaned(parent: int) -> None:
 
 def main(argv: list[str]) -> int:
     parent, command = int(argv[0]), argv[1:]
+    # SIGTERM to the group is for the server; the guard stays to end what is left. A handler,
+    # not SIG_IGN: the server would inherit that.
+    signal.signal(signal.SIGTERM, lambda number, frame: None)
     threading.Thread(target=end_group_when_orphaned, args=(parent,), daemon=True).start()
     try:
         server = subprocess.Popen(command)
