@@ -398,3 +398,36 @@ def test_garbage_on_a_servers_stdout_is_one_line(
     assert debug.returncode == 0, debug.stderr
     assert "Failed to parse JSONRPC message" in debug.stderr  # the details, in the debug log
     assert "wrote what is not MCP on stdout" in debug.stderr
+
+
+def readme_time_server() -> str:
+    """The README's `[mcp.servers.time]` example, as a user would copy it."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("[mcp.servers.time]") :]
+    return block[: block.index("\n\n")] + "\n"
+
+
+def test_the_readmes_example_server_works_from_chatclis_virtualenv(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    """`command = "mcp-server-time"`, pip-installed beside chatcli, not on PATH."""
+    config = isolated / ".config" / "chatcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(readme_time_server(), encoding="utf-8")
+    server.expect(calls("get_current_time", {"timezone": "Asia/Shanghai"}))
+    result = run_chatcli({**env, "PATH": "/usr/bin:/bin"}, "what time is it?")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.removeprefix("Echo: "))["timezone"] == "Asia/Shanghai"
+    shown = run_chatcli(env, "--show-config")
+    assert re.search(
+        r"time\s+mcp-server-time --local-timezone Asia/Shanghai\s+get_current_time", shown.stdout
+    )
+
+
+def test_show_config_lists_servers_without_their_env(env: dict[str, str], isolated: Path) -> None:
+    config = mcp_file(isolated, env={"SECRET_TOKEN": "sk-do-not-show-1234567890"}, disabled=True)
+    result = run_chatcli(env, "--mcp-config", config, "--show-config")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"own \(disabled\)\s+\S*python\S* \S*mcp_server.py\s+-", result.stdout)
+    assert re.search(r"time\s+\S*python\S* -m mcp_server_time --local-timezone UTC", result.stdout)
+    assert "sk-do-not-show" not in result.stdout

@@ -1305,6 +1305,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没有名为 {name} 的 MCP 服务器（已配置：{known}）",
         "no MCP server named {name} (configured: {known})",
     ),
+    "mcp_servers_head": (
+        "MCP 服务器|命令或 URL|无需询问的工具",
+        "MCP server|command or URL|runs without asking",
+    ),
+    "mcp_server_disabled": ("（已停用）", " (disabled)"),
     "mcp_config_bad": ("--mcp-config 有误：{detail}", "--mcp-config {detail}"),
     "mcp_unknown": (
         "--mcp {name}：没有这个 MCP 服务器（已配置：{known}）",

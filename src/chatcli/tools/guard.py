@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
             continue
     if code < 0:  # said on stderr, whose tail chatcli shows: why the server is gone
         print(f"{command[0]}: ended by signal {-code}", file=sys.stderr, flush=True)
-    end_group()
+    end_group()  # what the server started must not outlive it
     return code
 
 

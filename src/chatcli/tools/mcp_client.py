@@ -20,6 +20,7 @@ import concurrent.futures
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -207,7 +208,7 @@ class McpServer:
         assert config.command is not None
         # The guard is one standard-library file, run isolated (-I): the server's environment
         # stays exactly as configured.
-        guard = ["-I", GUARD, str(os.getpid()), config.command, *config.args]
+        guard = ["-I", GUARD, str(os.getpid()), installed(config.command), *config.args]
         params = StdioServerParameters(
             command=sys.executable, args=guard, env=config.env, cwd=config.cwd
         )
@@ -274,6 +275,15 @@ class McpServer:
             raise ToolFailed(f"the MCP server failed: {self.reason}") from None
         found = content_result(result.content, result.structured_content)
         return ToolResult(f"error: {found.text}", found.images) if result.is_error else found
+
+
+def installed(command: str) -> str:
+    """A bare command not on PATH but beside chatcli's own Python (a server installed with
+    pip into chatcli's virtualenv): that one; else the command as it is."""
+    if os.sep in command or shutil.which(command) is not None:
+        return command
+    beside = Path(sys.executable).parent / command
+    return str(beside) if beside.is_file() else command
 
 
 async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
