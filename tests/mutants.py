@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAFETY = "tests/test_safety.py::"
 LOCAL = "tests/test_local_model.py::"
 TRUST = "tests/test_trust.py::"
+MCP = "tests/test_mcp.py::"
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,48 @@ MUTATIONS = (
         "if value is None or not 0 <= value < n:",
         "if value is None or value < 0:",
         ("tests/test_wire.py::test_index_is_bounded_by_n",),
+    ),
+    Mutation(
+        "the MCP guard leaves what the server started when the server exits",
+        "src/chatcli/tools/guard.py",
+        "end_group()  # what the server started must not outlive it",
+        "pass",
+        (MCP + "test_what_a_server_started_ends_with_chatcli",),
+    ),
+    Mutation(
+        "the MCP guard does not watch chatcli",
+        "src/chatcli/tools/guard.py",
+        "threading.Thread(target=end_group_when_orphaned, args=(parent,), daemon=True).start()",
+        "pass",
+        (MCP + "test_a_server_deaf_to_eof_and_sigterm_still_ends",),
+    ),
+    Mutation(
+        "the MCP guard sends SIGTERM only",
+        "src/chatcli/tools/guard.py",
+        "os.killpg(group, signal.SIGKILL)  # this guard too: nothing is left to do",
+        "break",
+        (MCP + "test_a_server_deaf_to_eof_and_sigterm_still_ends",),
+    ),
+    Mutation(
+        "a dead MCP server's tools stay offered",
+        "src/chatcli/tools/mcp_client.py",
+        'return self.entries is not None and self.state in ("idle", "starting", "ready")',
+        "return self.entries is not None",
+        (MCP + "test_a_server_killed_mid_session_goes_with_its_tools_and_restarts",),
+    ),
+    Mutation(
+        "MCP tool lists are not recalled from the store",
+        "src/chatcli/tools/mcp_client.py",
+        "McpServer(name, config, cache.recall(server_key(config)) if cache else None)",
+        "McpServer(name, config, None)",
+        (MCP + "test_remembered_tools_go_out_at_once_and_a_call_starts_the_server",),
+    ),
+    Mutation(
+        "the MCP SDK's log of stdout garbage reaches the screen",
+        "src/chatcli/tools/mcp_client.py",
+        'logging.getLogger("mcp").addHandler(logging.NullHandler())',
+        "pass",
+        (MCP + "test_garbage_on_a_servers_stdout_is_one_line",),
     ),
     Mutation(
         "an unwritable data directory is not caught (history)",

@@ -81,7 +81,8 @@ def main(argv: list[str]) -> int:
         except KeyboardInterrupt:  # not ours to act on: the group's signals reach the server
             continue
     if code < 0:  # said on stderr, whose tail chatcli shows: why the server is gone
-        print(f"{command[0]}: ended by signal {-code}", file=sys.stderr, flush=True)
+        name = Path(command[0]).name
+        print(f"{name} was ended by signal {-code}", file=sys.stderr, flush=True)
     end_group()  # what the server started must not outlive it
     return code
 
