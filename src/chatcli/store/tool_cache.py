@@ -24,16 +24,13 @@ class StoredToolCache:
     def recall(self, server: str) -> list[dict[str, Any]] | None:
         try:
             store = Store(write=self.write)
+            try:
+                return store.remembered_tools(server)
+            finally:
+                store.close()
         except StoreError as exc:
             log.debug("MCP tool lists unavailable: %s", exc)
             return None
-        try:
-            return store.remembered_tools(server)
-        except StoreError as exc:
-            log.debug("MCP tool lists unavailable: %s", exc)
-            return None
-        finally:
-            store.close()
 
     def keep(self, server: str, version: str, tools: list[dict[str, Any]]) -> None:
         if not self.write:

@@ -69,6 +69,7 @@ class McpServer:
         self.launch: Callable[[], None] = lambda: None  # the hub's: start it
         self.notify: Callable[[], None] = lambda: None  # the hub's: something changed
         self._lock = threading.Lock()
+        self._counting = threading.Lock()
         # stderr of a stdio server: an unnamed file, so nothing is left behind whatever happens
         self.stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
 
@@ -81,9 +82,13 @@ class McpServer:
         """Whether its tools go into requests: known, and the server not down."""
         return self.entries is not None and self.state in ("idle", "starting", "ready")
 
+    def changed(self) -> None:
+        with self._counting:  # bumped from both threads
+            self.changes += 1
+
     def tell(self, text: str, problem: bool) -> None:
         self.news.append((text, problem))
-        self.changes += 1
+        self.changed()
         self.notify()
 
     def take_news(self) -> list[tuple[str, bool]]:
@@ -93,7 +98,7 @@ class McpServer:
     def begin(self) -> None:
         self.state, self.reason = "starting", ""
         self.settled.clear()
-        self.changes += 1
+        self.changed()
 
     def wait_started(self) -> None:
         """Until it is up or has failed; one that never answers has failed."""
@@ -190,7 +195,7 @@ class McpServer:
         ]
         self.session = session
         self.state = "ready"
-        self.changes += 1
+        self.changed()
         self.settled.set()
         if self.cache is not None:
             self.cache.keep(self.key, version, self.entries)
