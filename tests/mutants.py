@@ -208,8 +208,8 @@ MUTATIONS = (
     Mutation(
         "MCP tool lists are not recalled from the store",
         "src/chatcli/tools/mcp_client.py",
-        "McpServer(name, config, cache.recall(server_key(config)) if cache else None)",
-        "McpServer(name, config, None)",
+        "server.entries = self.cache.recall(server.key)",
+        "pass",
         (MCP + "test_remembered_tools_go_out_at_once_and_a_call_starts_the_server",),
     ),
     Mutation(

@@ -49,13 +49,12 @@ class McpServer:
     """One configured server: its state, its tools as last listed and, once it is up, its
     session. `changes` counts what the toolbox has to take in (state, tools, `news`)."""
 
-    def __init__(
-        self, name: str, config: McpServerConfig, remembered: list[dict[str, Any]] | None = None
-    ) -> None:
+    def __init__(self, name: str, config: McpServerConfig) -> None:
         self.name = name
         self.config = config
         self.key = server_key(config)
-        self.entries = remembered  # name, description, input_schema of each tool; None: unknown
+        # name, description, input_schema of each tool, as last listed; None: unknown
+        self.entries: list[dict[str, Any]] | None = None
         self.state = "idle"  # not started yet
         self.reason = ""
         self.session: ClientSession | None = None
@@ -354,10 +353,9 @@ class McpHub:
     own when needed (`launch`), all in one thread."""
 
     def __init__(self, configs: dict[str, McpServerConfig], cache: ToolCache | None = None) -> None:
-        self.servers = [
-            McpServer(name, config, cache.recall(server_key(config)) if cache else None)
-            for name, config in configs.items()
-        ]
+        self.servers = [McpServer(name, config) for name, config in configs.items()]
+        self.cache = cache
+        self._recalled = False
         self.on_change: Callable[[], None] = lambda: None  # from the MCP thread: news to tell
         for server in self.servers:
             server.cache = cache
@@ -387,8 +385,19 @@ class McpHub:
         except RuntimeError:  # the loop is closed: chatcli is ending
             server.fail("chatcli is ending")
 
+    def recall(self) -> None:
+        """The tool lists of the servers' last successful starts, once (from the main thread:
+        it opens the store, so not before the prompt is drawn)."""
+        if self._recalled or self.cache is None:
+            return
+        self._recalled = True
+        for server in self.servers:
+            if server.entries is None:
+                server.entries = self.cache.recall(server.key)
+
     def warm(self) -> None:
         """Start the servers never seen before: their tools are not known otherwise."""
+        self.recall()
         for server in self.servers:
             if server.entries is None and server.state == "idle":
                 self.launch(server)
