@@ -6,13 +6,18 @@ resource beside text.
 `MCP_TEST_STATE` names a directory: the server writes its pid there when it starts, and
 `slow-started` when the slow tool begins. `MCP_TEST_FAIL_START=1` makes it fail at start,
 saying why on stderr, as a misconfigured server would; `MCP_TEST_START_DELAY=S` makes it take
-S seconds first.
+S seconds first. Servers that are hard to end or to read: `MCP_TEST_CHILD=1` starts a
+`sleep` of its own (its pid in `child`), `MCP_TEST_STUBBORN=1` ignores SIGTERM and lives on
+after stdin's EOF, `MCP_TEST_GARBAGE=1` writes lines that are not MCP on stdout first;
+`MCP_TEST_HIDE=NAME` leaves that tool out (one a client remembered, gone).
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -88,10 +93,27 @@ def media() -> list[object]:
     ]
 
 
-if __name__ == "__main__":
+def main() -> None:
     (STATE / "pid").write_text(str(os.getpid()))
     time.sleep(float(os.environ.get("MCP_TEST_START_DELAY", "0")))
     if os.environ.get("MCP_TEST_FAIL_START"):
         print("fatal: cannot open the test database", file=sys.stderr, flush=True)
         sys.exit(1)
+    if os.environ.get("MCP_TEST_CHILD"):
+        child = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL)
+        (STATE / "child").write_text(str(child.pid))
+    if os.environ.get("MCP_TEST_GARBAGE"):
+        sys.stdout.write('this is not JSON\n{"jsonrpc": "2.0", "bogus": true}\n[1, 2\n')
+        sys.stdout.flush()
+    if os.environ.get("MCP_TEST_HIDE"):
+        server.remove_tool(os.environ["MCP_TEST_HIDE"])
+    stubborn = bool(os.environ.get("MCP_TEST_STUBBORN"))
+    if stubborn:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     server.run()
+    while stubborn:  # stdin is closed: a well-behaved server would be gone by now
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

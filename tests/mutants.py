@@ -33,6 +33,7 @@ MODELS = "tests/test_models.py::"
 CONSENT = "tests/test_consent.py::"
 RUN = "tests/test_context_run.py::"
 CONTEXT = "tests/test_context_safety.py::"
+MCP = "tests/test_mcp.py::"
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,46 @@ MUTATIONS = (
         "status = process.wait(timeout)",
         "status = process.wait()",
         (CONSENT + "test_a_command_past_its_time_limit_is_stopped_with_its_group",),
+        "the MCP guard leaves what the server started when the server exits",
+        "src/chatcli/tools/guard.py",
+        "end_group()  # what the server started must not outlive it",
+        "pass",
+        (MCP + "test_what_a_server_started_ends_with_chatcli",),
+    ),
+    Mutation(
+        "the MCP guard does not watch chatcli",
+        "src/chatcli/tools/guard.py",
+        "threading.Thread(target=end_group_when_orphaned, args=(parent,), daemon=True).start()",
+        "pass",
+        (MCP + "test_a_server_deaf_to_eof_and_sigterm_still_ends",),
+    ),
+    Mutation(
+        "the MCP guard sends SIGTERM only",
+        "src/chatcli/tools/guard.py",
+        "os.killpg(group, signal.SIGKILL)  # this guard too: nothing is left to do",
+        "break",
+        (MCP + "test_a_server_deaf_to_eof_and_sigterm_still_ends",),
+    ),
+    Mutation(
+        "a dead MCP server's tools stay offered",
+        "src/chatcli/tools/mcp_client.py",
+        'return self.entries is not None and self.state in ("idle", "starting", "ready")',
+        "return self.entries is not None",
+        (MCP + "test_a_server_killed_mid_session_goes_with_its_tools_and_restarts",),
+    ),
+    Mutation(
+        "MCP tool lists are not recalled from the store",
+        "src/chatcli/tools/mcp_client.py",
+        "server.entries = self.cache.recall(server.key)",
+        "pass",
+        (MCP + "test_remembered_tools_go_out_at_once_and_a_call_starts_the_server",),
+    ),
+    Mutation(
+        "the MCP SDK's log of stdout garbage reaches the screen",
+        "src/chatcli/tools/mcp_client.py",
+        'logging.getLogger("mcp").addHandler(logging.NullHandler())',
+        "pass",
+        (MCP + "test_garbage_on_a_servers_stdout_is_one_line",),
     ),
     Mutation(
         "an unwritable data directory is not caught (history)",

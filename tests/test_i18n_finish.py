@@ -144,6 +144,8 @@ def test_tool_words_come_from_the_table(chinese: None) -> None:
     assert consent.size_text(122) == "122 字节"
     assert server_label(BUILTIN) == "内置"
     server = McpServer("time", McpServerConfig(command="true"))
+    assert server.describe() == "未启动"
+    server.state = "starting"
     assert server.describe() == "启动中"
     server.state, server.reason = "failed", "boom"
     assert server.describe() == "失败：boom"

@@ -6,19 +6,21 @@ chatcli, however it ends."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pexpect
 import pytest
 
-from tests.conftest import Terminal, run_chatcli
-from tests.fake_server import Behaviour, FakeOpenAI
+from tests.conftest import Terminal, run_chatcli, start_chatcli
+from tests.fake_server import Behaviour, FakeOpenAI, Gate
 from tests.test_tools_terminal import running_in_group
 
 Start = Callable[..., Terminal]
@@ -229,3 +231,203 @@ def test_servers_start_after_the_prompt_is_drawn(terminal: Start, isolated: Path
     assert poll((isolated / "pid").exists)
     term.child.sendcontrol("d")
     assert term.exit_status() == 0
+
+
+def offered(request: dict[str, Any]) -> list[str]:
+    return [tool["function"]["name"] for tool in request.get("tools", [])]
+
+
+def alive(pid: int) -> bool:
+    """Whether the process is there and not a zombie (nothing may reap orphans here)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def own_env(state: Path, **modes: str) -> dict[str, Any]:
+    """The tests' own server's settings in an mcpServers file, with test modes (MCP_TEST_*)."""
+    return {"env": {"MCP_TEST_STATE": str(state), **modes}}
+
+
+def learn(env: dict[str, str], isolated: Path) -> None:
+    """One one-shot question with the tests' own server: its tool list goes into the store."""
+    result = run_chatcli(env, "--mcp-config", mcp_file(isolated), "--mcp", "own", "learn")
+    assert result.returncode == 0, result.stderr
+    assert "waiting for MCP servers to start: own" in result.stderr  # never seen: waited for
+    (isolated / "pid").unlink()
+
+
+def test_remembered_tools_go_out_at_once_and_a_call_starts_the_server(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    """The list is remembered: the request goes out while the (slow) server is not even
+    started; the model's call starts it, and runs."""
+    learn(env, isolated)
+    gate = Gate(after=0)
+    held = calls("slow", {"seconds": 0})
+    server.expect(replace(held, hold=gate))
+    config = mcp_file(isolated, **own_env(isolated, MCP_TEST_START_DELAY="2"))
+    child = start_chatcli(env, "--mcp-config", config, "--mcp", "own", "--yes-tool", "slow", "go")
+    try:
+        assert poll(lambda: len(server.chat_requests) == 2)  # learn's, then this one's
+        assert "slow" in offered(server.chat_requests[1])
+        assert not (isolated / "pid").exists()  # the request did not wait for the server
+    finally:
+        gate.open()
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert (isolated / "pid").exists()  # the call started it
+    assert out.decode().startswith("Echo: slept 0")
+    assert "waiting for MCP servers" not in err.decode()
+
+
+def test_a_remembered_tool_that_vanished_is_a_clear_error_and_the_list_is_fixed(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    learn(env, isolated)
+    config = mcp_file(isolated, **own_env(isolated, MCP_TEST_HIDE="slow"))
+    server.expect(calls("slow", {"seconds": 0}))
+    args = ("--mcp-config", config, "--mcp", "own", "--yes-tool", "slow")
+    result = run_chatcli(env, *args, "go")
+    assert result.returncode == 0, result.stderr
+    assert "slow" in offered(server.chat_requests[1])  # remembered
+    assert "no longer offers slow" in result.stdout  # the tool error the model got
+    assert "slow" not in offered(server.chat_requests[2]) and "big" in offered(
+        server.chat_requests[2]
+    )
+    again = run_chatcli(env, *args, "again")  # the store has the list as it is now
+    assert again.returncode == 0, again.stderr
+    assert "slow" not in offered(server.chat_requests[3]) and "big" in offered(
+        server.chat_requests[3]
+    )
+
+
+def test_a_server_killed_mid_session_goes_with_its_tools_and_restarts(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    term = terminal("--mcp-config", mcp_file(isolated), "--mcp", "own")
+    term.prompt()
+    term.send("/tools")
+    term.expect("MCP server own: ready")
+    pid = int((isolated / "pid").read_text())
+    term.prompt()
+    os.kill(pid, signal.SIGKILL)
+    term.expect("MCP server own stopped; its tools are withdrawn")  # at once, at the prompt
+    term.expect("/tools restart own")
+    term.send("hi")
+    term.expect("Echo: hi")
+    assert "slow" not in offered(server.chat_requests[-1])
+    term.prompt()
+    term.send("/tools")
+    term.expect("MCP server own: failed")
+    term.prompt()
+    term.send("/tools restart own")
+    term.expect("MCP server own: ready")
+    term.chat("again")
+    assert "slow" in offered(server.chat_requests[-1])
+    term.quit()
+
+
+@pytest.mark.parametrize("how", ["exit", "SIGKILL"])
+def test_what_a_server_started_ends_with_chatcli(
+    terminal: Start, server: FakeOpenAI, isolated: Path, how: str
+) -> None:
+    """The server exits on stdin's EOF (or is ended when chatcli is killed); the `sleep` it
+    started goes too."""
+    config = mcp_file(isolated, **own_env(isolated, MCP_TEST_CHILD="1"))
+    term = terminal("--mcp-config", config, "--mcp", "own")
+    term.prompt()
+    assert poll((isolated / "child").exists)
+    child = int((isolated / "child").read_text())
+    assert alive(child)
+    if how == "exit":
+        term.send("/exit")
+    else:
+        term.child.kill(signal.SIGKILL)
+    term.child.expect(pexpect.EOF, timeout=20)
+    assert poll(lambda: not alive(child))
+
+
+def test_a_server_deaf_to_eof_and_sigterm_still_ends(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    """Only the guard's watch on chatcli can end this one: quitting does not wait for it."""
+    config = mcp_file(isolated, **own_env(isolated, MCP_TEST_STUBBORN="1"))
+    term = terminal("--mcp-config", config, "--mcp", "own")
+    term.prompt()
+    term.send("/tools")
+    term.expect("MCP server own: ready")
+    pid = int((isolated / "pid").read_text())
+    term.prompt()
+    term.send("/exit")
+    term.child.expect(pexpect.EOF, timeout=20)
+    assert poll(lambda: not alive(pid))
+
+
+def test_quitting_while_a_server_starts_leaves_nothing(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    config = mcp_file(isolated, **own_env(isolated, MCP_TEST_START_DELAY="60"))
+    term = terminal("--mcp-config", config, "--mcp", "own")
+    term.prompt()
+    assert poll((isolated / "pid").exists)  # starting, and far from ready
+    pid = int((isolated / "pid").read_text())
+    term.send("/exit")
+    assert term.exit_status() == 0 and not term.child.isalive()
+    assert poll(lambda: not alive(pid))
+
+
+def test_garbage_on_a_servers_stdout_is_one_line(
+    terminal: Start, env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    config = mcp_file(isolated, **own_env(isolated, MCP_TEST_GARBAGE="1"))
+    term = terminal("--mcp-config", config, "--mcp", "own")
+    term.prompt()
+    term.send("hi")
+    term.expect("MCP server own wrote something that is not MCP on its output; ignored")
+    term.expect("Echo: hi")
+    assert "slow" in offered(server.chat_requests[-1])  # the server works all the same
+    term.quit()
+    shown = term.transcript()
+    assert "Traceback" not in shown and "JSONRPC" not in shown
+    server.expect(calls("hostile"))  # the list is remembered now: a call starts the server
+    args = ("--debug", "--mcp-config", config, "--mcp", "own", "--yes-tool", "hostile")
+    debug = run_chatcli(env, *args, "hi")
+    assert debug.returncode == 0, debug.stderr
+    assert "Failed to parse JSONRPC message" in debug.stderr  # the details, in the debug log
+    assert "wrote what is not MCP on stdout" in debug.stderr
+
+
+def readme_time_server() -> str:
+    """The README's `[mcp.servers.time]` example, as a user would copy it."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("[mcp.servers.time]") :]
+    return block[: block.index("\n\n")] + "\n"
+
+
+def test_the_readmes_example_server_works_from_chatclis_virtualenv(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    """`command = "mcp-server-time"`, pip-installed beside chatcli, not on PATH."""
+    config = isolated / ".config" / "chatcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(readme_time_server(), encoding="utf-8")
+    server.expect(calls("get_current_time", {"timezone": "Asia/Shanghai"}))
+    result = run_chatcli({**env, "PATH": "/usr/bin:/bin"}, "what time is it?")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.removeprefix("Echo: "))["timezone"] == "Asia/Shanghai"
+    shown = run_chatcli(env, "--show-config")
+    assert re.search(
+        r"time\s+mcp-server-time --local-timezone Asia/Shanghai\s+get_current_time", shown.stdout
+    )
+
+
+def test_show_config_lists_servers_without_their_env(env: dict[str, str], isolated: Path) -> None:
+    config = mcp_file(isolated, env={"SECRET_TOKEN": "sk-do-not-show-1234567890"}, disabled=True)
+    result = run_chatcli(env, "--mcp-config", config, "--show-config")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"own \(disabled\)\s+\S*python\S* \S*mcp_server.py\s+-", result.stdout)
+    assert re.search(r"time\s+\S*python\S* -m mcp_server_time --local-timezone UTC", result.stdout)
+    assert "sk-do-not-show" not in result.stdout

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported lazily at run time: --help and --version stay inst
     from chatcli.local.server import LocalRun
     from chatcli.oneshot import Job
     from chatcli.store.recorder import Resume
+    from chatcli.tools.config import ToolCache
     from chatcli.tools.runner import Toolbox
 
 EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
@@ -496,6 +497,14 @@ def _stop_servers_on_signals(tools: Toolbox) -> None:
         local.stop_on_signals()
 
 
+def _tool_cache(settings: Settings) -> ToolCache:
+    """The store, where the MCP servers' tool lists are remembered (read only with
+    --private); read only when servers are configured."""
+    from chatcli.store.tool_cache import StoredToolCache
+
+    return StoredToolCache(write=not settings.private)
+
+
 def _converse(
     settings: Settings,
     job: Job | None,
@@ -520,7 +529,7 @@ def _converse(
         else TerminalToolUI(sink.console(stderr=True), on_stderr=True)
     )
     try:
-        tools = toolbox(settings, ui)
+        tools = toolbox(settings, ui, _tool_cache(settings))
     except McpConfigError as exc:
         return _fail(str(exc))
     bot.tools = tools
@@ -537,6 +546,8 @@ def _converse(
     if job is not None:
         from chatcli import oneshot
 
+        if tools.hub is not None:
+            tools.hub.warm()  # a server never seen: the question waits for its tools
         _stop_servers_on_signals(tools)
         try:
             outcome = oneshot.run(bot, job, recorder)

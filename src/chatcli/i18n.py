@@ -1605,6 +1605,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tools_approved": ("（无需询问）", "(runs without asking)"),
     "tools_server": ("MCP 服务器 {server}：{state}", "MCP server {server}: {state}"),
     "tools_builtin": ("内置", "built-in"),
+    "mcp_state_idle": ("未启动", "not started"),
     "mcp_state_starting": ("启动中", "starting"),
     "mcp_state_ready": ("就绪", "ready"),
     "mcp_state_failed": ("失败", "failed"),
@@ -1623,6 +1624,29 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠ MCP 服务器 {name} 不可用，对话继续，不带它的工具：{reason}",
         "⚠ MCP server {name} is unavailable; the chat goes on without its tools: {reason}",
     ),
+    "mcp_died": (
+        "⚠ MCP 服务器 {name} 已停止，它的工具已撤下：{reason}（/tools restart {name} 重新启动）",
+        "⚠ MCP server {name} stopped; its tools are withdrawn: {reason} "
+        "(/tools restart {name} starts it again)",
+    ),
+    "mcp_garbage": (
+        "⚠ MCP 服务器 {name} 的输出中有不是 MCP 的内容，已忽略（--debug 查看详情）",
+        "⚠ MCP server {name} wrote something that is not MCP on its output; ignored "
+        "(--debug shows it)",
+    ),
+    "mcp_running": (
+        "MCP 服务器 {name} 正在运行（/tools 列出它的工具）",
+        "MCP server {name} is running (/tools lists its tools)",
+    ),
+    "mcp_no_server": (
+        "没有名为 {name} 的 MCP 服务器（已配置：{known}）",
+        "no MCP server named {name} (configured: {known})",
+    ),
+    "mcp_servers_head": (
+        "MCP 服务器|命令或 URL|无需询问的工具",
+        "MCP server|command or URL|runs without asking",
+    ),
+    "mcp_server_disabled": ("（已停用）", " (disabled)"),
     "mcp_config_bad": ("--mcp-config 有误：{detail}", "--mcp-config {detail}"),
     "mcp_unknown": (
         "--mcp {name}：没有这个 MCP 服务器（已配置：{known}）",

@@ -250,6 +250,19 @@ def _m_attachments(db: sqlite3.Connection) -> None:
 ATTACHMENTS_SINCE = len(MIGRATIONS)  # the schema version that added messages.attachments
 
 
+@migration
+def _m_mcp_tools(db: sqlite3.Connection) -> None:
+    # Each MCP server's tool list from its last successful start, by its command (or URL)
+    # and the version it reported: a request offers them without starting the server.
+    db.execute(
+        "CREATE TABLE mcp_tools (server TEXT NOT NULL, version TEXT NOT NULL, "
+        "tools TEXT NOT NULL, updated REAL NOT NULL, PRIMARY KEY (server, version))"
+    )
+
+
+MCP_TOOLS_SINCE = len(MIGRATIONS)  # the schema version that added mcp_tools
+
+
 # --- the store -------------------------------------------------------------------------------
 
 _SUMMARY = "SELECT c.id, c.title, c.created, c.updated, c.model, {turns} FROM conversations c"
@@ -513,6 +526,27 @@ class Store:
                 "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
                 (time.time(), message_id),
             )
+
+    def remember_tools(self, server: str, version: str, tools: list[dict[str, Any]]) -> None:
+        """An MCP server's tool list as it just listed it (`server`: its command or URL)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO mcp_tools (server, version, tools, updated) "
+                "VALUES (?, ?, ?, ?)",
+                (server, version, _dump({"tools": tools}), time.time()),
+            )
+
+    def remembered_tools(self, server: str) -> list[dict[str, Any]] | None:
+        """The tool list of the server's last successful start (any version), or None."""
+        if _version(self._db) < MCP_TOOLS_SINCE:
+            return None
+        with self._guard():
+            row = self._db.execute(
+                "SELECT tools FROM mcp_tools WHERE server = ? ORDER BY updated DESC LIMIT 1",
+                (server,),
+            ).fetchone()
+        tools = _load_params(row[0]).get("tools") if row else None
+        return [t for t in tools if isinstance(t, dict)] if isinstance(tools, list) else None
 
     def answers(self) -> list[AnswerUsage]:
         """What every stored answer used and cost, oldest first: for `sessions stats`."""

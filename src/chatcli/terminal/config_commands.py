@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,6 +35,28 @@ def show_config(settings: Settings, out: TextIO) -> None:
     if settings.provider is None:
         rows[0][1] = DEFAULT_PROVIDER
     out.write(_columns(rows))
+    _show_servers(settings, out)
+
+
+def _show_servers(settings: Settings, out: TextIO) -> None:
+    """The MCP servers configured (config file, then --mcp-config): name, what runs, and
+    the tools approved in advance; never their env or headers (they may hold keys)."""
+    from chatcli.tools.config import McpConfigError, read_mcp_json
+
+    servers = dict(settings.mcp.servers)
+    try:
+        if settings.mcp_config is not None:
+            servers.update(read_mcp_json(settings.mcp_config))
+    except McpConfigError as exc:
+        out.write("\n" + clean(t("mcp_config_bad", detail=exc)) + "\n")
+    if not servers:
+        return
+    rows = [t("mcp_servers_head").split("|")]
+    for name, server in servers.items():
+        what = server.url or shlex.join([server.command or "", *server.args])
+        label = name + (t("mcp_server_disabled") if server.disabled else "")
+        rows.append([label, what, ", ".join(server.auto_approve) or "-"])
+    out.write("\n" + _columns(rows))
 
 
 def list_providers(settings: Settings, out: TextIO) -> None:

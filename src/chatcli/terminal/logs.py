@@ -40,7 +40,7 @@ def enable_debug() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
     handler.addFilter(Redactor())
-    for name in ("openai", "httpx", "httpx2", "chatcli"):
+    for name in ("openai", "httpx", "httpx2", "chatcli", "mcp"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)

@@ -7,7 +7,7 @@ import os
 import shlex
 import subprocess
 import tempfile
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from traceback import format_exc
 
@@ -208,13 +208,31 @@ class Repl:
                 self.send(content)
 
     def _first_frame(self, _app: object) -> None:
-        """The editor is up: load openai, and start the MCP servers, while the user types
-        (once)."""
+        """The editor is up: load openai, and start the MCP servers never seen before, while
+        the user types (once). The others start when their tools are called."""
         if not self._warming:
             self._warming = True
             instant.warm_up(self.bot)
             if isinstance(self.bot.tools, Toolbox) and self.bot.tools.hub is not None:
-                self.bot.tools.hub.start()
+                self.bot.tools.hub.on_change = self._mcp_news
+                self.bot.tools.hub.warm()
+
+    def _mcp_news(self) -> None:
+        """From the MCP thread: a server died or misbehaved. Said at once when the prompt is
+        up (above it); otherwise before the next request."""
+        app = self.session.app
+        loop = app.loop
+        if not app.is_running or loop is None:
+            return
+        with suppress(RuntimeError):  # that prompt's loop is closed
+            loop.call_soon_threadsafe(self._tell_mcp_news)
+
+    def _tell_mcp_news(self) -> None:
+        from prompt_toolkit.application import run_in_terminal
+
+        box = self.bot.tools
+        if isinstance(box, Toolbox) and self.session.app.is_running:
+            run_in_terminal(lambda: box.settle(wait=False))
 
     def command(self, text: str) -> None:
         """A command that fails in a way nobody foresaw says so in one line and the session

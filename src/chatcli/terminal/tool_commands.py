@@ -22,23 +22,29 @@ def _toolbox(ctx: Context) -> Toolbox:
 
 @command(
     "tools",
-    "/tools [on|off NAME]",
-    "列出工具与 MCP 服务器，或开关一个工具（shell、read、工具名或服务器名）",
-    "list tools and MCP servers, or switch one on or off (shell, read, a tool or a server)",
+    "/tools [on|off NAME | restart SERVER]",
+    "列出工具与 MCP 服务器（先启动它们），开关一个工具（shell、read、工具名或服务器名），"
+    "或重新启动一个 MCP 服务器",
+    "list tools and MCP servers (starting them first), switch one on or off (shell, read, "
+    "a tool or a server), or start an MCP server again",
 )
 def _tools(ctx: Context, argument: str) -> None:
     box = _toolbox(ctx)
-    box.settle(wait=False)
     words = argument.split()
+    if words[:1] == ["restart"] and len(words) == 2:
+        _restart(ctx, box, words[1])
+        return
     if words:
+        box.settle(wait=False)
         if len(words) != 2 or words[0] not in ("on", "off"):
-            raise CommandError("/tools [on|off NAME]")
+            raise CommandError("/tools [on|off NAME | restart SERVER]")
         matched = box.switch(words[1], words[0] == "on")
         if not matched:
             raise CommandError(t("tools_no_such", name=words[1]))
         names = ", ".join(tool.name for tool in matched)
         ctx.out.info(t("tools_on" if words[0] == "on" else "tools_off", names=names))
         return
+    box.settle(start=True)  # the lists as the servers give them now
     lines = [t("tools_server", server=server, state=state) for server, state in box.states()]
     labels = {tool.name: f"{server_label(tool.server)} · {tool.own}" for tool in box.tools.values()}
     width = max((cell_len(label) for label in labels.values()), default=0)
@@ -53,6 +59,23 @@ def _tools(ctx: Context, argument: str) -> None:
         summary = textwrap.shorten(tool.description, room, placeholder=" …")
         lines.append(line + summary)
     ctx.out.info("\n".join(lines))
+
+
+def _restart(ctx: Context, box: Toolbox, name: str) -> None:
+    """Start a server that failed or stopped, wait for it, say how it went."""
+    hub = box.hub
+    servers = {server.name: server for server in (hub.servers if hub else [])}
+    server = servers.get(name)
+    if hub is None or server is None:
+        raise CommandError(t("mcp_no_server", name=name, known=", ".join(servers) or "-"))
+    if server.state == "ready":
+        ctx.out.info(t("mcp_running", name=name))
+        return
+    hub.launch(server)
+    ctx.out.info(t("mcp_waiting", names=name))
+    server.wait_started()
+    box.settle(wait=False)
+    ctx.out.info(t("tools_server", server=name, state=server.describe()))
 
 
 @command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -33,6 +34,20 @@ class McpServerConfig(BaseModel):
         if (self.command is None) == (self.url is None):
             raise ValueError("give either command (a stdio server) or url (streamable HTTP)")
         return self
+
+
+def server_key(config: McpServerConfig) -> str:
+    """What a server's remembered tool list is filed under: its command line, or its URL."""
+    if config.url is not None:
+        return config.url
+    return json.dumps([config.command, *config.args], ensure_ascii=False)
+
+
+class ToolCache(Protocol):
+    """Where each server's tool list from its last successful start is kept (the store)."""
+
+    def recall(self, server: str) -> list[dict[str, Any]] | None: ...
+    def keep(self, server: str, version: str, tools: list[dict[str, Any]]) -> None: ...
 
 
 class McpSettings(BaseModel):

@@ -165,9 +165,11 @@ class Toolbox:
         named = tool.server != BUILTIN and tool.own in self.bare
         return named and self.offering(tool.own) == [tool]
 
-    def settle(self, *, wait: bool = True, tell: Tell | None = None) -> None:
-        """Take in the MCP servers that are up (waiting for those still starting) and
-        report those that failed (through `tell` when given, else the UI)."""
+    def settle(self, *, wait: bool = True, tell: Tell | None = None, start: bool = False) -> None:
+        """Take in what changed of the MCP servers (waiting for those whose tools are not
+        known yet; with `start`, starting every one and waiting for all): their tools as
+        offered now, none for a server that is down; their news through `tell` when given,
+        else the UI."""
         if self.hub is None:
             return
 
@@ -180,22 +182,26 @@ class Toolbox:
         def waiting(names: list[str]) -> None:
             say(t("mcp_waiting", names=", ".join(names)), False)
 
-        fresh: list[Tool] = []
-        for server in self.hub.settle(waiting, wait=wait):
-            if server.state != "ready":
-                say(t("mcp_failed", name=server.name, reason=server.reason), True)
-                continue
-            fresh += server.tools
-            self.approved |= {(server.name, own) for own in server.config.auto_approve}
-        if not fresh:
-            return
-        self._name([*self.tools.values(), *fresh])
+        for server in self.hub.settle(waiting, wait=wait, start=start):
+            for text, problem in server.take_news():
+                say(text, problem)
+            self._offer(server.name, server.tools())
+            if server.offered:
+                self.approved |= {(server.name, own) for own in server.config.auto_approve}
         for own in sorted(self.bare - self.told):
             offering = self.offering(own)
             if len(offering) > 1:
                 self.told.add(own)
                 choices = ", ".join(tool.label for tool in offering)
                 say(t("tool_approval_ambiguous", name=own, choices=choices), True)
+
+    def _offer(self, server: str, tools: list[Tool]) -> None:
+        """A server's tools in place of those it had (one switched off stays off)."""
+        had = {tool.own: tool for tool in self.tools.values() if tool.server == server}
+        for tool in tools:
+            if tool.own in had:
+                tool.enabled = had[tool.own].enabled
+        self._name([*(tool for tool in self.tools.values() if tool.server != server), *tools])
 
     def _name(self, tools: list[Tool]) -> None:
         """Each tool under the name the model calls it by: its own, unless a built-in or
@@ -266,6 +272,7 @@ class Toolbox:
         return [tool.spec() for tool in self.tools.values() if tool.enabled]
 
     def run(self, call: ToolCall, *, images: bool) -> ToolResult:
+        self.settle(wait=False)  # a server that died since the request: its tools are gone
         checked = self._checked(call)
         if isinstance(checked, str):
             self._record(call, checked)

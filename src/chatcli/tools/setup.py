@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatcli.tools.builtin import GROUPS, builtin_tools
-from chatcli.tools.config import McpConfigError, McpServerConfig, read_mcp_json
+from chatcli.tools.config import McpConfigError, McpServerConfig, ToolCache, read_mcp_json
 from chatcli.tools.runner import Toolbox, ToolUI
 
 if TYPE_CHECKING:
@@ -33,7 +33,9 @@ def mcp_servers(settings: Settings) -> dict[str, McpServerConfig]:
     return {name: config for name, config in servers.items() if not config.disabled}
 
 
-def toolbox(settings: Settings, ui: ToolUI) -> Toolbox:
+def toolbox(settings: Settings, ui: ToolUI, cache: ToolCache | None = None) -> Toolbox:
+    """`cache`: where the servers' tool lists are remembered (the store), so that a request
+    offers them without starting the servers."""
     box = Toolbox(ui)
     box.add(builtin_tools())
     for name in settings.tools:
@@ -43,5 +45,5 @@ def toolbox(settings: Settings, ui: ToolUI) -> Toolbox:
     if servers:
         from chatcli.tools.mcp_client import McpHub
 
-        box.hub = McpHub(servers)
+        box.hub = McpHub(servers, cache)
     return box
