@@ -178,7 +178,7 @@ def test_the_chat_learns_the_servers_window_while_the_user_types(
     term.prompt()
     assert server.models_served.wait(15)
     term.chat("hi")
-    term.expect("context ≈[0-9]+/16384")
+    term.expect("context ≈[0-9]+/16,384")
     term.quit()
 
 
@@ -188,6 +188,6 @@ def test_no_models_request_when_the_window_is_given(
     served(server, max_model_len=16384)
     term = terminal("-m", "Qwen/Qwen3-8B", "--context-tokens", "9000")
     term.chat("hi")
-    term.expect("context ≈[0-9]+/9000")
+    term.expect("context ≈[0-9]+/9,000")
     term.quit()
     assert [r.path for r in server.requests if r.path.endswith("/models")] == []

@@ -550,18 +550,21 @@ def check(bot: ChatBot, stage: Stage, message: str) -> tuple[Content, str]:
     content = stage.compose(message)
     new = {"role": "user", "content": content}
     plan = bot.plan(new)
-    if plan.tokens > bot.prompt_budget:
+    budget, window = bot.prompt_budget, bot.context_window
+    if plan.tokens > budget:  # the same numbers as the cost line, and what makes them too many
         largest = sorted(stage.items, key=lambda item: item.tokens, reverse=True)[:3]
         raise AttachError(
             t(
                 "attach_over_budget",
-                over=plan.tokens - bot.prompt_budget,
-                budget=bot.prompt_budget,
+                used=plan.tokens,
+                window=window,
+                reserve=window - budget,
+                over=plan.tokens - budget,
                 largest=", ".join(describe(item) for item in largest),
             )
         )
     items = " · ".join("+ " + describe(item) for item in stage.items)
-    return content, t("attach_cost", items=items, used=plan.tokens, window=bot.context_window)
+    return content, t("attach_cost", items=items, used=plan.tokens, window=window)
 
 
 def stage_sources(
