@@ -148,7 +148,7 @@ def run(bot: ChatBot, job: Job, recorder: Recorder | None = None) -> Outcome:
         # A script reading stdout gets an object either way: the reply, what went wrong, or
         # both (a reply cut mid-stream: the text that came, and why it stopped).
         reply = outcome.reply
-        result = as_json(bot, reply) if reply is not None else {"model": bot.model}
+        result: dict[str, Any] = as_json(bot, reply) if reply is not None else {"model": bot.model}
         if reply is None or reply.interrupted:
             result["error"] = outcome.error
         stdout.write(sink.MASKER.mask(json.dumps(result, ensure_ascii=False)) + "\n")
