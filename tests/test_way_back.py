@@ -149,8 +149,9 @@ def test_history_marks_a_reply_cut_by_ctrl_c_and_the_store_keeps_what_was_shown(
 def test_set_context_tokens_in_the_chat_and_the_budget_lines_agree(
     terminal: Start, server: FakeOpenAI
 ) -> None:
-    Path("big.txt").write_text("长" * 3000, encoding="utf-8")
+    Path("big.txt").write_text("长" * 8000, encoding="utf-8")
     term = terminal()
+    term.chat("hello")  # the server's usage calibrates the estimates: a scale that is not 1
     term.prompt()
     term.send("/set context_tokens 0")
     term.expect(r"context_tokens.*1")  # one line with the range, nothing changed
@@ -159,7 +160,8 @@ def test_set_context_tokens_in_the_chat_and_the_budget_lines_agree(
     term.expect("context_tokens = 2000")
     term.prompt()
     term.send("/file big.txt")
-    term.expect(r"\+ big\.txt, ≈3,0\d\d tokens")
+    line = term.expect(r"\+ big\.txt, ≈[\d,]+ tokens")
+    staged = int(re.sub(r"\D", "", line.rsplit("≈", 1)[1]))
     term.prompt()
     term.send("总结")
     wrapped = term.expect(r"does not fit:[\s\S]+?removes\)")
@@ -171,14 +173,15 @@ def test_set_context_tokens_in_the_chat_and_the_budget_lines_agree(
         ).groups()
     )
     assert window == 2000 and used - over == window - reserve and reserve == 500
+    assert 0 <= used - staged < 30  # the file, counted as the budget counts it, and the question
     assert re.search(r"≈\d,\d{3}/2,000", line)  # one number style: 8,192
-    assert server.chat_requests == []
+    assert len(server.chat_requests) == 1  # "hello" only: nothing was sent
     term.prompt()
     term.send("/unset context_tokens")
     term.expect(r"context_tokens = \(not set\)")
     term.prompt()
     term.send("总结")
-    term.expect(r"context ≈3,0\d\d/128,000")
+    term.expect(r"context ≈[\d,]+/128,000")
     term.expect("Echo: big.txt")
     term.quit()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -529,11 +530,13 @@ def _pasted(data: bytes) -> Attachment:
 SKIPPED_SHOWN = 8  # names of left-out files shown; the rest are counted
 
 
-def describe(item: Attachment) -> str:
-    """`src/ (14 files, ≈8,200 tokens)`."""
+def describe(item: Attachment, scale: float = 1.0) -> str:
+    """`src/ (14 files, ≈8,200 tokens)`; `scale`: the bot's token scale, so an item's size
+    is counted as the context budget counts it (ChatBot.estimate)."""
+    tokens = math.ceil(item.tokens * scale)
     if item.files > 1 or item.label.endswith("/"):
-        return t("attach_files_item", label=item.label, n=item.files, tokens=item.tokens)
-    return t("attach_item", label=item.label, tokens=item.tokens)
+        return t("attach_files_item", label=item.label, n=item.files, tokens=tokens)
+    return t("attach_item", label=item.label, tokens=tokens)
 
 
 def skipped_line(item: Attachment) -> str | None:
@@ -560,10 +563,10 @@ def check(bot: ChatBot, stage: Stage, message: str) -> tuple[Content, str]:
                 window=window,
                 reserve=window - budget,
                 over=plan.tokens - budget,
-                largest=", ".join(describe(item) for item in largest),
+                largest=", ".join(describe(item, bot.token_scale) for item in largest),
             )
         )
-    items = " · ".join("+ " + describe(item) for item in stage.items)
+    items = " · ".join("+ " + describe(item, bot.token_scale) for item in stage.items)
     return content, t("attach_cost", items=items, used=plan.tokens, window=window)
 
 
@@ -575,6 +578,7 @@ def stage_sources(
     timeout: float,
     say: Callable[[str], None],
     fail: Callable[[str], None],
+    scale: float = 1.0,
 ) -> None:
     """Each source read and staged, or refused in one line; the others still go in."""
     for source in sources:
@@ -584,7 +588,7 @@ def stage_sources(
             fail(str(exc))
             continue
         stage.items.append(item)
-        say("+ " + describe(item))
+        say("+ " + describe(item, scale))
         left_out = skipped_line(item)
         if left_out:
             say("  " + left_out)

@@ -103,7 +103,7 @@ _CJK = re.compile(
 
 
 def estimate_text(text: str) -> int:
-    cjk = len(_CJK.findall(text))
+    cjk = 0 if text.isascii() else len(_CJK.findall(text))  # isascii: a 20 MB reply in 2 ms
     return cjk + math.ceil((len(text) - cjk) / 4)
 
 
