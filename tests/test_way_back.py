@@ -6,6 +6,7 @@ lines that agree; status-line rates only where they mean something; a huge reply
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from rich.text import Text
 
 from chatcli.conversation.bot import Reply, Usage
 from chatcli.terminal.exchange import status_line
+from chatcli.terminal.render import MarkdownStream
+from chatcli.terminal.sink import SinkConsole
 from tests.conftest import SCREEN_COLS, SCREEN_ROWS, Terminal, make_bot
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
@@ -256,3 +259,32 @@ def test_a_huge_reply_goes_plain_with_a_notice_and_shows_all_its_text(
     assert numbers == list(range(len(lines)))  # every line, once, in order
     assert "line 00000 of the long reply" in shown  # markdown before the switch
     assert f"line {len(lines) - 1:05d} **of** the long reply" in shown  # plain after it
+
+
+def test_a_block_whose_rendering_ctrl_c_cut_short_is_still_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C lands while a finished paragraph renders: nothing of it was written, yet the
+    history keeps it, so the stream shows it (and the unfinished rest) as it stops."""
+    out = io.StringIO()
+    stream = MarkdownStream(
+        SinkConsole(file=out, width=80, height=24, force_terminal=True), ticker=False
+    )
+    render = stream._render
+    cut: list[str] = []
+
+    def cut_once(block: str) -> list[str]:
+        if "second" in block and not cut:
+            cut.append(block)
+            raise KeyboardInterrupt
+        return render(block)
+
+    monkeypatch.setattr(stream, "_render", cut_once)
+    with pytest.raises(KeyboardInterrupt), stream:
+        stream.feed("first paragraph\n\nsecond paragraph\n\nthird paragraph\n")
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())
+    assert cut and [line for line in shown.splitlines() if line.strip()] == [
+        "first paragraph",
+        "second paragraph",
+        "third paragraph",
+    ]

@@ -242,6 +242,9 @@ class MarkdownStream:
         self._dirty = False
         self._fresh = 0  # chunks fed since the last frame
         self._last_draw = -math.inf
+        # Finished blocks not on screen yet: a Ctrl-C that lands while one renders leaves it
+        # here, and `close` prints it, so the screen holds all the text the history keeps.
+        self._unshown: list[str] = []
         self._received = 0  # characters of the reply so far
         self._plain_now = False  # past PLAIN_AFTER: the rest is written as it comes
         self._line_open = False  # (plain) the last character written was not a line end
@@ -279,8 +282,8 @@ class MarkdownStream:
                 return
             if self._past_limit(text):
                 return
-            for block in self._splitter.feed(text):
-                self._print_block(block)
+            self._unshown = self._splitter.feed(text)
+            self._print_unshown()
             self._dirty = True
             self._fresh += 1
             if self._due():
@@ -298,6 +301,7 @@ class MarkdownStream:
                     self._write_as_is(rest)
                     self._write_as_is("\n" if self._line_open else "")
                     return
+                self._print_unshown()
                 for block in self._splitter.feed(rest):
                     self._print_block(block)
                 rest = self._splitter.flush()
@@ -314,6 +318,15 @@ class MarkdownStream:
         held to the end and dropped."""
         with contextlib.suppress(KeyboardInterrupt), interrupts_held():
             self.close()
+
+    def _print_unshown(self) -> None:
+        for block in list(self._unshown):
+            self._print_block(block)
+
+    def _given(self, block: str) -> None:
+        """`block` is on screen (or its writing has begun): off the list of unshown blocks."""
+        if self._unshown and self._unshown[0] is block:
+            del self._unshown[0]
 
     def _past_limit(self, text: str) -> bool:
         """Whether the reply goes plain with `text`: once past PLAIN_AFTER, at a line end
@@ -471,6 +484,7 @@ class MarkdownStream:
 
     def _end_code(self, code: _Code, block: str) -> None:
         """The code block ended (or the reply did): its last lines go out for good."""
+        self._code = None  # before any write: a Ctrl-C meanwhile leaves no block half-open
         lines = block.split("\n")
         if lines[-1] == "":
             lines.pop()
@@ -485,7 +499,6 @@ class MarkdownStream:
         for start in range(0, max(len(rest), 1), CODE_BATCH_LINES):  # bounded writes
             self._put(self._code_lines(code, rest[start : start + CODE_BATCH_LINES]))
         self.code_blocks.append(_code_body(block))
-        self._code = None
         self._shown = None
 
     def _coloured(self, code: _Code, texts: list[Text]) -> list[str]:
@@ -519,20 +532,26 @@ class MarkdownStream:
         return ["", *lines] if lines and self.blocks_printed else lines
 
     def _print_block(self, block: str) -> None:
+        stripped = block.lstrip("\n")
+        plain = len(block) > MAX_RENDERED_CHARS
+        code = _FENCE.match(stripped) and len(block) <= MAX_COLOURED_CHARS
+        if self._code is not None or code or plain:
+            self._given(block)  # written in steps, from the first of which it counts as shown
         if self._code is not None:  # the code block being streamed has ended
             self._end_code(self._code, block)
             return
-        stripped = block.lstrip("\n")
-        if _FENCE.match(stripped) and len(block) <= MAX_COLOURED_CHARS:
+        if code:
             self._end_code(self._start_code(block.split("\n")), block)
             return
-        if len(block) > MAX_RENDERED_CHARS:
+        if plain:
             self._print_plain(block)
             return
         lines = self._framed(self._render(block))  # Ctrl-C may land here: nothing shown yet
         self._shown = None
-        self._put(lines)
-        self.blocks_printed += bool(lines)
+        with interrupts_held():  # on screen and off the unshown list together
+            self._put(lines)
+            self.blocks_printed += bool(lines)
+            self._given(block)
 
     def _put(self, lines: list[str]) -> None:
         """Lines written for good. When the region already shows them (the last frame did),
