@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -210,6 +211,20 @@ class Terminal:
     def expect(self, pattern: str) -> str:
         self.child.expect(pattern)
         return str(self.child.before) + str(self.child.after)
+
+    def screen(self) -> str:
+        """What the terminal shows now, as text (escape codes played, not listed)."""
+        import pyte
+
+        display = pyte.Screen(SCREEN_COLS, SCREEN_ROWS)
+        pyte.Stream(display).feed(self.transcript())
+        return "\n".join(line.rstrip() for line in display.display)
+
+    def until_screen(self, pattern: str, step: str) -> None:
+        """Until the screen shows `pattern`, reading output up to each `step`: a line that is
+        redrawn is written only from where it changes, so the raw bytes never hold it whole."""
+        while not re.search(pattern, self.screen()):
+            self.expect(step)
 
     def prompt(self) -> None:
         """'MODEL> ' (prompt_toolkit may move the cursor instead of writing the space)."""

@@ -34,6 +34,7 @@ CONSENT = "tests/test_consent.py::"
 RUN = "tests/test_context_run.py::"
 CONTEXT = "tests/test_context_safety.py::"
 MCP = "tests/test_mcp.py::"
+WAY_BACK = "tests/test_way_back.py::"
 
 
 @dataclass(frozen=True)
@@ -457,6 +458,25 @@ MUTATIONS = (
         'logging.getLogger("mcp").addHandler(logging.NullHandler())',
         "pass",
         (MCP + "test_garbage_on_a_servers_stdout_is_one_line",),
+        "a huge reply stays live markdown (no plain-text switch)",
+        "src/chatcli/terminal/render.py",
+        'cut = text.find("\\n") + 1 if self._received > PLAIN_AFTER else 0',
+        "cut = 0",
+        (WAY_BACK + "test_a_huge_reply_goes_plain_with_a_notice_and_shows_all_its_text",),
+    ),
+    Mutation(
+        "Ctrl-C before the first word forgets the question",
+        "src/chatcli/terminal/repl.py",
+        "self.ctx.failed = content if outcome.unsent else None",
+        "self.ctx.failed = content if outcome.error is not None else None",
+        (WAY_BACK + "test_ctrl_c_before_the_first_word_keeps_the_question_for_retry",),
+    ),
+    Mutation(
+        "a reply cut mid-stream is not kept",
+        "src/chatcli/terminal/exchange.py",
+        "cut = turn.receiving and bool(turn.partial_text.strip())",
+        "cut = False",
+        (WAY_BACK + "test_a_dropped_connection_keeps_the_text_shown_and_continue_goes_on",),
     ),
     Mutation(
         "an unwritable data directory is not caught (history)",

@@ -212,7 +212,13 @@ def test_what_would_not_fit_the_context_is_refused_naming_the_largest(
     stage.items.append(load("src/big.txt", confirm=never, cwd=tree))
     with pytest.raises(AttachError) as refused:
         check(bot, stage, "总结一下")
-    assert "tokens over the context budget (1,500); nothing was sent" in str(refused.value)
+    found = re.search(
+        r"context ≈([\d,]+)/2,000, ([\d,]+) over with 500 kept for the reply; nothing was sent",
+        str(refused.value),
+    )
+    assert found, refused.value
+    used, over = (int(n.replace(",", "")) for n in found.groups())
+    assert used - over == 1500  # the budget: the window less the room kept for the reply
     assert re.search(r"largest: src/big\.txt, ≈153,\d{3} tokens, src/main\.py", str(refused.value))
     stage.drop(2)
     content, cost = check(bot, stage, "总结一下")

@@ -95,21 +95,6 @@ def test_error_then_recovery_with_consistent_history(terminal: Start, server: Fa
     assert contents == ["first", "Echo: first", "third"]
 
 
-def test_stream_cut_midway_keeps_text_on_screen_but_not_in_history(
-    terminal: Start, server: FakeOpenAI
-) -> None:
-    server.expect(Behaviour(reply="alpha beta gamma delta epsilon", drop_after=4))
-    term = terminal("--max-retries", "0")
-    term.prompt()
-    term.send("go")
-    term.expect("cut mid-reply")
-    term.expect("not kept in the history")
-    term.prompt()
-    term.send("again")
-    term.expect("Echo: again")
-    assert [m["content"] for m in server.chat_requests[-1]["messages"]] == ["again"]
-
-
 def test_length_cut_and_fingerprint_are_reported(terminal: Start) -> None:
     term = terminal("--max-tokens", "2", "--seed", "7")
     term.prompt()

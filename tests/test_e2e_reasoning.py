@@ -8,9 +8,7 @@ import json
 import re
 from collections.abc import Callable
 
-import pyte
-
-from tests.conftest import SCREEN_COLS, SCREEN_ROWS, Terminal, run_chatcli
+from tests.conftest import Terminal, run_chatcli
 from tests.fake_server import Behaviour, FakeOpenAI, Gate
 
 Start = Callable[..., Terminal]
@@ -21,10 +19,7 @@ WAITING = re.compile(r"… waiting for [^\n]*\d+ s")
 
 
 def screen(term: Terminal) -> str:
-    """What the terminal shows now, as text (escape codes played, not listed)."""
-    display = pyte.Screen(SCREEN_COLS, SCREEN_ROWS)
-    pyte.Stream(display).feed(term.transcript())
-    return "\n".join(line.rstrip() for line in display.display)
+    return term.screen()
 
 
 def thinking(hold: Gate | None = None, **fields: object) -> Behaviour:
@@ -37,8 +32,7 @@ def test_waiting_indicator_counts_then_goes(terminal: Start, server: FakeOpenAI)
     term = terminal()
     term.prompt()
     term.send("are you there?")
-    while not re.search(r"… waiting for the model to answer, [1-9]\d* s", screen(term)):
-        term.expect(r"\d s")  # the line is redrawn from where it changes: read the screen
+    term.until_screen(r"… waiting for the model to answer, [1-9]\d* s", r"\d s")
     gate.open()
     term.expect("tokens")
     shown = screen(term)

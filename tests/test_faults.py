@@ -32,6 +32,7 @@ class Fault:
     message: str
     args: list[str] = field(default_factory=list)
     reply: str | None = None
+    kept: str | None = None  # cut mid-reply: the text shown stays, marked interrupted
 
 
 FAULTS: dict[str, Fault] = {
@@ -100,7 +101,7 @@ FAULTS: dict[str, Fault] = {
         [Behaviour(reply="a b c d", delay=5)], 1, "stopped sending mid-reply", ["--timeout", "1"]
     ),
     "dropped mid-stream": Fault(
-        [Behaviour(reply="a b c d e f", drop_after=3)], 1, "was cut mid-reply"
+        [Behaviour(reply="a b c d e f", drop_after=3)], 1, "was cut mid-reply", kept="a b"
     ),
     "malformed SSE line": Fault([Behaviour(raw_events=["{not json"])], 1, "malformed response"),
     "chunk with no choices": Fault(
@@ -139,6 +140,7 @@ FAULTS: dict[str, Fault] = {
         ],
         1,
         "the server reported an error mid-reply: overloaded",
+        kept="par",
     ),
     "keep-alive comments": Fault(
         [
@@ -160,6 +162,7 @@ FAULTS: dict[str, Fault] = {
         [Behaviour(raw_events=[chunk({"content": "half a rep"}), "[DONE]"])],
         1,
         "the stream ended before the reply was finished (no finish reason from the server)",
+        kept="half a rep",
     ),
     "empty reply": Fault([Behaviour(reply="")], 1, "the model returned an empty reply"),
     "whitespace reply": Fault([Behaviour(reply="  \n ")], 1, "the model returned only whitespace"),
@@ -284,6 +287,7 @@ def test_repl_survives_every_fault_with_consistent_history(
             expected += [f"q {name}", fault.reply or ""]
         else:
             term.child.expect_exact(fault.message)
+            expected += [f"q {name}", fault.kept] if fault.kept else []
         term.prompt()
         term.send("ping")
         term.expect("Echo: ping")

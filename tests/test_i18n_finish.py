@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
-import pyte
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
@@ -291,13 +290,7 @@ def test_mcp_states_in_chinese(terminal: Start, isolated: Path) -> None:
 
 
 def waiting(term: Terminal, pattern: str) -> None:
-    """Until the screen shows `pattern`: the line is redrawn from where it changes."""
-    while True:
-        display = pyte.Screen(SCREEN_COLS, SCREEN_ROWS)
-        pyte.Stream(display).feed(term.transcript())
-        if re.search(pattern, "\n".join(display.display)):
-            return
-        term.expect(r"\d 秒")
+    term.until_screen(pattern, r"\d 秒")
 
 
 def test_waiting_line_says_what_it_waits_for(terminal: Start, server: FakeOpenAI) -> None:

@@ -81,7 +81,8 @@ def test_an_example_session_is_what_chatcli_prints(
     terminal: Start, server: FakeOpenAI, readme: str, name: str, body: str
 ) -> None:
     args, turns = session(body)
-    server.expect(*(Behaviour(reply=reply) for _, reply in turns))
+    # at a model's pace, so that the status line has a rate to show (it needs a second of it)
+    server.expect(*(Behaviour(reply=reply, rate=15) for _, reply in turns))
     term = terminal(*args, "--lang", README_LANG[readme])
     for said, _ in turns:
         term.prompt()

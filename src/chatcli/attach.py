@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -603,11 +604,13 @@ def _pasted(data: bytes) -> Attachment:
 SKIPPED_SHOWN = 8  # names of left-out files shown; the rest are counted
 
 
-def describe(item: Attachment) -> str:
-    """`src/ (14 files, ≈8,200 tokens)`."""
+def describe(item: Attachment, scale: float = 1.0) -> str:
+    """`src/ (14 files, ≈8,200 tokens)`; `scale`: the bot's token scale, so an item's size
+    is counted as the context budget counts it (ChatBot.estimate)."""
+    tokens = math.ceil(item.tokens * scale)
     if item.files > 1 or item.label.endswith("/"):
-        return t("attach_files_item", label=item.label, n=item.files, tokens=item.tokens)
-    return t("attach_item", label=item.label, tokens=item.tokens)
+        return t("attach_files_item", label=item.label, n=item.files, tokens=tokens)
+    return t("attach_item", label=item.label, tokens=tokens)
 
 
 def skipped_line(item: Attachment) -> str | None:
@@ -624,18 +627,21 @@ def check(bot: ChatBot, stage: Stage, message: str) -> tuple[Content, str]:
     content = stage.compose(message)
     new = {"role": "user", "content": content}
     plan = bot.plan(new)
-    if plan.tokens > bot.prompt_budget:
+    budget, window = bot.prompt_budget, bot.context_window
+    if plan.tokens > budget:  # the same numbers as the cost line, and what makes them too many
         largest = sorted(stage.items, key=lambda item: item.tokens, reverse=True)[:3]
         raise AttachError(
             t(
                 "attach_over_budget",
-                over=plan.tokens - bot.prompt_budget,
-                budget=bot.prompt_budget,
-                largest=", ".join(describe(item) for item in largest),
+                used=plan.tokens,
+                window=window,
+                reserve=window - budget,
+                over=plan.tokens - budget,
+                largest=", ".join(describe(item, bot.token_scale) for item in largest),
             )
         )
-    items = " · ".join("+ " + describe(item) for item in stage.items)
-    return content, t("attach_cost", items=items, used=plan.tokens, window=bot.context_window)
+    items = " · ".join("+ " + describe(item, bot.token_scale) for item in stage.items)
+    return content, t("attach_cost", items=items, used=plan.tokens, window=window)
 
 
 def stage_sources(
@@ -646,6 +652,7 @@ def stage_sources(
     timeout: float,
     say: Callable[[str], None],
     fail: Callable[[str], None],
+    scale: float = 1.0,
 ) -> None:
     """Each source read and staged, or refused in one line; the others still go in."""
     for source in sources:
@@ -655,7 +662,7 @@ def stage_sources(
             fail(str(exc))
             continue
         stage.items.append(item)
-        say("+ " + describe(item))
+        say("+ " + describe(item, scale))
         left_out = skipped_line(item)
         if left_out:
             say("  " + left_out)

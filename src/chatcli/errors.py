@@ -90,6 +90,21 @@ def is_api_error(exc: BaseException) -> bool:
     return any(isinstance(kind, type) and isinstance(exc, kind) for kind in kinds)
 
 
+def worth_retrying(exc: BaseException) -> bool:
+    """Whether asking again may well work: the network, a busy server or a reply that broke
+    off failed, not the request itself (a rejected key or an unknown model would fail again)."""
+    if isinstance(exc, ServerError | IncompleteReply | EmptyReply):
+        return True
+    openai = sys.modules.get("openai")
+    httpx = sys.modules.get("httpx2") or sys.modules.get("httpx")
+    if openai is not None and isinstance(exc, openai.APIStatusError):
+        return bool(exc.status_code == 429 or exc.status_code >= 500)
+    return bool(
+        (openai is not None and isinstance(exc, openai.APIConnectionError))
+        or (httpx is not None and isinstance(exc, httpx.TransportError))
+    )
+
+
 def _http_module() -> Any:
     """The HTTP library the installed openai SDK uses (httpx, or httpx2 in openai 3.x)."""
     for name in ("httpx2", "httpx"):

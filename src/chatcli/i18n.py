@@ -27,6 +27,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "ctrl_c_hint": ("（输入 {exit} 或按 Ctrl-D 退出）", "(type {exit} or press Ctrl-D to quit)"),
     "interrupted": ("⏹ 已中断", "⏹ interrupted"),
+    "hint_retry": ("；/retry 重新发送这个问题", " — /retry sends the question again"),
+    "hint_continue_retry": (
+        "；/continue 接着显示的文字写下去，/retry 重新提问",
+        " — /continue goes on from the text shown, /retry asks again",
+    ),
     "tokens_unknown": ("token 数未知", "tokens unknown"),
     "waiting_server": ("… 等待服务器响应 {s} 秒", "… waiting for the server, {s} s"),
     "waiting_model": ("… 等待模型开始回答 {s} 秒", "… waiting for the model to answer, {s} s"),
@@ -36,6 +41,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "thinking": ("思考中… {s} 秒", "thinking… {s} s"),
     "table_rows": ("表格：已收到 {n:,} 行…", "table: {n:,} rows so far…"),
+    "plain_switch": (
+        "（回复超过 {kb:,} KB，从这里起以纯文本显示）",
+        "(the reply is over {kb:,} KB: shown as plain text from here on)",
+    ),
     "thought_collapsed": ("▸ 思考了 {s} 秒（/think 查看）", "▸ thought for {s} s (/think to show)"),
     "thought_collapsed_tokens": (
         "▸ 思考了 {s} 秒 · {n:,} tokens（/think 查看）",
@@ -97,6 +106,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{name} 出错：{reason}（--debug 可查看详情）；会话继续",
         "{name} failed: {reason} (--debug shows the details); the session goes on",
     ),
+    "history_interrupted": (" ⏹（已中断）", " ⏹ (interrupted)"),
     "unknown_command": ("未知命令 {name}", "unknown command {name}"),
     "did_you_mean": ("，你是不是想输入 {suggestion}？", " — did you mean {suggestion}?"),
     "help_title": ("命令：", "commands:"),
@@ -146,10 +156,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "multiline_off": ("单行模式：Enter 发送", "single-line mode: Enter sends"),
     "multiline_toolbar": ("多行", "multi-line"),
-    "partial_not_saved": (
-        "（上面的部分回复没有存入历史）",
-        "(the partial reply above was not kept in the history)",
-    ),
     # a conversation is a tree (store/tree.py, /edit N, /tree, /branch, search)
     "edit_range": (
         "没有第 {n} 个问题（/history 给问题编号，现有 {count} 个）",
@@ -282,10 +288,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{items} · context ≈{used:,}/{window:,}",
     ),
     "attach_over_budget": (
-        "消息加上附加内容超出上下文预算 {over:,} tokens（预算 {budget:,}），未发送；"
-        "最大的：{largest}（/drop N 移除）",
-        "the message with what is staged is {over:,} tokens over the context budget "
-        "({budget:,}); nothing was sent; largest: {largest} (/drop N removes)",
+        "消息加上附加内容放不下：上下文 ≈{used:,}/{window:,}，给回复留出 {reserve:,} 后超出 "
+        "{over:,}，未发送；最大的：{largest}（/drop N 移除）",
+        "the message with what is staged does not fit: context ≈{used:,}/{window:,}, "
+        "{over:,} over with {reserve:,} kept for the reply; nothing was sent; largest: "
+        "{largest} (/drop N removes)",
     ),
     "attach_secret_confirm": (
         "{name} 看起来像是密钥文件，确定要发送给模型吗？",
@@ -487,10 +494,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "rate limited (429), still failing after {retries} retries: {server}",
     ),
     "err_context": (
-        "对话超出了模型的上下文长度：用 /clear 清空历史，或设置更小的 --context-tokens。"
-        "服务器说：{server}",
+        "对话超出了模型的上下文长度：用 /clear 清空历史，或设一个更小的窗口"
+        "（/set context_tokens N，或 --context-tokens）。服务器说：{server}",
         "the conversation exceeds the model's context length: /clear the history "
-        "or set a smaller --context-tokens. Server: {server}",
+        "or set a smaller window (/set context_tokens N, or --context-tokens). Server: {server}",
     ),
     "err_429_once": ("请求太频繁（429）：{server}", "rate limited (429): {server}"),
     "err_5xx_once": ("服务器错误（{status}）：{server}", "server error ({status}): {server}"),
@@ -1660,8 +1667,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cut_continue": ("；/continue 让它接着写", "; /continue lets it go on"),
     "continue_nothing": ("还没有回复可以续写", "no reply to continue yet"),
     "continue_not_cut": (
-        "上一条回复没有被 token 上限截断，不用续写（/continue 只接着写被截断的回复）",
-        "the last reply was not cut by the token limit: /continue goes on only with a cut reply",
+        "上一条回复是完整的，不用续写"
+        "（/continue 只接着写被截断的回复：token 上限、连接断开或 Ctrl-C）",
+        "the last reply was not cut off: /continue goes on only with a reply cut short (by the "
+        "token limit, a dropped connection or Ctrl-C)",
     ),
     "usage_unpriced_part": (
         "（{n} 条回复没有已知价格，费用合计不含它们）",

@@ -145,12 +145,12 @@ def run(bot: ChatBot, job: Job, recorder: Recorder | None = None) -> Outcome:
             recorder.expect(content, job.stage.records())
     outcome = presenter.run(bot, content)
     if job.json_output and not outcome.interrupted:
-        # A script reading stdout gets an object either way: the reply, or what went wrong.
-        result = (
-            as_json(bot, outcome.reply)
-            if outcome.reply is not None
-            else {"error": outcome.error, "model": bot.model}
-        )
+        # A script reading stdout gets an object either way: the reply, what went wrong, or
+        # both (a reply cut mid-stream: the text that came, and why it stopped).
+        reply = outcome.reply
+        result: dict[str, Any] = as_json(bot, reply) if reply is not None else {"model": bot.model}
+        if reply is None or reply.interrupted:
+            result["error"] = outcome.error
         stdout.write(sink.MASKER.mask(json.dumps(result, ensure_ascii=False)) + "\n")
         stdout.flush()
     return outcome

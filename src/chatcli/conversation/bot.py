@@ -75,6 +75,10 @@ NO_KEY_PLACEHOLDER = "sk-no-key-required"
 # After every choice finished, how long to wait for the usage chunk before ending the turn.
 FINISH_GRACE = 2.0
 MAX_TOOL_ROUNDS = 10
+# A rate needs enough tokens over enough time: 3 tokens in a burst after a long wait are no
+# speed ("230 tok/s"), nor is a reply a buffering proxy hands over at once.
+MIN_RATE_TOKENS = 20
+MIN_RATE_SECONDS = 1.0
 # What the model is told about calls that were never run.
 NOT_RUN_INTERRUPTED = "error: cancelled: the user interrupted the turn"
 NO_TOOLS = "error: no tools are available in this chat"
@@ -99,7 +103,7 @@ _CJK = re.compile(
 
 
 def estimate_text(text: str) -> int:
-    cjk = len(_CJK.findall(text))
+    cjk = 0 if text.isascii() else len(_CJK.findall(text))  # isascii: a 20 MB reply in 2 ms
     return cjk + math.ceil((len(text) - cjk) / 4)
 
 
@@ -270,7 +274,8 @@ class Reply:
     def tokens_per_second(self) -> float | None:
         """Tokens over the span that produced them: the answer's tokens over the answer's
         time when the server says how many were reasoning, else every completion token over
-        the whole generation (thinking included)."""
+        the whole generation (thinking included). None below MIN_RATE_TOKENS tokens or
+        MIN_RATE_SECONDS seconds, where a rate would be noise."""
         if self.usage is None or self.first_token_after is None:
             return None
         tokens, start = self.usage.completion_tokens, self.first_token_after
@@ -280,7 +285,9 @@ class Reply:
             tokens -= self.usage.reasoning_tokens
             start = self.thinking_seconds
         generating = self.elapsed - start
-        return tokens / generating if generating > 0 and tokens > 0 else None
+        if generating < MIN_RATE_SECONDS or tokens < MIN_RATE_TOKENS:
+            return None
+        return tokens / generating
 
 
 class Turn:
@@ -318,6 +325,7 @@ class Turn:
         self._unanswered: list[ToolCall] = []
         self.limit_reached = False
         self.max_rounds = bot.max_tool_rounds
+        self.kept = False  # the turn entered the history (else /retry sends the question again)
         self._new_request()
 
     def _new_request(self) -> None:
@@ -600,9 +608,6 @@ class Turn:
 
     def _finish_turn(self, *, interrupted: bool) -> Reply:
         now = self._clock()
-        if interrupted:  # a half tag held back is text all the same
-            for _ in self._close_splitters():
-                pass
         reasoning = "".join(self._thoughts[0])
         answered = self._first_answer or now
         self._answer_unanswered(NOT_RUN_INTERRUPTED)
@@ -640,18 +645,20 @@ class Turn:
             if not self.rounds:
                 self._bot.calibrate(self.plan.messages, reply)
             self._bot.record(self.user_message, reply)
+            self.kept = True
 
 
 # What the model is told when its server has no prefix completion (the message is sent once,
 # never kept in the history).
 GO_ON = (
-    "Your previous reply was cut off by the output token limit. Continue exactly where you "
-    "stopped, from the very next character: do not repeat anything, do not add a preface."
+    "Your previous reply was cut off. Continue exactly where you stopped, from the very "
+    "next character: do not repeat anything, do not add a preface."
 )
 
 
 class Continuation(Turn):
-    """/continue: the last answer, cut by the token limit, goes on where it stopped.
+    """/continue: the last answer, cut (by the token limit, a dropped connection or Ctrl-C),
+    goes on where it stopped.
 
     With prefix completion (DeepSeek's beta: the cut answer sent last, as an assistant
     message with `"prefix": true`) the model completes that very message; elsewhere an explicit
@@ -677,6 +684,7 @@ class Continuation(Turn):
     def _keep(self, reply: Reply) -> None:
         if reply.text:
             self._bot.extend(self.answer, reply)
+        self.kept = True  # the answer it continues stays in the history either way
 
 
 def joined_reply(first: Reply, then: Reply) -> Reply:

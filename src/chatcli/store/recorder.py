@@ -124,6 +124,12 @@ class Recorder:
         held = self._kept.get(id(message))
         return (held[1].reasoning or "") if held else ""
 
+    def was_interrupted(self, message: Message) -> bool:
+        """Whether this answer in the history was cut short (Ctrl-C, a dropped connection),
+        in this run or before it was resumed."""
+        held = self._kept.get(id(message))
+        return bool(held and held[1].interrupted)
+
     def _remember(self, pairs: Sequence[tuple[Message, StoredMessage]]) -> None:
         live = {id(m) for m in self.bot.history}
         kept = {key: held for key, held in self._kept.items() if key in live}

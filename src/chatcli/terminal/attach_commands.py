@@ -7,6 +7,7 @@ Importing this module registers the commands.
 
 from __future__ import annotations
 
+import math
 import shlex
 
 from chatcli.attach import (
@@ -41,7 +42,7 @@ def prepare(ctx: Context, message: str) -> Content | None:
 
 def _stage(ctx: Context, item: Attachment) -> None:
     ctx.stage.items.append(item)
-    ctx.out.info("+ " + describe(item))
+    ctx.out.info("+ " + describe(item, ctx.bot.token_scale))
 
 
 @command(
@@ -56,8 +57,8 @@ def _file(ctx: Context, argument: str) -> None:
             ctx.out.info(t("attach_none"))
             return
         for i, item in enumerate(ctx.stage.items, start=1):
-            ctx.out.info(f"  {i}. {describe(item)}")
-        ctx.out.info(t("attach_total", tokens=ctx.stage.tokens))
+            ctx.out.info(f"  {i}. {describe(item, ctx.bot.token_scale)}")
+        ctx.out.info(t("attach_total", tokens=math.ceil(ctx.stage.tokens * ctx.bot.token_scale)))
         return
     try:
         sources = shlex.split(argument)
@@ -70,6 +71,7 @@ def _file(ctx: Context, argument: str) -> None:
         timeout=ctx.bot.timeout,
         say=ctx.out.info,
         fail=ctx.out.error,
+        scale=ctx.bot.token_scale,
     )
 
 
@@ -126,4 +128,4 @@ def _drop(ctx: Context, argument: str) -> None:
         ctx.out.info(t("attach_none"))
         return
     for item in dropped:
-        ctx.out.info("- " + describe(item))
+        ctx.out.info("- " + describe(item, ctx.bot.token_scale))

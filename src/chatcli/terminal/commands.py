@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import ValidationError
+from pydantic import ValidationError, create_model
 
 from chatcli.attach import Stage
 from chatcli.config.paths import write_private
-from chatcli.config.settings import GenerationParams, describe_validation_error
+from chatcli.config.settings import GenerationParams, Settings, describe_validation_error
 from chatcli.conversation.bot import ChatBot, Content
 from chatcli.i18n import follow, language, os_reason, t
 from chatcli.images import image_message
@@ -29,7 +29,10 @@ from chatcli.terminal.instant import prompt_text
 from chatcli.terminal.render import code_blocks
 from chatcli.terminal.sessions import count_turns
 
-SETTABLE = list(GenerationParams.model_fields)
+# The context window is the bot's own (the budget counts with it), not sent with requests.
+WINDOW = "context_tokens"
+SETTABLE = [*GenerationParams.model_fields, WINDOW]
+_Window = create_model("_Window", context_tokens=(int | None, Settings.model_fields[WINDOW]))
 LIST_PARAMS = {"stop", "logit_bias"}
 JSON_PARAMS = {"extra_body"}
 YES_NO = {"是": "true", "否": "false"}  # /set shows a yes/no setting in these words: it takes them
@@ -216,6 +219,8 @@ def _history(ctx: Context, argument: str) -> None:
         if message["role"] == "user":  # the number /edit N takes
             number += 1
             text = shown(recorder(ctx).stored(message), text)
+        elif recorder(ctx).was_interrupted(message):  # Ctrl-C, or a dropped connection
+            text += t("history_interrupted")
         label = str(number).rjust(width) if message["role"] == "user" else " " * width
         speaker = t(f"speaker_{message['role']}")
         ctx.out.info(t("history_line", label=label, speaker=speaker, text=text))
@@ -299,6 +304,7 @@ def words(text: str) -> list[str]:
 def _show_params(ctx: Context) -> None:
     changed = ctx.bot.params.differs_from_defaults()
     lines = ["  " + _setting(name, value) for name, value in ctx.bot.params.model_dump().items()]
+    lines.append("  " + _setting(WINDOW, ctx.bot.context_tokens))
     ctx.out.info("\n".join(lines))
     if not changed:
         ctx.out.info(t("params_default"))
@@ -312,6 +318,9 @@ def _set(ctx: Context, argument: str) -> None:
     head, *tail = argument.split(None, 1)
     rest = tail[0] if tail else ""
     name = _param_name(head)
+    if name == WINDOW:
+        _set_window(ctx, rest.strip() or None)
+        return
     value: object = rest.strip()
     if name not in JSON_PARAMS:  # JSON keeps its quotes: the rest of the line as typed
         try:
@@ -332,11 +341,29 @@ def _set(ctx: Context, argument: str) -> None:
     ctx.out.info(_setting(name, getattr(ctx.bot.params, name)))
 
 
+def _set_window(ctx: Context, value: str | None) -> None:
+    """What --context-tokens sets, in the chat: the window the budget counts with (the
+    context-length error line names it); validated like the flag."""
+    if value is None:
+        raise CommandError(t("set_usage"))
+    try:
+        window: int | None = getattr(_Window.model_validate({WINDOW: value}), WINDOW)
+    except ValidationError as exc:
+        raise CommandError(describe_validation_error(exc, set(), as_setting=True)) from None
+    ctx.bot.context_tokens = window
+    ctx.bot.learned_budget = None  # a budget learned from the server's refusal was for the old
+    ctx.out.info(_setting(WINDOW, window))
+
+
 @command("unset", "/unset PARAM", "把参数恢复为默认值", "reset a parameter to its default")
 def _unset(ctx: Context, argument: str) -> None:
     if not argument:
         raise CommandError(t("usage", usage="/unset PARAM"))
     name = _param_name(argument.strip())
+    if name == WINDOW:  # back to what the model's name or the server says
+        ctx.bot.context_tokens = None
+        ctx.out.info(_setting(WINDOW, None))
+        return
     default = GenerationParams.model_fields[name].default
     setattr(ctx.bot.params, name, default)
     ctx.out.info(_setting(name, default))
@@ -480,14 +507,15 @@ def usage_extras(tally: Tally) -> list[str]:
 @command(
     "continue",
     "/continue",
-    "让被 token 上限截断的回复接着写下去（接在同一条回复后面）",
-    "let a reply cut by the token limit go on (joined to the same reply)",
+    "让被截断的回复（token 上限、连接断开、Ctrl-C）接着写下去（接在同一条回复后面）",
+    "let a reply cut short (token limit, dropped connection, Ctrl-C) go on, joined to it",
 )
 def _continue(ctx: Context, argument: str) -> None:
     history = ctx.bot.history
     if not history or history[-1]["role"] != "assistant":
         raise CommandError(t("continue_nothing"))
-    if recorder(ctx).stored(history[-1]).finish_reason != "length":
+    last = recorder(ctx).stored(history[-1])
+    if last.finish_reason != "length" and not last.interrupted:
         raise CommandError(t("continue_not_cut"))
     ctx.ui.go_on()
 

@@ -24,7 +24,7 @@ from chatcli.conversation.bot import (
     Turn,
     TurnEvent,
 )
-from chatcli.errors import describe, is_api_error
+from chatcli.errors import describe, is_api_error, worth_retrying
 from chatcli.i18n import t
 from chatcli.terminal.pending import Pending
 from chatcli.terminal.render import BlockSplitter, MarkdownStream, RawStream, finished_markdown
@@ -39,6 +39,7 @@ class Outcome:
     reply: Reply | None
     error: str | None = None
     interrupted: bool = False
+    unsent: bool = False  # the question is not in the history: /retry sends it again
 
 
 class Presenter:
@@ -91,28 +92,43 @@ class Presenter:
                     Text(t("tool_rounds_limit", n=bot.max_tool_rounds), style="yellow")
                 )
             unanswered = turn.reply.unanswered
-            outcome = Outcome(turn.reply, error=t("no_answer") if unanswered else None)
+            error = t("no_answer") if unanswered else None
+            outcome = Outcome(turn.reply, error=error, unsent=not turn.kept)
         except KeyboardInterrupt:
-            renderer.abandon()
             if turn.reply is None:
-                outcome = Outcome(turn.interrupt(), interrupted=True)
+                reply = self._stop(turn, renderer)
+                outcome = Outcome(reply, interrupted=True, unsent=not turn.kept)
             else:  # complete and saved; Ctrl-C stopped only the writing of it
+                renderer.abandon()
                 self.status.print(Text(t("interrupted"), style="yellow"))
                 outcome = Outcome(turn.reply, interrupted=True)
         except Exception as exc:
             if not is_api_error(exc):
                 raise
-            renderer.close()
-            message = self.fail(exc, bot, mid_stream=turn.receiving, image=image)
-            if turn.partial_text.strip():
-                self.note(t("partial_not_saved"))
-            return Outcome(None, error=message)
+            # A reply cut mid-stream keeps the text shown, as Ctrl-C would: /continue goes on.
+            cut = turn.receiving and bool(turn.partial_text.strip())
+            kept = self._stop(turn, renderer) if cut else None
+            if not cut:
+                renderer.close()
+            hint = ""
+            if self.offers_continue and (cut or turn.receiving or worth_retrying(exc)):
+                hint = t("hint_continue_retry" if kept is not None else "hint_retry")
+            message = self.fail(exc, bot, mid_stream=turn.receiving, image=image, hint=hint)
+            return Outcome(kept, error=message, unsent=not turn.kept)
         text = outcome.reply.text if outcome.reply is not None else ""
         if self.raw is not None and text and not text.endswith("\n"):
             self.raw.write("\n")
         if outcome.reply is not None:
             self.after(bot, outcome.reply)
         return outcome
+
+    @staticmethod
+    def _stop(turn: Turn, renderer: RawStream | MarkdownStream) -> Reply:
+        """The reply ends before its end: what came is kept, flagged as interrupted, and the
+        screen shows all of it (`abandon`), so the history, the store and the screen hold the
+        same text."""
+        renderer.abandon()
+        return turn.interrupt()
 
     def hint_language(self, bot: ChatBot, content: Content) -> None:
         """Chinese to the English-only bundled model: once a session, say what would answer."""
@@ -176,9 +192,16 @@ class Presenter:
         self.status.print(Text(message, style="dim"))
 
     def fail(
-        self, exc: BaseException, bot: ChatBot, *, mid_stream: bool = False, image: bool = False
+        self,
+        exc: BaseException,
+        bot: ChatBot,
+        *,
+        mid_stream: bool = False,
+        image: bool = False,
+        hint: str = "",
     ) -> str:
-        """Report an API or network failure in one line; returns the line (keys masked)."""
+        """Report an API or network failure in one line, with `hint` (what the user can do)
+        after it; returns the line (keys masked)."""
         message = describe(
             exc,
             base_url=bot.display_url,
@@ -188,7 +211,7 @@ class Presenter:
             mid_stream=mid_stream,
             image=image,
         )
-        message = MASKER.mask(message)
+        message = MASKER.mask(message) + hint
         self.error(message)
         return message
 
@@ -205,7 +228,10 @@ class Presenter:
             if reply.logprobs:
                 self.status.print(logprob_text(reply))
         if reply.interrupted:
-            self.status.print(Text(t("interrupted"), style="yellow"))
+            notice = t("interrupted")
+            if self.offers_continue:  # the text kept can go on; a question alone is asked again
+                notice += t("hint_continue_retry" if reply.text.strip() else "hint_retry")
+            self.status.print(Text(notice, style="yellow"))
         elif reply.unanswered:
             self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
         elif reply.finish_reason == "length":
@@ -245,8 +271,9 @@ def status_line(bot: ChatBot, reply: Reply) -> Text:
                 t("cache_share", share=reply.usage.cached_tokens / reply.usage.prompt_tokens)
             )
     parts.append(f"{reply.elapsed:.1f} s")
-    if reply.thinking_seconds is not None:
-        parts.append(t("thought_status", s=f"{reply.thinking_seconds:.0f}"))
+    if reply.thinking_seconds is not None:  # a part of the whole, rounded the same way
+        thought = min(reply.thinking_seconds, reply.elapsed)
+        parts.append(t("thought_status", s=f"{thought:.1f}"))
     if reply.tokens_per_second:
         parts.append(f"{reply.tokens_per_second:.0f} tok/s")
     if bot.params.seed is not None and reply.system_fingerprint:

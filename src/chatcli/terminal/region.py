@@ -23,6 +23,7 @@ _RESET = "\x1b[0m"
 # A line's unchanged start is skipped (the cursor moved past it) only from this many cells:
 # below, the move costs about what it saves, and short status lines read whole.
 MIN_KEPT = 8
+_HOLDING: list[bool] = []  # an interrupts_held() is active (on the main thread)
 
 
 @contextmanager
@@ -30,14 +31,16 @@ def interrupts_held() -> Iterator[None]:
     """Ctrl-C in the middle of writing the live region would leave its record of what is on
     screen out of step with the screen (a line shown twice); deliver it once the write is done.
     Only writes are held, never rendering, and no write is bigger than one bounded frame."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread() or _HOLDING:
+        yield  # held already: the outermost hold delivers it, once all of its writes are done
         return
     held: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    _HOLDING.append(True)
     try:
         yield
     finally:
+        _HOLDING.pop()
         signal.signal(
             signal.SIGINT, previous if previous is not None else signal.default_int_handler
         )

@@ -10,6 +10,7 @@ diff, so the terminal receives little more than the finished reply rendered once
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import math
@@ -53,6 +54,10 @@ CODE_BATCH_LINES = 200
 # at 30 tokens/s that is 5 frames a second, and a frame's cost is shared by the tokens in it.
 MIN_CHUNKS = 6
 MAX_LAG = 0.25
+# Past this many characters a reply goes on as plain text, with a one-line notice: live
+# markdown costs several times the bare loop there (a 20 MB reply: 31 s of CPU against 3.3 s),
+# and a reply that long is read in a pager or a file, not as it scrolls by.
+PLAIN_AFTER = 256_000
 
 
 class BlockSplitter:
@@ -237,6 +242,12 @@ class MarkdownStream:
         self._dirty = False
         self._fresh = 0  # chunks fed since the last frame
         self._last_draw = -math.inf
+        # Finished blocks not on screen yet: a Ctrl-C that lands while one renders leaves it
+        # here, and `close` prints it, so the screen holds all the text the history keeps.
+        self._unshown: list[str] = []
+        self._received = 0  # characters of the reply so far
+        self._plain_now = False  # past PLAIN_AFTER: the rest is written as it comes
+        self._line_open = False  # (plain) the last character written was not a line end
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._undrawn = threading.Event()  # set while fed text waits for a frame
@@ -266,8 +277,13 @@ class MarkdownStream:
             text = self._neutraliser.feed(self._masker.feed(text))
             if not text:
                 return
-            for block in self._splitter.feed(text):
-                self._print_block(block)
+            if self._plain_now:
+                self._write_as_is(text)
+                return
+            if self._past_limit(text):
+                return
+            self._unshown = self._splitter.feed(text)
+            self._print_unshown()
             self._dirty = True
             self._fresh += 1
             if self._due():
@@ -281,6 +297,11 @@ class MarkdownStream:
             with self._lock:
                 self._open = False
                 rest = self._neutraliser.feed(self._masker.flush()) + self._neutraliser.flush()
+                if self._plain_now:
+                    self._write_as_is(rest)
+                    self._write_as_is("\n" if self._line_open else "")
+                    return
+                self._print_unshown()
                 for block in self._splitter.feed(rest):
                     self._print_block(block)
                 rest = self._splitter.flush()
@@ -291,14 +312,47 @@ class MarkdownStream:
                         self.region.show([])
 
     def abandon(self) -> None:
-        """After Ctrl-C: what the live region shows stays, the rest of the unfinished block
-        is not rendered (it may be megabytes; the user asked to stop)."""
-        if self._stop_streaming():
-            with self._lock, interrupts_held():
-                self._open = False
-                self._splitter.flush()
-                self._code = None
-                self.region.commit()
+        """After Ctrl-C or a cut: the text that came is shown whole, as `close` shows it (the
+        history keeps all of it; a frame may lag a few tokens behind), at a bounded cost: past
+        PLAIN_AFTER the reply is plain already. Another Ctrl-C meanwhile asks the same: it is
+        held to the end and dropped."""
+        with contextlib.suppress(KeyboardInterrupt), interrupts_held():
+            self.close()
+
+    def _print_unshown(self) -> None:
+        for block in list(self._unshown):
+            self._print_block(block)
+
+    def _given(self, block: str) -> None:
+        """`block` is on screen (or its writing has begun): off the list of unshown blocks."""
+        if self._unshown and self._unshown[0] is block:
+            del self._unshown[0]
+
+    def _past_limit(self, text: str) -> bool:
+        """Whether the reply goes plain with `text`: once past PLAIN_AFTER, at a line end
+        (what comes before it is still markdown), the unfinished block printed for good and
+        the notice under it."""
+        self._received += len(text)
+        cut = text.find("\n") + 1 if self._received > PLAIN_AFTER else 0
+        if not cut:
+            return False
+        for block in self._splitter.feed(text[:cut]):
+            self._print_block(block)
+        rest = self._splitter.flush()
+        if self._code is not None or rest.strip():
+            self._print_block(rest)
+        notice = Text(t("plain_switch", kb=PLAIN_AFTER // 1000), style="dim")
+        self._put(self._framed(self._plain([notice])))
+        self._plain_now, self._dirty = True, False
+        self._write_as_is(text[cut:])
+        return True
+
+    def _write_as_is(self, text: str) -> None:
+        """Plain text past PLAIN_AFTER, already neutralised and masked: linear and cheap."""
+        if text:
+            self.stats.plain_chars += len(text)
+            self._write(text)
+            self._line_open = not text.endswith("\n")
 
     def _stop_streaming(self) -> bool:
         if not self._open:
@@ -430,6 +484,7 @@ class MarkdownStream:
 
     def _end_code(self, code: _Code, block: str) -> None:
         """The code block ended (or the reply did): its last lines go out for good."""
+        self._code = None  # before any write: a Ctrl-C meanwhile leaves no block half-open
         lines = block.split("\n")
         if lines[-1] == "":
             lines.pop()
@@ -444,7 +499,6 @@ class MarkdownStream:
         for start in range(0, max(len(rest), 1), CODE_BATCH_LINES):  # bounded writes
             self._put(self._code_lines(code, rest[start : start + CODE_BATCH_LINES]))
         self.code_blocks.append(_code_body(block))
-        self._code = None
         self._shown = None
 
     def _coloured(self, code: _Code, texts: list[Text]) -> list[str]:
@@ -478,20 +532,26 @@ class MarkdownStream:
         return ["", *lines] if lines and self.blocks_printed else lines
 
     def _print_block(self, block: str) -> None:
+        stripped = block.lstrip("\n")
+        plain = len(block) > MAX_RENDERED_CHARS
+        code = _FENCE.match(stripped) and len(block) <= MAX_COLOURED_CHARS
+        if self._code is not None or code or plain:
+            self._given(block)  # written in steps, from the first of which it counts as shown
         if self._code is not None:  # the code block being streamed has ended
             self._end_code(self._code, block)
             return
-        stripped = block.lstrip("\n")
-        if _FENCE.match(stripped) and len(block) <= MAX_COLOURED_CHARS:
+        if code:
             self._end_code(self._start_code(block.split("\n")), block)
             return
-        if len(block) > MAX_RENDERED_CHARS:
+        if plain:
             self._print_plain(block)
             return
         lines = self._framed(self._render(block))  # Ctrl-C may land here: nothing shown yet
         self._shown = None
-        self._put(lines)
-        self.blocks_printed += bool(lines)
+        with interrupts_held():  # on screen and off the unshown list together
+            self._put(lines)
+            self.blocks_printed += bool(lines)
+            self._given(block)
 
     def _put(self, lines: list[str]) -> None:
         """Lines written for good. When the region already shows them (the last frame did),

@@ -102,7 +102,9 @@ class Repl:
     # --- the UI the commands use
     def send(self, content: Content) -> None:
         outcome = self.presenter.run(self.bot, content)
-        self.ctx.failed = content if outcome.error is not None else None
+        # Failed, or stopped before the first word: the history never took the question, so
+        # /retry sends it again (the history stays as it was, roles alternating).
+        self.ctx.failed = content if outcome.unsent else None
 
     def go_on(self) -> None:
         self.presenter.go_on(self.bot)
