@@ -19,7 +19,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	@touch $@
 
 # The local extra compiles llama.cpp once (only what llama-cpp-python loads: see install.py;
-# ~7 CPU-minutes, ~4 min on 2 idle cores); pip's wheel cache keeps it.
+# ~4 CPU-minutes, ~3 min on 2 idle cores); pip's wheel cache keeps it.
 $(VENV)/.installed-local: pyproject.toml | $(BIN)/python
 	@$(INSTALL) local $(BIN)/pip install -v -e '.[local]'
 	@touch $@ $(VENV)/.installed-base

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from chatcli.build_progress import COMPILE, CONFIGURE, DOWNLOAD, INSTALL, LINK, BuildProgress
-from chatcli.i18n import set_language
-from chatcli.install import progress_line
+from chatcli.i18n import set_language, t
+from chatcli.install import BUILD_CPU_MINUTES, BUILD_IDLE_MINUTES, progress_line
 
 REPO = Path(__file__).parent.parent
 
@@ -221,3 +221,20 @@ def test_ctrl_c_lets_pip_clean_up_and_says_what_happens_next(tmp_path: Path) -> 
     assert rest.splitlines()[-1] == (
         "interrupted: the next make starts this step again (what was compiled is not kept)"
     )
+
+
+@pytest.mark.parametrize(("readme", "lang"), [("README.md", "en"), ("README.zh-CN.md", "zh")])
+def test_the_readmes_show_the_lines_as_printed(readme: str, lang: str) -> None:
+    """Quick start's example: the two announcements and a progress line, as printed."""
+    progress = BuildProgress()
+    progress.feed("  *** Building project with Ninja...", 0.0)
+    progress.feed("  [41/83] /usr/bin/g++ -c src/llama-model.cpp", 130.0)
+    text = (REPO / readme).read_text(encoding="utf-8")
+    try:
+        set_language(lang)
+        compile_line = t("install_compile", cpu=BUILD_CPU_MINUTES, wall=BUILD_IDLE_MINUTES)
+        shown = [compile_line, t("install_ctrl_c_local"), progress_line(progress, 0.0, 130.0)]
+    finally:
+        set_language("en")
+    for line in shown:
+        assert f"\n{line}\n" in text, line

@@ -33,10 +33,10 @@ HEARTBEAT = float(os.environ.get("CHATCLI_HEARTBEAT_SECONDS") or 30)
 ANNOUNCE = {"base": "install_base", "local": "install_local", "dev": "install_dev"}
 # The one package pip compiles: llama-cpp-python, from its source distribution.
 _BUILDING = re.compile(r"Building wheel for llama[-_.]cpp[-_.]python", re.IGNORECASE)
-# Measured (bench/results.md, "Building llama.cpp"): CPU time of the lean build, and its wall
-# time on 2 idle cores.
-BUILD_CPU_MINUTES = 7
-BUILD_IDLE_MINUTES = 4
+# Measured (bench/results.md, "Building llama.cpp"): the lean build's CPU time (4.0 and 4.3
+# min), and so its wall time on 2 idle cores (half that, plus the configure step and the sdist).
+BUILD_CPU_MINUTES = 4
+BUILD_IDLE_MINUTES = 3
 LOG_TAIL_LINES = 30
 # llama-cpp-python loads libllama and libggml only: its multimodal library (mtmd, LLAVA_BUILD)
 # and llama.cpp's `common` library (forced on by llama-cpp-python's CMakeLists, so switched off
