@@ -35,6 +35,7 @@ RUN = "tests/test_context_run.py::"
 CONTEXT = "tests/test_context_safety.py::"
 MCP = "tests/test_mcp.py::"
 WAY_BACK = "tests/test_way_back.py::"
+SHORT = "tests/test_short_attempt.py::"
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,16 @@ MUTATIONS = (
         '*("--host", "127.0.0.1", "--port", str(port)),',
         '*("--host", "127.0.0.1", "--port", str(port), "--api_key", api_key),',
         (LOCAL + "test_the_server_wants_its_per_run_key",),
+    ),
+    Mutation(
+        "a Chinese question gets the bundled model's full 512 tokens (no short attempt)",
+        "src/chatcli/local/server.py",
+        "return Attempt(min(SHORT_ATTEMPT, max_tokens), SHORT_ATTEMPT_STOP)",
+        "return None",
+        (
+            SHORT + "test_chinese_gets_a_short_attempt_and_english_the_normal_limit",
+            SHORT + "test_the_bundled_model_answers_chinese_briefly",
+        ),
     ),
     Mutation(
         "a link style becomes an OSC 8 hyperlink",

@@ -80,8 +80,8 @@ def test_chinese_to_the_bundled_model_gets_one_hint(server: FakeOpenAI) -> None:
     bot = make_bot(server)
     bot.local = bundled()
     out = shown(bot, "hello", "中国的首都是哪里？", "上海呢？")
-    assert out.count("knows English only") == 1
-    assert "--local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf" in out
+    assert out.count("knows English only: a question in Chinese") == 1
+    assert "chatcli models pull qwen2.5-0.5b" in out
     assert "Qwen2.5-0.5B-Instruct" in out
 
 

@@ -844,22 +844,62 @@ STRINGS: dict[str, tuple[str, str]] = {
         "(llama.cpp) is built only when it is needed: when no API key is set",
     ),
     "install_local": (
-        "正在编译离线模型用的 llama.cpp（没有 API key 时 chatcli 使用它）："
-        "空闲的 2 核机器约 5 分钟，机器忙时更久；只需一次，之后 make chat 立即启动",
-        "building llama.cpp for the offline model (chatcli uses it when no API key is set): "
-        "about 5 minutes on 2 idle cores, longer on a busy machine; only once, later "
-        "make chat starts at once",
+        "正在安装离线模型（llama.cpp）用的包：没有 API key 时 chatcli 使用它",
+        "installing the packages of the offline model (llama.cpp): chatcli uses it when no "
+        "API key is set",
     ),
     "install_dev": (
-        "正在安装 chatcli、测试工具和离线模型：llama.cpp 从源码编译，空闲的 2 核机器约 5 分钟，"
-        "机器忙时更久",
-        "installing chatcli, the test tools and the offline model: llama.cpp compiles from "
-        "source, about 5 minutes on 2 idle cores, longer on a busy machine",
+        "正在安装 chatcli、测试工具和离线模型（llama.cpp）用的包",
+        "installing chatcli, the test tools and the packages of the offline model (llama.cpp)",
     ),
-    "install_still": ("  …仍在安装，已用 {elapsed}", "  … still installing, {elapsed} so far"),
+    "install_compile": (
+        "正在从源码编译 llama.cpp：约 {cpu} 个 CPU 分钟，空闲的 2 核机器约 {wall} 分钟，"
+        "机器忙时更久；只需一次，pip 会缓存编译结果",
+        "compiling llama.cpp from source: about {cpu} CPU-minutes, about {wall} minutes on 2 "
+        "idle cores, longer on a busy machine; only once, pip caches the result",
+    ),
+    "install_ctrl_c": (
+        "随时可以按 Ctrl-C：不会留下装了一半的环境，下次 make 从头重新编译",
+        "Ctrl-C is safe at any time: nothing is left half-installed, the next make compiles "
+        "again from the start",
+    ),
+    "install_ctrl_c_local": (
+        "随时可以按 Ctrl-C：不会留下装了一半的环境，下次 make chat 从头重新编译；"
+        "设置了 API key（例如 OPENAI_API_KEY）的话 make chat 根本不需要编译",
+        "Ctrl-C is safe at any time: nothing is left half-installed, the next make chat "
+        "compiles again from the start; with an API key set (e.g. OPENAI_API_KEY) make chat "
+        "needs no compiling at all",
+    ),
+    "install_stage_busy": ("进行中", "working"),
+    "install_stage_download": ("下载", "downloading"),
+    "install_stage_configure": ("配置", "configuring"),
+    "install_stage_compile": ("编译", "compiling"),
+    "install_stage_link": ("链接", "linking"),
+    "install_stage_install": ("安装", "installing"),
+    "install_stage": ("  …{stage}，已用 {elapsed}", "  … {stage}, {elapsed} so far"),
+    "install_steps": (
+        "  …{stage} {steps}，已用 {elapsed}，{left}",
+        "  … {stage} {steps}, {elapsed} so far, {left}",
+    ),
+    "install_left_unknown": ("正在估算剩余时间", "estimating the time left"),
+    "install_left_under_minute": ("预计还需不到 1 分钟", "under a minute left"),
+    "install_left_minutes": ("预计还需约 {m} 分钟", "about {m} min left"),
     "install_done": ("安装完成，用时 {elapsed}", "installed in {elapsed}"),
+    "install_interrupted": (
+        "已中断：下次 make 会重新开始这一步（已编译的部分不保留）",
+        "interrupted: the next make starts this step again (what was compiled is not kept)",
+    ),
+    "install_failed": (
+        "安装失败（pip 退出码 {code}）；上面是 pip 输出的最后几行，完整记录在 {path}",
+        "the install failed (pip exit code {code}); above are pip's last lines, the whole "
+        "log is in {path}",
+    ),
     "install_elapsed_s": ("{s} 秒", "{s} s"),
     "install_elapsed_min": ("{m} 分 {s} 秒", "{m} min {s} s"),
+    "cut_short_attempt": (
+        "⚠ 内置模型只懂英文：这个问题只简短地试答了 {n} 个 token",
+        "⚠ the bundled model knows English only: this question got a short attempt of {n} tokens",
+    ),
     "cut_by_length": (
         "⚠ 回复达到了你设置的 token 上限（--max-tokens {n}），被截断了",
         "⚠ the reply was cut off by the token limit you set (--max-tokens {n})",
@@ -882,14 +922,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "or longest reply)",
     ),
     "local_english_only": (
-        "内置模型只懂英文。要用中文，可以运行一个多语言的 GGUF 模型，例如 Qwen2.5-0.5B-Instruct："
-        "把 huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF 上的 "
-        "qwen2.5-0.5b-instruct-q4_k_m.gguf 下载到 ~/models/，然后运行 "
-        "chatcli --local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
-        "the bundled model knows English only. For Chinese, serve a multilingual GGUF such as "
-        "Qwen2.5-0.5B-Instruct: download qwen2.5-0.5b-instruct-q4_k_m.gguf from "
-        "huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF to ~/models/, then run "
-        "chatcli --local-model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+        "内置模型只懂英文，中文问题只会得到一个简短的尝试。要用中文，运行 "
+        "chatcli models pull qwen2.5-0.5b 下载一个懂中文的离线模型（Qwen2.5-0.5B-Instruct）",
+        "the bundled model knows English only: a question in Chinese gets a short attempt. "
+        "For Chinese, run chatcli models pull qwen2.5-0.5b to download an offline model "
+        "that speaks it (Qwen2.5-0.5B-Instruct)",
     ),
     # flag and setting values (settings.py, providers.py): `NAME: reason (allowed: …)`
     "value_error": ("{name}：{reason}{allowed}", "{name}: {reason}{allowed}"),

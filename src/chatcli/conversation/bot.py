@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from openai import OpenAI
 
     from chatcli.conversation.transport import Deadline
-    from chatcli.local.server import LocalRun
+    from chatcli.local.server import Attempt, LocalRun
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +256,8 @@ class Reply:
     # `tool` results, in the order they were sent (reasoning left out).
     tool_messages: list[Message] = field(default_factory=list)
     tool_limit_reached: bool = False
+    # The reply limit of a short attempt (LocalRun.short_attempt), when the turn was one.
+    short_attempt: int | None = None
 
     @property
     def text(self) -> str:
@@ -300,6 +302,9 @@ class Turn:
 
     def __init__(self, bot: ChatBot, content: Content) -> None:
         self._begin(bot, {"role": "user", "content": bot.fill(content)})
+        # A question the bundled model cannot answer gets a short attempt (its own limits).
+        if bot.local is not None:
+            self.attempt: Attempt | None = bot.local.short_attempt(content, bot.params.max_tokens)
 
     def _begin(self, bot: ChatBot, new: Message, earlier: list[Message] | None = None) -> None:
         """`new` goes last in every request, after `earlier` (default: the whole history)."""
@@ -326,6 +331,7 @@ class Turn:
         self.limit_reached = False
         self.max_rounds = bot.max_tool_rounds
         self.kept = False  # the turn entered the history (else /retry sends the question again)
+        self.attempt = None
         self._new_request()
 
     def _new_request(self) -> None:
@@ -461,7 +467,9 @@ class Turn:
         # per chunk than the SDK's typed objects (bench/results.md).
         create = self._client().chat.completions.with_raw_response.create
         try:
-            response = create(**self._bot.request_kwargs(self.plan.messages + self.rounds))
+            response = create(
+                **self._bot.request_kwargs(self.plan.messages + self.rounds, self.attempt)
+            )
         except Exception as exc:
             smaller = self._bot.shrink(self.plan, self.user_message, self.earlier)
             if smaller is None or not is_context_overflow(exc):
@@ -469,7 +477,9 @@ class Turn:
             self.plan = smaller
             if self.on_retry is not None:
                 self.on_retry(smaller)
-            response = create(**self._bot.request_kwargs(smaller.messages + self.rounds))
+            response = create(
+                **self._bot.request_kwargs(smaller.messages + self.rounds, self.attempt)
+            )
             self._bot.learned_budget = smaller.tokens
         self._bot.trim_start = self.plan.first
         return response
@@ -630,6 +640,7 @@ class Turn:
                 if m["role"] != "user"
             ],
             tool_limit_reached=self.limit_reached,
+            short_attempt=self.attempt.max_tokens if self.attempt is not None else None,
         )
         self.reply = reply
         self._bot.unanswered = reply if reply.unanswered else None
@@ -970,7 +981,11 @@ class ChatBot:
         smaller = self.plan(new, budget=plan.tokens // 2, earlier=earlier)
         return smaller if len(smaller.messages) < len(plan.messages) else None
 
-    def request_kwargs(self, messages: list[Message]) -> dict[str, Any]:
+    def request_kwargs(
+        self, messages: list[Message], attempt: Attempt | None = None
+    ) -> dict[str, Any]:
+        """The request's arguments; a short attempt lowers the reply limit and adds its stops
+        (where the user set none)."""
         p = self.params
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages}
         for name in (
@@ -990,6 +1005,9 @@ class ChatBot:
             kwargs["n"] = p.n
         if p.max_tokens is not None:
             kwargs[self.max_tokens_field] = p.max_tokens
+        if attempt is not None:
+            kwargs[self.max_tokens_field] = attempt.max_tokens
+            kwargs.setdefault("stop", list(attempt.stop))
         if p.logprobs or p.top_logprobs is not None:
             kwargs["logprobs"] = True
             if p.top_logprobs is not None:

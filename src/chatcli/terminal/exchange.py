@@ -6,7 +6,6 @@ Shared by the REPL and one-shot mode so both report, interrupt and fail the same
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -30,8 +29,6 @@ from chatcli.terminal.pending import Pending
 from chatcli.terminal.render import BlockSplitter, MarkdownStream, RawStream, finished_markdown
 from chatcli.terminal.sanitize import neutralise
 from chatcli.terminal.sink import MASKER, clean
-
-CHINESE = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -133,7 +130,7 @@ class Presenter:
     def hint_language(self, bot: ChatBot, content: Content) -> None:
         """Chinese to the English-only bundled model: once a session, say what would answer."""
         run = bot.local
-        if run is not None and run.bundled and not run.hinted and CHINESE.search(str(content)):
+        if run is not None and not run.hinted and run.english_only(content):
             run.hinted = True
             self.note(t("local_english_only"))
 
@@ -234,6 +231,9 @@ class Presenter:
             self.status.print(Text(notice, style="yellow"))
         elif reply.unanswered:
             self.status.print(Text(t("no_answer"), style="yellow"), soft_wrap=True)
+        elif reply.short_attempt is not None and reply.finish_reason == "length":
+            # The hint said why; going on would only add noise.
+            self.status.print(Text(t("cut_short_attempt", n=reply.short_attempt), style="yellow"))
         elif reply.finish_reason == "length":
             notice = cut_notice(bot, reply)
             # Not when the bundled model's window is full: going on would only cut it again.
