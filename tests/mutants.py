@@ -429,6 +429,8 @@ MUTATIONS = (
         "status = process.wait(timeout)",
         "status = process.wait()",
         (CONSENT + "test_a_command_past_its_time_limit_is_stopped_with_its_group",),
+    ),
+    Mutation(
         "the MCP guard leaves what the server started when the server exits",
         "src/chatcli/tools/guard.py",
         "end_group()  # what the server started must not outlive it",
@@ -469,6 +471,8 @@ MUTATIONS = (
         'logging.getLogger("mcp").addHandler(logging.NullHandler())',
         "pass",
         (MCP + "test_garbage_on_a_servers_stdout_is_one_line",),
+    ),
+    Mutation(
         "a huge reply stays live markdown (no plain-text switch)",
         "src/chatcli/terminal/render.py",
         'cut = text.find("\\n") + 1 if self._received > PLAIN_AFTER else 0',
