@@ -431,6 +431,15 @@ MUTATIONS = (
         (CONSENT + "test_a_command_past_its_time_limit_is_stopped_with_its_group",),
     ),
     Mutation(
+        "what the built-in tool left in the background outlives chatcli",
+        "src/chatcli/tools/builtin.py",
+        "left = procgroup.hand_over(process.pid)",
+        "left = False",
+        (
+            "tests/test_tools_terminal.py::test_what_the_tool_left_in_the_background_ends_with_chatcli",
+        ),
+    ),
+    Mutation(
         "the MCP guard leaves what the server started when the server exits",
         "src/chatcli/tools/guard.py",
         "end_group()  # what the server started must not outlive it",

@@ -5,6 +5,8 @@ in a pipe, a call nobody approved is refused with its own exit status."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -217,3 +219,31 @@ def test_endless_calling_stops_with_a_notice(env: dict[str, str], server: FakeOp
     assert result.returncode == 0, result.stderr
     assert "stopped after 2 rounds of tool calls (--max-tool-rounds)" in result.stderr
     assert len(server.chat_requests) == 3
+
+
+@pytest.mark.parametrize("how", ["exit", "SIGKILL"])
+def test_what_the_tool_left_in_the_background_ends_with_chatcli(
+    terminal: Start, server: FakeOpenAI, how: str
+) -> None:
+    """The shell exits at once and the tool returns, but its job (the model's `&`) may not
+    outlive chatcli: a normal end ends it (its watcher is ended first to show that), and
+    kill -9 leaves it to the watcher."""
+    from tests.test_context_run import ends, running, wait_for_file, watchers
+
+    server.expect(command_call("sleep 1000 & echo $! > job.pid; echo started"))
+    term = terminal("--tools", "shell")
+    ask(term, "start a job")
+    term.send("y")
+    term.expect(r"⚙ run_command → ")
+    term.expect("Echo: started")  # the result went back to the model
+    assert "end when chatcli does" in tool_results(server)[0]
+    pid = int(wait_for_file(Path("job.pid")))
+    assert running(pid)
+    if how == "exit":
+        for watcher in watchers(os.getpgid(pid)):
+            os.kill(watcher, signal.SIGKILL)
+        term.quit()
+    else:
+        term.child.kill(signal.SIGKILL)
+        term.child.expect(pexpect.EOF)
+    assert ends(pid)

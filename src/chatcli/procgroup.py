@@ -1,12 +1,13 @@
 """A shell command in a process group of its own that never outlives chatcli.
 
-`/run` starts its command here: in a new session (no terminal, so Ctrl-C reaches chatcli
-only), and the whole group is ended, not only the shell: on Ctrl-C or an output cap at once
-(`end`); what the command left running in the background (`sleep 1000 &`) when chatcli exits
-(an exit handler); and, whatever ends chatcli (SIGTERM, SIGHUP, kill -9, which nothing inside
-chatcli could notice), by a watcher: `python -m chatcli.procgroup PARENT GROUP`, a process of
-its own that looks for its parent every WATCH_POLL seconds and ends the group once chatcli is
-gone. It leaves by itself when the group is gone. Standard library only: it starts fast.
+`/run` starts its command here (the built-in `run_command` tool hands its group over): in a new
+session (no terminal, so Ctrl-C reaches chatcli only), and the whole group is ended, not only
+the shell: on Ctrl-C or an output cap at once (`end`); what the command left running in the
+background (`sleep 1000 &`) when chatcli exits (an exit handler); and, whatever ends chatcli
+(SIGTERM, SIGHUP, kill -9, which nothing inside chatcli could notice), by a watcher: `python -m
+chatcli.procgroup PARENT GROUP`, a process of its own that looks for its parent every WATCH_POLL
+seconds and ends the group once chatcli is gone. It leaves by itself when the group is gone.
+Standard library only: it starts fast.
 
 What does not hold: a process that leaves the group itself (`setsid`, a daemon) is no longer
 the group's, and nothing here can find it. Where nothing reaps orphans (some containers), an
@@ -47,18 +48,23 @@ def start(command: str, cwd: Path | None = None) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        with contextlib.suppress(OSError):  # no watcher: the exit handler still ends it
-            subprocess.Popen(
-                [sys.executable, "-m", "chatcli.procgroup", str(os.getpid()), str(process.pid)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        _watcher(process.pid)
     if interrupted:
         end(process)
         raise KeyboardInterrupt
     return process
+
+
+def _watcher(group: int) -> None:
+    """The process that ends `group` once chatcli is gone (SIGTERM, SIGHUP, kill -9)."""
+    with contextlib.suppress(OSError):  # no watcher: the exit handler still ends it
+        subprocess.Popen(
+            [sys.executable, "-m", "chatcli.procgroup", str(os.getpid()), str(group)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 @contextlib.contextmanager
@@ -141,6 +147,17 @@ def leave_running(process: subprocess.Popen[bytes]) -> bool:
     if not alive(process.pid):
         return False
     _left.add(process.pid)
+    return True
+
+
+def hand_over(group: int) -> bool:
+    """A group started elsewhere (the built-in `run_command`) whose shell has exited: when it
+    still holds processes (`sleep 1000 &`), they end when chatcli does, however it ends.
+    True when there were any."""
+    if not alive(group):
+        return False
+    _left.add(group)
+    _watcher(group)
     return True
 
 

@@ -1,7 +1,8 @@
 """The built-in tools, off until the user enables them: a shell command and a text file.
 
 `run_command` runs in the current directory in a process group of its own, so a time limit
-or Ctrl-C ends the command and everything it started; its output goes to an unnamed file, so
+or Ctrl-C ends the command and everything it started, and what it leaves running in the
+background ends with chatcli (`procgroup.hand_over`); its output goes to an unnamed file, so
 a command that prints gigabytes costs disk, never memory, and only the head is read back.
 """
 
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from chatcli import procgroup
 from chatcli.config.paths import open_regular
 from chatcli.tools.runner import RESULT_CAP, Tool, ToolFailed
 
@@ -62,8 +64,11 @@ def run_command(arguments: dict[str, Any], timeout: float) -> str:
         except KeyboardInterrupt:
             _stop_group(process)
             raise
+        left = procgroup.hand_over(process.pid)
         output.seek(0)
         text = output.read(READ_LIMIT).decode("utf-8", "replace")
+    if left:
+        text += "\n[processes it left running in the background end when chatcli does]"
     return f"{text}\n[exit status {status}]" if status else text
 
 
