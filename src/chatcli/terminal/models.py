@@ -11,28 +11,20 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
 from rich.filesize import decimal
 
-from chatcli.i18n import argparse_in_language, language, t
+from chatcli.i18n import language, t
 from chatcli.local import catalogue
 from chatcli.local.download import DownloadError, Pulled, fetch, part_path
-from chatcli.terminal import sink
+from chatcli.terminal import sink, subcommand
+from chatcli.terminal.subcommand import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        sink.line(f"{self.prog}: {message}")
-        self.exit(EXIT_USAGE)
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    argparse_in_language()
-    p = _Parser(prog="chatcli models", description=t("models_description"))
-    sub = p.add_subparsers(dest="action", parser_class=_Parser)
+    p, sub = subcommand.parser("chatcli models", t("models_description"))
     sub.add_parser("list", help=t("models_help_list"))
     pull = sub.add_parser("pull", help=t("models_help_pull"))
     pull.add_argument("name", help=t("models_help_name"))

@@ -7,14 +7,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from rich.console import Console
 from rich.text import Text
 
 from chatcli.config import paths
 from chatcli.conversation.bot import ChatBot, Message
-from chatcli.i18n import argparse_in_language, follow, os_reason, t
+from chatcli.i18n import follow, os_reason, t
 from chatcli.store import tree
 from chatcli.store.database import (
     Conversation,
@@ -27,14 +26,14 @@ from chatcli.store.database import (
 from chatcli.store.recorder import Recorder, Resume, read_file, titled
 from chatcli.store.stats import GROUPS, Tally, grouped
 from chatcli.store.transcript import Reasoning, markdown_pieces, to_json, to_markdown, when
-from chatcli.terminal import sink
+from chatcli.terminal import sink, subcommand
 from chatcli.terminal.attached import attachment_line, folded, typed
 from chatcli.terminal.render import finished_markdown
 from chatcli.terminal.sanitize import neutralise
+from chatcli.terminal.subcommand import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 RECAP_TURNS = 3
 RECAP_CHARS = 240
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def listing(summaries: Sequence[Summary], current: int | None = None) -> list[str]:
@@ -123,16 +122,8 @@ def _turn_lines(conversation: Conversation, messages: Sequence[StoredMessage]) -
 # --- chatcli sessions … --------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        sink.line(f"{self.prog}: {message}")
-        self.exit(EXIT_USAGE)
-
-
 def _parser() -> argparse.ArgumentParser:
-    argparse_in_language()
-    p = _Parser(prog="chatcli sessions", description=t("sessions_description"))
-    sub = p.add_subparsers(dest="action", parser_class=_Parser)
+    p, sub = subcommand.parser("chatcli sessions", t("sessions_description"))
     listing_parser = sub.add_parser("list", help=t("sessions_help_list"))
     listing_parser.add_argument("query", nargs="*", help=t("sessions_help_query"))
     listing_parser.add_argument("-n", "--limit", type=int, default=20, help=t("sessions_help_n"))
