@@ -152,14 +152,30 @@ def tagged(tag: str) -> list[int]:
     return found
 
 
+def working_in(tree: Path) -> list[int]:
+    """Every live process but this one whose working directory is in `tree`: what a test
+    started with an emptied environment (the MCP SDK gives a server only a few variables)
+    still works where the test does."""
+    found = []
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
+        try:
+            where = Path(os.readlink(cwd))
+        except OSError:
+            continue
+        pid = int(cwd.parent.name)
+        if pid != os.getpid() and (where == tree or tree in where.parents):
+            found.append(pid)
+    return found
+
+
 @pytest.fixture
-def reaper() -> Iterator[dict[str, str]]:
-    """A variable for the environment of what a test starts; whatever carries it is killed
-    when the test ends, however it ends (a failed assertion leaves no llama.cpp server, /run
-    job or chatcli behind). A process that empties its environment escapes this."""
+def reaper(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A variable for the environment of what a test starts; whatever carries it, or works
+    in the test's folder, is killed when the test ends, however it ends (a failed assertion
+    leaves no llama.cpp server, /run job, MCP server or chatcli behind)."""
     tag = uuid.uuid4().hex
     yield {REAP_VARIABLE: tag}
-    for pid in tagged(tag):
+    for pid in {*tagged(tag), *working_in(tmp_path.resolve())}:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
 

@@ -1,6 +1,7 @@
 """The suite's own hygiene. Tests clean up after themselves whatever happens: a test that
 fails after starting a process that outlives it (a llama.cpp server whose parent was killed, a
-/run job) leaves nothing running once it ends (conftest's `reaper`). Hypothesis tests have no
+/run job, an MCP server whose environment the SDK emptied) leaves nothing running once it ends
+(conftest's `reaper`). Hypothesis tests have no
 deadline to miss on a loaded machine (conftest's profile)."""
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def test_starts_an_orphan_then_fails(reaper):
         env={**os.environ, **reaper},
     )
     child.wait()
+    bare = subprocess.Popen(  # an empty environment, as the MCP SDK gives its servers
+        ["/bin/sh", "-c", "sleep 301 & echo $! > " + os.environ["PID_FILE"] + ".bare"], env={}
+    )
+    bare.wait()
     assert False, "the assertion that fails"
 """
 
@@ -60,11 +65,11 @@ def test_a_failing_test_leaves_no_process_behind(tmp_path: Path, isolated: Path)
     )
     assert inner.returncode == 1, inner.stdout + inner.stderr
     assert "the assertion that fails" in inner.stdout
-    pid = int(pid_file.read_text())
+    pids = [int(pid_file.read_text()), int(Path(f"{pid_file}.bare").read_text())]
     deadline = time.monotonic() + 30
-    while running(pid) and time.monotonic() < deadline:
+    while any(map(running, pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not running(pid)
+    assert not any(map(running, pids))
 
 
 def test_hypothesis_runs_every_test_under_the_suites_profile() -> None:
