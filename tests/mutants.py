@@ -377,8 +377,8 @@ MUTATIONS = (
     Mutation(
         "an approval is keyed by the bare tool name, not (server, tool)",
         "src/chatcli/tools/runner.py",
-        "if tool.key in self.approved:",
-        "if tool.own in {own for _, own in self.approved}:",
+        "return tool.key in self.approved",
+        "return tool.own in {own for _, own in self.approved}",
         (CONSENT + "test_one_tool_name_on_two_servers_is_approved_per_server",),
     ),
     Mutation(
@@ -389,10 +389,18 @@ MUTATIONS = (
         (CONSENT + "test_one_tool_name_on_two_servers_is_approved_per_server",),
     ),
     Mutation(
+        "a bare --yes-tool is judged by the tools on offer at each call",
+        "src/chatcli/tools/runner.py",
+        "return tool.key in self.approved",
+        "return tool.key in self.approved or (tool.own in self.bare and "
+        "[t.own for t in self.tools.values()].count(tool.own) == 1)",
+        (CONSENT + "test_a_bare_name_refused_as_ambiguous_stays_refused_when_a_server_dies",),
+    ),
+    Mutation(
         "pre-approval of one tool approves every tool",
         "src/chatcli/tools/runner.py",
-        "if tool.key in self.approved:",
-        "if self.approved:",
+        "return tool.key in self.approved",
+        "return bool(self.approved)",
         (CONSENT + "test_an_unlisted_tool_still_asks",),
     ),
     Mutation(

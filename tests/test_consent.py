@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -267,6 +268,44 @@ def test_one_tool_name_on_two_servers_is_approved_per_server(
     assert re.search(r"own · slow +on +\(runs without asking\)", listed)
     assert not re.search(r"twin · slow +on +\(runs without asking\)", listed)
     term.quit()
+
+
+def test_a_bare_name_refused_as_ambiguous_stays_refused_when_a_server_dies(
+    terminal: Start, server: FakeOpenAI, isolated: Path
+) -> None:
+    """Once `own` is gone, `twin`'s tool is the only `slow` on offer (and called so): a
+    bare --yes-tool that approved neither still approves neither."""
+    config = two_servers(isolated)
+    server.expect(slow_call("c1", "twin_slow"), Behaviour(reply="asked"))
+    server.expect(slow_call("c2", "slow"), Behaviour(reply="asked again"))
+    term = terminal("--mcp-config", config, "--yes-tool", "slow")
+    term.prompt()
+    term.send("/tools")
+    term.expect("MCP server twin: ready")
+    term.prompt()
+    term.send("go")
+    term.expect(QUESTION)
+    assert "neither is approved" in term.transcript()  # at /tools or here
+    term.send("n")
+    term.expect("asked")
+    os.kill(int((isolated / "own" / "pid").read_text()), signal.SIGKILL)
+    term.expect("MCP server own stopped")
+    term.prompt()
+    term.send("again")
+    term.expect(r"wants to call twin · slow")
+    term.expect(QUESTION)
+    term.send("n")
+    term.expect("asked again")
+    assert not (isolated / "twin" / "slow-started").exists()
+    term.quit()
+
+
+def test_a_bare_name_no_tool_has_is_said_once(
+    env: dict[str, str], server: FakeOpenAI, isolated: Path
+) -> None:
+    result = run_chatcli(env, "--mcp-config", two_servers(isolated), "--yes-tool", "slwo", "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("--yes-tool slwo: no tool has this name") == 1
 
 
 def test_yes_tool_server_tool_approves_that_servers_tool_only(

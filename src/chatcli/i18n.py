@@ -1595,6 +1595,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠ refused a call to {name}: no terminal to ask, and not approved with --yes-tool {name}",
     ),
     "tool_declined": ("✗ 已拒绝 {name}（/tool {n}）", "✗ declined {name} (/tool {n})"),
+    "tool_approval_unknown": (
+        "⚠ --yes-tool {name}：没有工具叫这个名字，没有预先允许任何工具",
+        "⚠ --yes-tool {name}: no tool has this name, so nothing is approved",
+    ),
     "tool_approval_ambiguous": (
         "⚠ --yes-tool {name}：有多个服务器提供此工具，均未预先允许；请指明其一：{choices}",
         "⚠ --yes-tool {name}: more than one server offers it, so neither is approved; "

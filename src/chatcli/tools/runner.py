@@ -120,9 +120,9 @@ class Toolbox:
 
     Approvals belong to one tool of one server, (server, tool): `--yes-tool server.tool`, a
     server's own `auto_approve`, `[a]lways`. A bare `--yes-tool NAME` names a built-in, or
-    the MCP tool of that name while only one server offers it; when two do, it approves
-    neither and says so. A name two servers offer is qualified for both (`server_tool` for
-    the model), never first-come."""
+    the MCP tool of that name when exactly one server's list has it, decided once every list
+    is known; when several or none have it, it approves nothing and says so. A name two
+    servers offer is qualified for both (`server_tool` for the model), never first-come."""
 
     ui: ToolUI
     approved: set[tuple[str, str]] = field(default_factory=set)  # run without asking
@@ -132,7 +132,7 @@ class Toolbox:
     refused: bool = False  # a call needed consent and nobody could give it
     hub: McpHub | None = None  # the MCP servers, when any are configured
     bare: set[str] = field(default_factory=set)  # --yes-tool NAME of an MCP tool
-    told: set[str] = field(default_factory=set)  # bare names already said to be ambiguous
+    decided: set[str] = field(default_factory=set)  # bare names resolved (or refused) once
 
     def states(self) -> list[tuple[str, str]]:
         servers = self.hub.servers if self.hub is not None else []
@@ -154,24 +154,15 @@ class Toolbox:
             else:
                 self.bare.add(name)
 
-    def offering(self, own: str) -> list[Tool]:
-        """The MCP tools called `own` on their servers."""
-        return [tool for tool in self.tools.values() if tool.server != BUILTIN and tool.own == own]
-
     def approves(self, tool: Tool) -> bool:
         """Whether `tool` runs without asking."""
-        if tool.key in self.approved:
-            return True
-        named = tool.server != BUILTIN and tool.own in self.bare
-        return named and self.offering(tool.own) == [tool]
+        return tool.key in self.approved
 
     def settle(self, *, wait: bool = True, tell: Tell | None = None, start: bool = False) -> None:
         """Take in what changed of the MCP servers (waiting for those whose tools are not
         known yet; with `start`, starting every one and waiting for all): their tools as
         offered now, none for a server that is down; their news through `tell` when given,
         else the UI."""
-        if self.hub is None:
-            return
 
         def say(text: str, problem: bool) -> None:
             if tell is not None:
@@ -182,18 +173,38 @@ class Toolbox:
         def waiting(names: list[str]) -> None:
             say(t("mcp_waiting", names=", ".join(names)), False)
 
-        for server in self.hub.settle(waiting, wait=wait, start=start):
-            for text, problem in server.take_news():
-                say(text, problem)
-            self._offer(server.name, server.tools())
-            if server.offered:
-                self.approved |= {(server.name, own) for own in server.config.auto_approve}
-        for own in sorted(self.bare - self.told):
-            offering = self.offering(own)
-            if len(offering) > 1:
-                self.told.add(own)
-                choices = ", ".join(tool.label for tool in offering)
+        if self.hub is not None:
+            for server in self.hub.settle(waiting, wait=wait, start=start):
+                for text, problem in server.take_news():
+                    say(text, problem)
+                self._offer(server.name, server.tools())
+                if server.offered:
+                    self.approved |= {(server.name, own) for own in server.config.auto_approve}
+        self._decide_bare(say)
+
+    def _decide_bare(self, say: Tell) -> None:
+        """Each bare `--yes-tool NAME` of an MCP tool, once every server's list is known: the
+        one server whose list has it is approved for it; when several or none have it,
+        nothing is, and the user is told once. Never decided on the tools offered at the
+        moment: a server that died, or has not started (or failed to), would leave another's
+        tool the only one."""
+        servers = self.hub.servers if self.hub is not None else []
+        if any(server.entries is None for server in servers):
+            return
+        for own in sorted(self.bare - self.decided):
+            self.decided.add(own)
+            having = [
+                server.name
+                for server in servers
+                if any(entry.get("name") == own for entry in server.entries or ())
+            ]
+            if len(having) == 1:
+                self.approved.add((having[0], own))
+            elif having:
+                choices = ", ".join(label(server, own) for server in having)
                 say(t("tool_approval_ambiguous", name=own, choices=choices), True)
+            else:
+                say(t("tool_approval_unknown", name=own), True)
 
     def _offer(self, server: str, tools: list[Tool]) -> None:
         """A server's tools in place of those it had (one switched off stays off)."""
