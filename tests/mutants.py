@@ -504,6 +504,13 @@ MUTATIONS = (
         (WAY_BACK + "test_ctrl_c_before_the_first_word_keeps_the_question_for_retry",),
     ),
     Mutation(
+        "Ctrl-C at a tool question keeps the reply's text twice",
+        "src/chatcli/conversation/bot.py",
+        "self._asked = True",
+        "pass",
+        ("tests/test_tools_terminal.py::test_ctrl_c_at_the_question_keeps_the_replys_text_once",),
+    ),
+    Mutation(
         "a reply cut mid-stream is not kept",
         "src/chatcli/terminal/exchange.py",
         "cut = turn.receiving and bool(turn.partial_text.strip())",

@@ -122,6 +122,28 @@ def test_ctrl_c_at_the_question_ends_the_turn_and_the_chat_lives(
     term.quit()
 
 
+def test_ctrl_c_at_the_question_keeps_the_replys_text_once(
+    terminal: Start, server: FakeOpenAI
+) -> None:
+    """The text before the call belongs to the message that made it: Ctrl-C at the question
+    does not add it again as an answer (to the screen's /history, the store, the model)."""
+    call = command_call("ls")
+    call.reply = "Let me check the folder."
+    server.expect(call)
+    term = terminal("--tools", "shell")
+    ask(term, "what is here?")
+    term.child.sendintr()
+    term.expect(r"interrupted — /retry")  # nothing of an answer to /continue
+    term.chat("still here")
+    said = [m.get("content") for m in server.chat_requests[-1]["messages"]]
+    assert said.count("Let me check the folder.") == 1
+    term.prompt()
+    term.send("/history")
+    term.expect("still here")
+    assert term.transcript().count("Let me check the folder.") == 2  # streamed, /history
+    term.quit()
+
+
 def test_ctrl_c_while_the_command_runs_kills_its_group(
     terminal: Start, server: FakeOpenAI, tmp_path: Path
 ) -> None:

@@ -336,6 +336,7 @@ class Turn:
 
     def _new_request(self) -> None:
         """Clean slates for the next request of the turn."""
+        self._asked = False  # its text went into the message that made its calls
         self._texts: list[list[str]] = [[]]
         self._thoughts: list[list[str]] = [[]]
         self._splitters: list[ThinkSplitter] = [ThinkSplitter()]
@@ -410,6 +411,7 @@ class Turn:
     def _ask(self, calls: list[ToolCall]) -> None:
         """The assistant message that made the calls; DeepSeek wants the reasoning of a
         tool-calling reply back within the turn (it is left out of the history)."""
+        self._asked = True
         message: Message = {
             "role": "assistant",
             "content": self.partial_text or None,
@@ -622,7 +624,8 @@ class Turn:
         answered = self._first_answer or now
         self._answer_unanswered(NOT_RUN_INTERRUPTED)
         reply = Reply(
-            choices=["".join(parts) for parts in self._texts],
+            # stopped while its calls were asked about or ran: the text is in that message
+            choices=["" if self._asked else "".join(parts) for parts in self._texts],
             finish_reasons=list(self._finish),
             usage=_add_usage(self._spent, self._usage),
             model=self._model,
