@@ -233,8 +233,8 @@ def test_tab_completes_paths_after_file(tmp_path: Path, monkeypatch: pytest.Monk
         found = completer.get_completions(Document(text), CompleteEvent(completion_requested=True))
         return [(c.text, c.display_text) for c in found]
 
-    assert ("c", "src/") in complete("/file sr")
-    assert ("c", "src/") in complete("/file README.md sr")  # the last word of several
+    assert ("c/", "src/") in complete("/file sr")  # a folder with its slash: Tab goes on in
+    assert ("c/", "src/") in complete("/file README.md sr")  # the last word of several
     shown = [display for _, display in complete("/file no")]
     assert shown and all("\x1b" not in display for display in shown)
 

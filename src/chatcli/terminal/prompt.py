@@ -93,10 +93,14 @@ class ChatCompleter(Completer):
 
     def _paths(self, word: str, event: CompleteEvent) -> Iterable[Completion]:
         """Files and folders that complete `word`, their names cleaned for the menu (a file
-        name is anybody's text)."""
+        name is anybody's text); a folder with its `/`, so the next Tab goes into it."""
         for found in self.paths.get_completions(Document(word), event):
+            whole = word[: len(word) + found.start_position] + found.text
+            folder = os.path.isdir(os.path.expanduser(whole)) and not whole.endswith("/")
             yield Completion(
-                found.text, found.start_position, display=sink.clean(found.display_text)
+                found.text + "/" * folder,
+                found.start_position,
+                display=sink.clean(found.display_text),
             )
 
     @staticmethod
