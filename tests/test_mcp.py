@@ -431,3 +431,17 @@ def test_show_config_lists_servers_without_their_env(env: dict[str, str], isolat
     assert re.search(r"own \(disabled\)\s+\S*python\S* \S*mcp_server.py\s+-", result.stdout)
     assert re.search(r"time\s+\S*python\S* -m mcp_server_time --local-timezone UTC", result.stdout)
     assert "sk-do-not-show" not in result.stdout
+
+
+def test_a_restarted_servers_failure_names_only_its_own_errors() -> None:
+    from chatcli.tools.config import McpServerConfig
+    from chatcli.tools.mcp_client import McpServer
+
+    server = McpServer("own", McpServerConfig(command="true"))
+    server.stderr.write("fatal: the first start\n")
+    server.stderr.flush()
+    assert server.stderr_tail() == "fatal: the first start"
+    server.begin()  # /tools restart
+    server.stderr.write("fatal: the second start\n")
+    server.stderr.flush()
+    assert server.stderr_tail() == "fatal: the second start"

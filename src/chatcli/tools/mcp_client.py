@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import logging
 import os
 import re
@@ -96,6 +97,9 @@ class McpServer:
 
     def begin(self) -> None:
         self.state, self.reason = "starting", ""
+        with contextlib.suppress(OSError, ValueError):  # a restart's failure: its errors only
+            self.stderr.seek(0)
+            self.stderr.truncate()
         self.settled.clear()
         self.changed()
 
