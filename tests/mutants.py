@@ -534,8 +534,8 @@ MUTATIONS = (
     Mutation(
         "file names offered by Tab reach prompt_toolkit uncleaned",
         "src/chatcli/terminal/prompt.py",
-        "found.text, found.start_position, display=sink.clean(found.display_text)",
-        "found.text, found.start_position, display=found.display_text",
+        "display=sink.clean(found.display_text),",
+        "display=found.display_text,",
         ("tests/test_i18n_finish.py::test_tab_completes_paths_after_file",),
     ),
     Mutation(
